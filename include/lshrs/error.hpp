@@ -1,0 +1,62 @@
+// lshrs — the exception hierarchy.
+//
+// Every failure that a caller can act on is reported as an exception derived
+// from lshrs::Error. The branches say *who* has to act:
+//   InvalidArgument    the caller passed bad data or options (fix the call);
+//   ConfigurationError an index, model file or store disagrees with this
+//                      client's configuration (fix the setup);
+//   StorageError       the bucket store (Redis, ...) failed or is unreachable
+//                      (retry later; nothing acknowledged was lost);
+//   SourceError        a vector source or fetcher could not read or parse its
+//                      input; carries the location (file, row, column).
+// Broken internal invariants are bugs and are asserted, not thrown.
+//
+// Thread safety: these are plain value types.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace lshrs {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class InvalidArgument : public Error {
+ public:
+  using Error::Error;
+};
+
+class ConfigurationError : public Error {
+ public:
+  using Error::Error;
+};
+
+class StorageError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A storage failure caused by the connection itself (refused, reset, timed
+// out): the operation may succeed when retried against a live server.
+class ConnectionError : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
+class SourceError : public Error {
+ public:
+  // `location` names where the bad data sits, e.g. "vectors.parquet row 17"
+  // or "table items, id 42, column embedding"; it prefixes the message.
+  SourceError(const std::string& location, const std::string& what)
+      : Error(location.empty() ? what : location + ": " + what), location_(location) {}
+
+  const std::string& location() const noexcept { return location_; }
+
+ private:
+  std::string location_;
+};
+
+}  // namespace lshrs

@@ -1,0 +1,183 @@
+// lshrs — the index: hashes vectors, buffers their bucket writes, answers
+// nearest-neighbour queries by band collisions, optionally reranked by cosine.
+//
+// An Index combines a Hasher (fixed by dim, bands, rows and seed or by loaded
+// projections), a BucketStore (where membership lives, shared with every other
+// client of the same prefix) and an optional VectorFetcher (for reranking).
+// Semantics follow the Python package `lshrs` (see README, "Python mapping").
+//
+// Thread safety: an Index is safe for concurrent use: any number of threads may
+// ingest, index, flush, query and remove at once. Writes of one thread become
+// visible to queries once flushed (flush(), index(), or a full buffer).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lshrs/fetcher.hpp"
+#include "lshrs/hasher.hpp"
+#include "lshrs/source.hpp"
+#include "lshrs/store.hpp"
+
+namespace lshrs {
+
+// Construction settings. Fields marked [shared] must be equal for every client
+// of one prefix: the store's meta records them and a mismatch is refused.
+struct IndexOptions {
+  // [shared] Vector dimension. Required (> 0).
+  std::size_t dim = 0;
+  // [shared] Total hyperplanes, = num_bands · rows_per_band. More bits make
+  // buckets more selective and hashing slower.
+  std::size_t num_perm = 128;
+  // [shared] Bands and rows per band. Leave both empty to choose them for
+  // `similarity_threshold` (see tuning.hpp); give both or neither.
+  std::optional<std::size_t> num_bands;
+  std::optional<std::size_t> rows_per_band;
+  // Cosine similarity around which pairs start to become candidates; used only
+  // to choose bands/rows when they are not given.
+  double similarity_threshold = 0.5;
+  // Vectors buffered by ingest() before an automatic flush. Larger buffers
+  // coalesce more writes per bucket; unflushed writes are invisible to queries.
+  std::size_t buffer_size = 10'000;
+  // [shared] Seed of the projection generator.
+  std::uint64_t seed = 42;
+  // Namespace of every key in the store.
+  std::string prefix = "lsh";
+};
+
+// Per-query settings.
+struct QueryOptions {
+  // Number of results (> 0). Empty: all candidates.
+  std::optional<std::size_t> top_k = 10;
+  // Keep the best max(1, ceil(candidates · top_p)) by cosine, capped by top_k;
+  // in (0, 1]. Needs a fetcher.
+  std::optional<double> top_p;
+  // Drop results whose cosine is below this; in [-1, 1]. Needs a fetcher.
+  std::optional<float> min_similarity;
+  // Rank by cosine instead of by collision count (implied by top_p and
+  // min_similarity). Needs a fetcher.
+  bool rerank = false;
+  // Rerank only the best this many candidates by collision count; bounds the
+  // fetch cost when buckets are large. Empty: all candidates.
+  std::optional<std::size_t> max_candidates;
+  // Multi-probe (Lv et al. 2007): per band, also read the buckets reached by
+  // flipping each of the `probes` least certain bits. 0 reads b buckets.
+  std::size_t probes = 0;
+};
+
+struct Neighbor {
+  std::int64_t id = 0;
+  std::uint32_t collisions = 0;         // buckets shared with the query
+  std::optional<float> similarity;      // cosine, when reranked
+};
+
+struct QueryResult {
+  std::vector<Neighbor> neighbors;
+  std::size_t candidates = 0;           // distinct ids found in the buckets
+  std::size_t missing_vectors = 0;      // candidates the fetcher no longer had
+  std::chrono::microseconds elapsed{0};
+};
+
+struct IndexStats {
+  std::size_t dim = 0, num_perm = 0, num_bands = 0, rows_per_band = 0, buffer_size = 0;
+  double similarity_threshold = 0;
+  std::uint64_t seed = 0;
+  std::string prefix;
+  std::string store;                    // BucketStore::describe()
+  std::size_t buffered = 0;             // vectors waiting for a flush
+  StoreStats storage;
+};
+
+class Index {
+ public:
+  // A new or existing index under options.prefix. A null store means an
+  // embedded MemoryStore. If the store already describes this prefix, its
+  // config must match (ConfigurationError otherwise).
+  explicit Index(IndexOptions options, std::shared_ptr<BucketStore> store = nullptr,
+                 std::shared_ptr<VectorFetcher> fetcher = nullptr);
+  // Uses given projections (row-major num_perm × dim) instead of the seed's.
+  Index(IndexOptions options, std::vector<float> projections,
+        std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher);
+
+  // Opens the index that `store` describes under `prefix` (written by any
+  // client of this library); ConfigurationError when there is none.
+  static Index open(std::shared_ptr<BucketStore> store, const std::string& prefix,
+                    std::shared_ptr<VectorFetcher> fetcher = nullptr);
+
+  // Flushes (errors are swallowed here: call close() to see them).
+  ~Index();
+  Index(Index&&) noexcept;
+  Index& operator=(Index&&) = delete;
+  Index(const Index&) = delete;
+  Index& operator=(const Index&) = delete;
+
+  // Buffers one vector (dim floats) under `id` (>= 0); flushes when the
+  // buffer holds buffer_size vectors. Re-ingesting an id replaces it.
+  void ingest(std::int64_t id, std::span<const float> vector);
+  // Hashes n = ids.size() vectors (row-major n × dim) and flushes.
+  // The whole batch is validated before anything is buffered.
+  void index(std::span<const std::int64_t> ids, std::span<const float> vectors);
+  // Same, fetching the vectors through the fetcher.
+  void index(std::span<const std::int64_t> ids);
+  // Drains `source` batch by batch (Python create_signatures); each batch is
+  // validated, then written and flushed. Returns the number of rows indexed.
+  std::uint64_t ingest_from(VectorSource& source, const IngestOptions& options = {});
+  // Writes the buffer to the store. On failure the buffer is kept (StorageError).
+  void flush();
+
+  QueryResult query(std::span<const float> vector, const QueryOptions& options = {});
+  // n queries (row-major n × dim), one store round trip for all of them.
+  std::vector<QueryResult> query_batch(std::span<const float> vectors,
+                                       const QueryOptions& options = {});
+  // Ids of the k best candidates by collision count (Python get_top_k).
+  std::vector<std::int64_t> top_k(std::span<const float> vector, std::size_t k = 10);
+  // (id, cosine) of the best max(1, ceil(candidates·p)) (Python get_above_p).
+  std::vector<std::pair<std::int64_t, float>> above_p(std::span<const float> vector,
+                                                       double p = 0.95);
+
+  // Removes ids (buffered and stored); returns how many were stored.
+  std::size_t remove(std::span<const std::int64_t> ids);
+  // Flushes, then deletes every key of the prefix; the index stays usable.
+  // Returns the number of keys deleted.
+  std::size_t clear();
+  IndexStats stats();
+  // Writes the model directory (Python package format, see model_io.hpp).
+  void save(const std::filesystem::path& dir);
+  // Flushes and reports any error; the destructor does the same silently.
+  void close();
+
+  const IndexOptions& options() const noexcept { return options_; }
+  const Hasher& hasher() const noexcept { return *hasher_; }
+
+ private:
+  struct Buffer {
+    std::vector<std::int64_t> ids;
+    std::vector<std::uint8_t> signatures;  // ids.size() × num_bands × band_bytes
+  };
+
+  void init_store();
+  void check_vectors(std::span<const float> vectors, std::size_t n, const char* what) const;
+  void append(std::span<const std::int64_t> ids, const Signatures& sigs);
+  std::vector<BucketRef> probes_for(const Signatures& sigs, std::span<const float> margins,
+                                    std::size_t i, std::size_t probes) const;
+  void rerank(std::span<const float> query, const QueryOptions& options, QueryResult& result);
+
+  IndexOptions options_;
+  std::unique_ptr<Hasher> hasher_;
+  std::shared_ptr<BucketStore> store_;
+  std::shared_ptr<VectorFetcher> fetcher_;
+  std::unique_ptr<std::mutex> buffer_mutex_;  // guards buffer_
+  std::unique_ptr<std::mutex> flush_mutex_;   // one flush at a time keeps writes ordered
+  Buffer buffer_;
+};
+
+}  // namespace lshrs

@@ -1,0 +1,12 @@
+// lshrs — everything a typical user needs, in one include.
+#pragma once
+
+#include "lshrs/error.hpp"
+#include "lshrs/fetcher.hpp"
+#include "lshrs/hasher.hpp"
+#include "lshrs/index.hpp"
+#include "lshrs/memory_store.hpp"
+#include "lshrs/model_io.hpp"
+#include "lshrs/source.hpp"
+#include "lshrs/store.hpp"
+#include "lshrs/tuning.hpp"

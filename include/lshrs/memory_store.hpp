@@ -1,0 +1,40 @@
+// lshrs — an in-process BucketStore.
+//
+// Keeps buckets, signatures and meta in this process's memory: the default
+// store of an Index built without one, for single-process use, notebooks,
+// tests of the core and the CLI's `--store memory`. It follows the same
+// contract as RedisStore (store.hpp), update-moves and all, but nothing
+// survives the process.
+//
+// Thread safety: every method may be called concurrently (a reader-writer
+// lock guards all state; queries share it, writes take it exclusively).
+#pragma once
+
+#include <memory>
+
+#include "lshrs/store.hpp"
+
+namespace lshrs {
+
+class MemoryStore : public BucketStore {
+ public:
+  MemoryStore();
+  ~MemoryStore() override;
+
+  void add(std::string_view prefix, std::span<const std::int64_t> ids,
+           const Signatures& sigs) override;
+  std::vector<std::vector<std::int64_t>> members(std::string_view prefix,
+                                                 std::span<const BucketRef> buckets) override;
+  std::size_t remove(std::string_view prefix, std::span<const std::int64_t> ids) override;
+  std::size_t clear(std::string_view prefix) override;
+  std::optional<std::string> load_meta(std::string_view prefix) override;
+  bool store_meta_if_absent(std::string_view prefix, std::string_view meta) override;
+  StoreStats stats(std::string_view prefix) override;
+  std::string describe() const override { return "memory"; }
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace lshrs

@@ -1,0 +1,67 @@
+// lshrs — model directories and the store's self-description.
+//
+// A model directory is what the Python package's save_to_disk() writes and
+// load_from_disk() reads, and both tools read each other's:
+//   metadata.json    {"version", "config": {dim, num_perm, num_bands,
+//                    rows_per_band, similarity_threshold, buffer_size, seed},
+//                    "redis_config": {host, port, db, password, prefix,
+//                    decode_responses, max_connections}}; the password is
+//                    always written as "<REDACTED>" and never read back.
+//   projections.npz  a deflate zip of arr_0.npy … arr_{b-1}.npy, band i's
+//                    hyperplanes as float32 (rows_per_band, dim), C order.
+// Loading checks everything (files, JSON types, shapes, counts, sizes before
+// inflating) and throws ConfigurationError naming the file and the problem.
+//
+// The same model, serialised by encode_meta(), is what an index stores under
+// `<prefix>:meta`, so a client can open an index from the store alone.
+//
+// Thread safety: free functions without shared state.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lshrs {
+
+struct ModelConfig {
+  std::size_t dim = 0;
+  std::size_t num_perm = 0;
+  std::size_t num_bands = 0;
+  std::size_t rows_per_band = 0;
+  double similarity_threshold = 0.5;
+  std::size_t buffer_size = 10'000;
+  std::uint64_t seed = 42;
+};
+
+// Connection settings recorded for the Python package; never a password.
+struct ModelRedisConfig {
+  std::string host = "localhost";
+  int port = 6379;
+  int db = 0;
+  std::string prefix = "lsh";
+  bool decode_responses = false;
+  int max_connections = 50;
+};
+
+struct Model {
+  std::string version = "0.1.1a4";  // the Python package release whose format this is
+  ModelConfig config;
+  ModelRedisConfig redis;
+  // Row-major (num_bands·rows_per_band) × dim; band i is rows i·r … i·r+r-1.
+  std::vector<float> projections;
+};
+
+// Creates `dir` if needed and writes both files (each via a temporary file
+// renamed into place, so a crash never leaves a half-written model).
+void save_model(const std::filesystem::path& dir, const Model& model);
+Model load_model(const std::filesystem::path& dir);
+
+// Compact, self-checking serialisation of config + projections for the store.
+std::string encode_meta(const Model& model);
+Model decode_meta(std::string_view bytes);
+
+}  // namespace lshrs

@@ -1,0 +1,56 @@
+// lshrs — streaming vectors into an index.
+//
+// A VectorSource yields batches of (ids, n × dim float32) from wherever the
+// embeddings live, holding at most one batch in memory whatever the input
+// size. Index::ingest_from() drains a source, validating and writing batch by
+// batch, and reports progress. Adapters: PostgreSQL, Parquet (DuckDB), .npy
+// and .fvecs files (see io.hpp).
+//
+// Thread safety: a source is used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lshrs {
+
+struct VectorBatch {
+  std::vector<std::int64_t> ids;
+  std::vector<float> data;  // ids.size() × dim, row-major
+  std::size_t dim = 0;
+  std::size_t size() const noexcept { return ids.size(); }
+};
+
+class VectorSource {
+ public:
+  virtual ~VectorSource() = default;
+  // Fills `batch` with the next rows (replacing its contents); false at the
+  // end. Bad rows throw SourceError naming the row; nothing of that batch is
+  // returned.
+  virtual bool next(VectorBatch& batch) = 0;
+  // Rows in the whole source, when known without reading it.
+  virtual std::optional<std::uint64_t> total_rows() const { return std::nullopt; }
+  // What is being read, for messages and progress ("items.parquet", "table items").
+  virtual std::string describe() const = 0;
+};
+
+struct IngestProgress {
+  std::uint64_t rows_done = 0;
+  double rows_per_second = 0;
+  std::optional<std::uint64_t> total_rows;
+  bool finished = false;
+};
+
+struct IngestOptions {
+  // Called after each batch at most once per `progress_interval`, and once at
+  // the end with finished = true.
+  std::function<void(const IngestProgress&)> progress;
+  std::chrono::milliseconds progress_interval{1000};
+};
+
+}  // namespace lshrs

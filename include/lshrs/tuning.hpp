@@ -1,0 +1,71 @@
+// lshrs — choosing bands and rows: the S-curve of random-hyperplane LSH.
+//
+// For random hyperplanes two vectors at cosine similarity s agree on one bit
+// with probability p(s) = 1 - arccos(s)/π (Charikar 2002). A band of r bits
+// collides with probability p^r, and with b bands a pair becomes a candidate
+// with probability 1 - (1 - p^r)^b: an S-curve in s whose steep part sits near
+// the threshold cosine s* with p(s*) = (1/b)^(1/r) (Leskovec, Rajaraman and
+// Ullman, "Mining of Massive Datasets", ch. 3.4).
+//
+// Unlike the Python package, whose table and formulas treat the threshold as
+// a per-bit agreement probability (the Jaccard form s^r), every similarity
+// here is a cosine, converted through p(s) above.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace lshrs {
+
+// p(s): probability that one random hyperplane puts both vectors on one side.
+// Cosines outside [-1, 1] (rounding) are clamped; NaN throws InvalidArgument.
+double bit_agreement(double cosine);
+
+// Probability that a pair at `cosine` shares at least one of `bands` buckets
+// of `rows` bits each. Computed through log1p/expm1, so it keeps its relative
+// precision when tiny (p^r near 1e-300) and stays accurate for millions of
+// bands, where the textbook 1 - (1 - p^r)^b cancels to 0 or 1. Throws
+// InvalidArgument when bands or rows is 0.
+double candidate_probability(double cosine, std::size_t bands, std::size_t rows);
+
+// The cosine s* at which p(s*) = (1/bands)^(1/rows): one band collides with
+// probability 1/bands there, so the pair is a candidate with probability
+// 1 - (1 - 1/bands)^bands (3/4 for 2 bands, falling to 1 - 1/e ≈ 0.63), on the steep part
+// of the S-curve, a little above its midpoint. Throws InvalidArgument for 0.
+double threshold_cosine(std::size_t bands, std::size_t rows);
+
+// Error rates around a target cosine threshold t, for pairs whose cosine is
+// uniform on [0, 1]: false_positive is the mean candidate probability over
+// [0, t), false_negative the mean miss probability over [t, 1]. Computed by
+// adaptive Gauss-Legendre quadrature in the angle arccos(s), where the
+// integrand is smooth; accurate to about 1e-12. Throws InvalidArgument for
+// bands or rows 0 and threshold outside (0, 1).
+struct FalseRates {
+  double false_positive = 0;
+  double false_negative = 0;
+};
+FalseRates false_rates(std::size_t bands, std::size_t rows, double threshold);
+
+struct BandConfig {
+  std::size_t bands = 0;
+  std::size_t rows = 0;
+  double threshold = 0;  // threshold_cosine(bands, rows)
+  FalseRates rates;      // at the target threshold asked for
+};
+
+// Every (bands, rows) with bands·rows = num_perm, in increasing bands.
+// Throws InvalidArgument for num_perm == 0 or threshold outside (0, 1).
+std::vector<BandConfig> band_configs(std::size_t num_perm, double threshold);
+
+// The (bands, rows) minimising fp_weight·false_positive + fn_weight·false_negative
+// at `threshold`; ties (scores within 1e-12 of the best) go to fewer bands
+// (fewer Redis keys per vector). With divisor-poor num_perm (powers of two) the
+// chosen threshold_cosine can sit 0.1–0.2 from `threshold`: it is the best of
+// few choices. Throws InvalidArgument as band_configs() does, and for weights
+// that are negative, NaN, infinite or both zero.
+BandConfig choose_bands(std::size_t num_perm, double threshold, double fp_weight = 0.5,
+                        double fn_weight = 0.5);
+
+}  // namespace lshrs

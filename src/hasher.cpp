@@ -1,0 +1,106 @@
+#include "lshrs/hasher.hpp"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "lshrs/error.hpp"
+#include "random.hpp"
+
+namespace lshrs {
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstRowMap = Eigen::Map<const RowMatrix>;
+
+// Rows hashed per matrix product: large enough for GEMM efficiency, small
+// enough that the n × bits product stays in cache-friendly memory.
+constexpr std::size_t kChunkRows = 2048;
+
+void check_shape(std::size_t dim, std::size_t bands, std::size_t rows) {
+  if (dim == 0 || bands == 0 || rows == 0) {
+    throw InvalidArgument("hasher: dim, num_bands and rows_per_band must be positive (got dim=" +
+                          std::to_string(dim) + ", num_bands=" + std::to_string(bands) +
+                          ", rows_per_band=" + std::to_string(rows) + ")");
+  }
+}
+
+}  // namespace
+
+std::vector<float> generate_projections(std::uint64_t seed, std::size_t rows, std::size_t dim) {
+  std::vector<float> out(rows * dim);
+  detail::NormalGenerator normal(seed);
+  for (float& x : out) x = static_cast<float>(normal.next());
+  return out;
+}
+
+Hasher::Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band,
+               std::uint64_t seed)
+    : dim_(dim), num_bands_(num_bands), rows_per_band_(rows_per_band) {
+  check_shape(dim, num_bands, rows_per_band);
+  projections_ = generate_projections(seed, num_bands * rows_per_band, dim);
+}
+
+Hasher::Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band,
+               std::vector<float> projections)
+    : dim_(dim), num_bands_(num_bands), rows_per_band_(rows_per_band),
+      projections_(std::move(projections)) {
+  check_shape(dim, num_bands, rows_per_band);
+  if (projections_.size() != num_bands * rows_per_band * dim) {
+    throw InvalidArgument("hasher: projections hold " + std::to_string(projections_.size()) +
+                          " floats, expected num_bands·rows_per_band·dim = " +
+                          std::to_string(num_bands * rows_per_band * dim));
+  }
+  const bool finite = std::all_of(projections_.begin(), projections_.end(),
+                                  [](float x) { return std::isfinite(x); });
+  if (!finite) throw InvalidArgument("hasher: projections contain NaN or infinite values");
+}
+
+Signatures Hasher::hash(std::span<const float> vectors) const { return hash_impl(vectors, nullptr); }
+
+Signatures Hasher::hash(std::span<const float> vectors, std::vector<float>& margins) const {
+  return hash_impl(vectors, &margins);
+}
+
+Signatures Hasher::hash_impl(std::span<const float> vectors, std::vector<float>* margins) const {
+  if (vectors.size() % dim_ != 0) {
+    throw InvalidArgument("hasher: " + std::to_string(vectors.size()) +
+                          " floats is not a whole number of vectors of dimension " +
+                          std::to_string(dim_));
+  }
+  const std::size_t n = vectors.size() / dim_;
+  const std::size_t bits = num_bands_ * rows_per_band_;
+  Signatures sigs{n, num_bands_, band_bytes(), {}};
+  sigs.bytes.assign(n * num_bands_ * sigs.band_bytes, 0);
+  if (margins) margins->resize(n * bits);
+
+  const ConstRowMap projections(projections_.data(), static_cast<Eigen::Index>(bits),
+                                static_cast<Eigen::Index>(dim_));
+  RowMatrix product;
+  for (std::size_t first = 0; first < n; first += kChunkRows) {
+    const std::size_t count = std::min(kChunkRows, n - first);
+    const ConstRowMap batch(vectors.data() + first * dim_, static_cast<Eigen::Index>(count),
+                            static_cast<Eigen::Index>(dim_));
+    product.resize(static_cast<Eigen::Index>(count), static_cast<Eigen::Index>(bits));
+    product.noalias() = batch * projections.transpose();
+    for (std::size_t i = 0; i < count; ++i) {
+      const float* dots = product.data() + i * bits;
+      std::uint8_t* out = sigs.bytes.data() + (first + i) * num_bands_ * sigs.band_bytes;
+      for (std::size_t b = 0; b < num_bands_; ++b) {
+        std::uint8_t* band = out + b * sigs.band_bytes;
+        const float* band_dots = dots + b * rows_per_band_;
+        for (std::size_t j = 0; j < rows_per_band_; ++j) {
+          band[j >> 3] |= static_cast<std::uint8_t>((band_dots[j] > 0.0f ? 1u : 0u) << (j & 7));
+        }
+      }
+      if (margins) {
+        float* m = margins->data() + (first + i) * bits;
+        for (std::size_t j = 0; j < bits; ++j) m[j] = std::fabs(dots[j]);
+      }
+    }
+  }
+  return sigs;
+}
+
+}  // namespace lshrs

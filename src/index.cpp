@@ -1,0 +1,261 @@
+#include "lshrs/index.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "index_options.hpp"
+#include "lshrs/error.hpp"
+#include "lshrs/memory_store.hpp"
+#include "lshrs/model_io.hpp"
+
+namespace lshrs {
+namespace {
+
+Model to_model(const IndexOptions& o, const Hasher& h) {
+  Model m;
+  m.config = detail::model_config(o);
+  m.redis.prefix = o.prefix;
+  m.projections = h.projections();
+  return m;
+}
+
+std::string describe_config(const ModelConfig& c) {
+  return "dim=" + std::to_string(c.dim) + ", num_bands=" + std::to_string(c.num_bands) +
+         ", rows_per_band=" + std::to_string(c.rows_per_band) + ", seed=" + std::to_string(c.seed);
+}
+
+}  // namespace
+
+Index::Index(IndexOptions options, std::shared_ptr<BucketStore> store,
+             std::shared_ptr<VectorFetcher> fetcher)
+    : options_(detail::resolve_options(std::move(options))),
+      store_(store ? std::move(store) : std::make_shared<MemoryStore>()),
+      fetcher_(std::move(fetcher)),
+      buffer_mutex_(std::make_unique<std::mutex>()),
+      flush_mutex_(std::make_unique<std::mutex>()) {
+  hasher_ = std::make_unique<Hasher>(options_.dim, *options_.num_bands, *options_.rows_per_band,
+                                     options_.seed);
+  init_store();
+}
+
+Index::Index(IndexOptions options, std::vector<float> projections,
+             std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher)
+    : options_(detail::resolve_options(std::move(options))),
+      store_(store ? std::move(store) : std::make_shared<MemoryStore>()),
+      fetcher_(std::move(fetcher)),
+      buffer_mutex_(std::make_unique<std::mutex>()),
+      flush_mutex_(std::make_unique<std::mutex>()) {
+  hasher_ = std::make_unique<Hasher>(options_.dim, *options_.num_bands, *options_.rows_per_band,
+                                     std::move(projections));
+  init_store();
+}
+
+Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
+                  std::shared_ptr<VectorFetcher> fetcher) {
+  if (!store) throw InvalidArgument("Index::open needs a store");
+  validate_prefix(prefix);
+  const auto meta = store->load_meta(prefix);
+  if (!meta) {
+    throw ConfigurationError("no index under prefix \"" + prefix + "\" in " + store->describe() +
+                             ": create it with IndexOptions (or `lshrs index`) first");
+  }
+  Model model = decode_meta(*meta);
+  return Index(detail::options_from(model.config, prefix), std::move(model.projections),
+               std::move(store), std::move(fetcher));
+}
+
+// Writes this client's description under <prefix>:meta, or checks that the one
+// already there agrees: incompatible clients would silently corrupt buckets.
+void Index::init_store() {
+  const Model mine = to_model(options_, *hasher_);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (store_->store_meta_if_absent(options_.prefix, encode_meta(mine))) return;
+    const auto existing = store_->load_meta(options_.prefix);
+    if (!existing) continue;  // cleared between the two calls: try again
+    const Model theirs = decode_meta(*existing);
+    const auto& a = theirs.config;
+    const auto& b = mine.config;
+    if (a.dim != b.dim || a.num_bands != b.num_bands || a.rows_per_band != b.rows_per_band ||
+        theirs.projections != mine.projections) {
+      throw ConfigurationError(
+          "prefix \"" + options_.prefix + "\" in " + store_->describe() + " holds an index with " +
+          describe_config(a) + "; this client has " + describe_config(b) +
+          (a.dim == b.dim && a.num_bands == b.num_bands && a.rows_per_band == b.rows_per_band
+               ? " and different projections"
+               : "") +
+          ". Open it with Index::open / `--model`, or use another prefix");
+    }
+    return;
+  }
+  throw StorageError("could not write or read the meta of prefix \"" + options_.prefix + "\"");
+}
+
+Index::Index(Index&&) noexcept = default;
+
+Index::~Index() {
+  if (!hasher_) return;  // moved from
+  try {
+    flush();
+  } catch (...) {
+    // Destructors must not throw; close() is the way to see flush errors.
+  }
+}
+
+void Index::close() { flush(); }
+
+void Index::append(std::span<const std::int64_t> ids, const Signatures& sigs) {
+  std::size_t buffered = 0;
+  {
+    std::lock_guard lock(*buffer_mutex_);
+    buffer_.ids.insert(buffer_.ids.end(), ids.begin(), ids.end());
+    buffer_.signatures.insert(buffer_.signatures.end(), sigs.bytes.begin(), sigs.bytes.end());
+    buffered = buffer_.ids.size();
+  }
+  if (buffered >= options_.buffer_size) flush();
+}
+
+void Index::ingest(std::int64_t id, std::span<const float> vector) {
+  const std::int64_t ids[] = {id};
+  detail::validate_batch(ids, vector, options_.dim);
+  append(ids, hasher_->hash(vector));
+}
+
+void Index::index(std::span<const std::int64_t> ids, std::span<const float> vectors) {
+  detail::validate_batch(ids, vectors, options_.dim);
+  if (ids.empty()) return;
+  append(ids, hasher_->hash(vectors));
+  flush();
+}
+
+void Index::index(std::span<const std::int64_t> ids) {
+  if (!fetcher_) {
+    throw InvalidArgument("index(ids) without vectors needs a VectorFetcher: pass one to the Index");
+  }
+  if (ids.empty()) return;
+  FetchedVectors fetched = fetcher_->fetch(ids);
+  if (fetched.ids.size() != ids.size() || !std::equal(ids.begin(), ids.end(), fetched.ids.begin())) {
+    throw InvalidArgument("the fetcher returned " + std::to_string(fetched.ids.size()) +
+                          " of the " + std::to_string(ids.size()) +
+                          " vectors asked for; every id to index must exist");
+  }
+  index(ids, fetched.data);
+}
+
+std::uint64_t Index::ingest_from(VectorSource& source, const IngestOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto last_report = start;
+  IngestProgress progress;
+  progress.total_rows = source.total_rows();
+  auto report = [&](bool finished) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    progress.rows_per_second = seconds > 0 ? static_cast<double>(progress.rows_done) / seconds : 0;
+    progress.finished = finished;
+    if (options.progress) options.progress(progress);
+  };
+  VectorBatch batch;
+  while (source.next(batch)) {
+    if (batch.dim != options_.dim) {
+      throw InvalidArgument(source.describe() + " yields vectors of dimension " +
+                            std::to_string(batch.dim) + " but the index has dim " +
+                            std::to_string(options_.dim));
+    }
+    index(batch.ids, batch.data);
+    progress.rows_done += batch.size();
+    if (Clock::now() - last_report >= options.progress_interval) {
+      last_report = Clock::now();
+      report(false);
+    }
+  }
+  report(true);
+  return progress.rows_done;
+}
+
+void Index::flush() {
+  std::lock_guard flush_lock(*flush_mutex_);
+  Buffer pending;
+  {
+    std::lock_guard lock(*buffer_mutex_);
+    std::swap(pending, buffer_);
+  }
+  if (pending.ids.empty()) return;
+  // The last write of an id wins; a store batch holds each id once.
+  const std::size_t width = options_.num_bands.value() * hasher_->band_bytes();
+  std::unordered_map<std::int64_t, std::size_t> last;
+  last.reserve(pending.ids.size());
+  for (std::size_t i = 0; i < pending.ids.size(); ++i) last[pending.ids[i]] = i;
+  std::vector<std::int64_t> ids;
+  Signatures sigs{0, *options_.num_bands, hasher_->band_bytes(), {}};
+  ids.reserve(last.size());
+  sigs.bytes.reserve(last.size() * width);
+  for (std::size_t i = 0; i < pending.ids.size(); ++i) {
+    if (last[pending.ids[i]] != i) continue;
+    ids.push_back(pending.ids[i]);
+    const auto* row = pending.signatures.data() + i * width;
+    sigs.bytes.insert(sigs.bytes.end(), row, row + width);
+  }
+  sigs.count = ids.size();
+  try {
+    store_->add(options_.prefix, ids, sigs);
+  } catch (...) {
+    std::lock_guard lock(*buffer_mutex_);  // put it back in front: nothing is lost
+    pending.ids.insert(pending.ids.end(), buffer_.ids.begin(), buffer_.ids.end());
+    pending.signatures.insert(pending.signatures.end(), buffer_.signatures.begin(),
+                              buffer_.signatures.end());
+    std::swap(pending, buffer_);
+    throw;
+  }
+}
+
+std::size_t Index::remove(std::span<const std::int64_t> ids) {
+  std::lock_guard flush_lock(*flush_mutex_);  // no flush may re-add them meanwhile
+  {
+    std::lock_guard lock(*buffer_mutex_);
+    const std::size_t width = *options_.num_bands * hasher_->band_bytes();
+    const std::unordered_set<std::int64_t> doomed(ids.begin(), ids.end());
+    Buffer kept;
+    for (std::size_t i = 0; i < buffer_.ids.size(); ++i) {
+      if (doomed.count(buffer_.ids[i])) continue;
+      kept.ids.push_back(buffer_.ids[i]);
+      const auto* row = buffer_.signatures.data() + i * width;
+      kept.signatures.insert(kept.signatures.end(), row, row + width);
+    }
+    std::swap(kept, buffer_);
+  }
+  return ids.empty() ? 0 : store_->remove(options_.prefix, ids);
+}
+
+std::size_t Index::clear() {
+  flush();
+  std::lock_guard flush_lock(*flush_mutex_);
+  const std::size_t removed = store_->clear(options_.prefix);
+  store_->store_meta_if_absent(options_.prefix, encode_meta(to_model(options_, *hasher_)));
+  return removed;
+}
+
+IndexStats Index::stats() {
+  IndexStats s;
+  s.dim = options_.dim;
+  s.num_perm = options_.num_perm;
+  s.num_bands = *options_.num_bands;
+  s.rows_per_band = *options_.rows_per_band;
+  s.buffer_size = options_.buffer_size;
+  s.similarity_threshold = options_.similarity_threshold;
+  s.seed = options_.seed;
+  s.prefix = options_.prefix;
+  s.store = store_->describe();
+  {
+    std::lock_guard lock(*buffer_mutex_);
+    s.buffered = buffer_.ids.size();
+  }
+  s.storage = store_->stats(options_.prefix);
+  return s;
+}
+
+void Index::save(const std::filesystem::path& dir) {
+  flush();
+  save_model(dir, to_model(options_, *hasher_));
+}
+
+}  // namespace lshrs

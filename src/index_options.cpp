@@ -1,0 +1,125 @@
+#include "index_options.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "lshrs/error.hpp"
+#include "lshrs/tuning.hpp"
+
+namespace lshrs::detail {
+namespace {
+
+std::string str(std::size_t v) { return std::to_string(v); }
+
+// Python's tolerance for "zero vector": every component within 1e-8 of 0.
+constexpr float kZeroTolerance = 1e-8f;
+
+void validate_row(std::span<const float> row, const std::string& what) {
+  bool nonzero = false;
+  for (std::size_t j = 0; j < row.size(); ++j) {
+    if (!std::isfinite(row[j])) {
+      throw InvalidArgument(what + " has a non-finite value (" + std::to_string(row[j]) +
+                            ") at component " + str(j) + "; clean the embedding first");
+    }
+    nonzero = nonzero || std::fabs(row[j]) > kZeroTolerance;
+  }
+  if (!nonzero) {
+    throw InvalidArgument(what + " is a zero vector: its cosine similarity is undefined; "
+                          "drop it or fix the embedding");
+  }
+}
+
+}  // namespace
+
+IndexOptions resolve_options(IndexOptions o) {
+  if (o.dim == 0) throw InvalidArgument("dim must be positive (got 0): set IndexOptions::dim");
+  if (o.num_perm == 0) throw InvalidArgument("num_perm must be positive (got 0)");
+  if (o.buffer_size == 0) throw InvalidArgument("buffer_size must be positive (got 0)");
+  validate_prefix(o.prefix);
+  if (o.num_bands.has_value() != o.rows_per_band.has_value()) {
+    throw InvalidArgument("give both num_bands and rows_per_band, or neither to choose them "
+                          "from similarity_threshold");
+  }
+  if (!o.num_bands) {
+    if (!(o.similarity_threshold > 0.0 && o.similarity_threshold < 1.0)) {
+      throw InvalidArgument("similarity_threshold must be in (0, 1) (got " +
+                            std::to_string(o.similarity_threshold) + ")");
+    }
+    const BandConfig chosen = choose_bands(o.num_perm, o.similarity_threshold);
+    o.num_bands = chosen.bands;
+    o.rows_per_band = chosen.rows;
+  }
+  if (*o.num_bands == 0 || *o.rows_per_band == 0 ||
+      *o.num_bands * *o.rows_per_band != o.num_perm) {
+    throw InvalidArgument("num_bands · rows_per_band must equal num_perm (got " +
+                          str(*o.num_bands) + " · " + str(*o.rows_per_band) +
+                          " != " + str(o.num_perm) + ")");
+  }
+  return o;
+}
+
+void validate_query_options(const QueryOptions& o, bool has_fetcher) {
+  if (o.top_k && *o.top_k == 0) throw InvalidArgument("top_k must be greater than zero");
+  if (o.top_p && !(*o.top_p > 0.0 && *o.top_p <= 1.0)) {
+    throw InvalidArgument("top_p must be in (0, 1] (got " + std::to_string(*o.top_p) + ")");
+  }
+  if (o.min_similarity && !(*o.min_similarity >= -1.0f && *o.min_similarity <= 1.0f)) {
+    throw InvalidArgument("min_similarity must be in [-1, 1] (got " +
+                          std::to_string(*o.min_similarity) + ")");
+  }
+  if (o.max_candidates && *o.max_candidates == 0) {
+    throw InvalidArgument("max_candidates must be greater than zero");
+  }
+  const bool reranks = o.rerank || o.top_p || o.min_similarity;
+  if (reranks && !has_fetcher) {
+    throw InvalidArgument("reranking (rerank, top_p or min_similarity) needs a VectorFetcher: "
+                          "pass one to the Index");
+  }
+}
+
+void validate_batch(std::span<const std::int64_t> ids, std::span<const float> vectors,
+                    std::size_t dim) {
+  if (vectors.size() != ids.size() * dim) {
+    throw InvalidArgument("vectors hold " + str(vectors.size()) + " floats but " +
+                          str(ids.size()) + " ids × dim " + str(dim) + " = " +
+                          str(ids.size() * dim) + " were expected (row-major n × dim)");
+  }
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0) {
+      throw InvalidArgument("id " + std::to_string(ids[i]) + " (row " + str(i) +
+                            ") is negative; ids must be >= 0");
+    }
+    validate_row(vectors.subspan(i * dim, dim),
+                 "vector for id " + std::to_string(ids[i]) + " (row " + str(i) + ")");
+  }
+}
+
+void validate_queries(std::span<const float> vectors, std::size_t dim) {
+  if (vectors.empty() || vectors.size() % dim != 0) {
+    throw InvalidArgument("query holds " + str(vectors.size()) +
+                          " floats; expected a positive multiple of dim " + str(dim));
+  }
+  for (std::size_t i = 0; i < vectors.size() / dim; ++i) {
+    validate_row(vectors.subspan(i * dim, dim), "query vector " + str(i));
+  }
+}
+
+ModelConfig model_config(const IndexOptions& o) {
+  return ModelConfig{o.dim,          o.num_perm,    *o.num_bands, *o.rows_per_band,
+                     o.similarity_threshold, o.buffer_size, o.seed};
+}
+
+IndexOptions options_from(const ModelConfig& c, const std::string& prefix) {
+  IndexOptions o;
+  o.dim = c.dim;
+  o.num_perm = c.num_perm;
+  o.num_bands = c.num_bands;
+  o.rows_per_band = c.rows_per_band;
+  o.similarity_threshold = c.similarity_threshold;
+  o.buffer_size = c.buffer_size;
+  o.seed = c.seed;
+  o.prefix = prefix;
+  return o;
+}
+
+}  // namespace lshrs::detail

@@ -1,0 +1,28 @@
+// Internal: validation shared by the Index entry points, so that every check
+// happens before anything is hashed, buffered or written.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "lshrs/index.hpp"
+#include "lshrs/model_io.hpp"
+
+namespace lshrs::detail {
+
+// Fills num_bands/rows_per_band (choosing them when both are empty) and
+// throws InvalidArgument for any option out of range.
+IndexOptions resolve_options(IndexOptions options);
+
+void validate_query_options(const QueryOptions& options, bool has_fetcher);
+
+// Each id >= 0; n = ids.size() rows of dim finite, non-zero floats.
+void validate_batch(std::span<const std::int64_t> ids, std::span<const float> vectors,
+                    std::size_t dim);
+// n = vectors.size() / dim query rows, each finite and non-zero.
+void validate_queries(std::span<const float> vectors, std::size_t dim);
+
+ModelConfig model_config(const IndexOptions& options);
+IndexOptions options_from(const ModelConfig& config, const std::string& prefix);
+
+}  // namespace lshrs::detail

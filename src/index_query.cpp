@@ -1,0 +1,175 @@
+// Index queries: probe keys, one store round trip, collision counting and the
+// optional cosine rerank through the fetcher.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_map>
+
+#include "index_options.hpp"
+#include "lshrs/error.hpp"
+#include "lshrs/index.hpp"
+
+namespace lshrs {
+namespace {
+
+bool by_collisions(const Neighbor& a, const Neighbor& b) {
+  return a.collisions != b.collisions ? a.collisions > b.collisions : a.id < b.id;
+}
+
+bool by_similarity(const Neighbor& a, const Neighbor& b) {
+  if (*a.similarity != *b.similarity) return *a.similarity > *b.similarity;
+  return by_collisions(a, b);
+}
+
+bool reranks(const QueryOptions& o) { return o.rerank || o.top_p || o.min_similarity; }
+
+void truncate(std::vector<Neighbor>& v, std::optional<std::size_t> n) {
+  if (n && v.size() > *n) v.resize(*n);
+}
+
+}  // namespace
+
+std::vector<BucketRef> Index::probes_for(const Signatures& sigs, std::span<const float> margins,
+                                         std::size_t i, std::size_t probes) const {
+  const std::size_t rows = hasher_->rows_per_band();
+  std::vector<BucketRef> refs;
+  refs.reserve(sigs.num_bands * (1 + probes));
+  std::vector<std::size_t> order(rows);
+  for (std::size_t b = 0; b < sigs.num_bands; ++b) {
+    const auto band = sigs.band(i, b);
+    BucketRef exact{static_cast<std::uint32_t>(b), std::string(band.begin(), band.end())};
+    if (probes > 0) {
+      // The bits whose hyperplane passes closest to the query flip first for
+      // its near neighbours: probe those single-bit neighbours of the bucket.
+      const float* m = margins.data() + i * sigs.num_bands * rows + b * rows;
+      std::iota(order.begin(), order.end(), std::size_t{0});
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(probes),
+                        order.end(), [m](std::size_t x, std::size_t y) { return m[x] < m[y]; });
+      for (std::size_t p = 0; p < probes; ++p) {
+        BucketRef flipped = exact;
+        flipped.signature[order[p] >> 3] =
+            static_cast<char>(flipped.signature[order[p] >> 3] ^ (1 << (order[p] & 7)));
+        refs.push_back(std::move(flipped));
+      }
+    }
+    refs.push_back(std::move(exact));
+  }
+  return refs;
+}
+
+QueryResult Index::query(std::span<const float> vector, const QueryOptions& options) {
+  if (vector.size() != options_.dim) {
+    throw InvalidArgument("query vector has " + std::to_string(vector.size()) +
+                          " components; the index has dim " + std::to_string(options_.dim));
+  }
+  return std::move(query_batch(vector, options).front());
+}
+
+std::vector<QueryResult> Index::query_batch(std::span<const float> vectors,
+                                            const QueryOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  detail::validate_query_options(options, fetcher_ != nullptr);
+  detail::validate_queries(vectors, options_.dim);
+  if (options.probes > hasher_->rows_per_band()) {
+    throw InvalidArgument("probes (" + std::to_string(options.probes) +
+                          ") cannot exceed rows_per_band (" +
+                          std::to_string(hasher_->rows_per_band()) + ")");
+  }
+  const std::size_t n = vectors.size() / options_.dim;
+  std::vector<float> margins;
+  const Signatures sigs =
+      options.probes > 0 ? hasher_->hash(vectors, margins) : hasher_->hash(vectors);
+
+  std::vector<BucketRef> refs;
+  std::vector<std::size_t> first(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto mine = probes_for(sigs, margins, i, options.probes);
+    std::move(mine.begin(), mine.end(), std::back_inserter(refs));
+    first[i + 1] = refs.size();
+  }
+  const auto buckets = store_->members(options_.prefix, refs);
+
+  std::vector<QueryResult> results(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::unordered_map<std::int64_t, std::uint32_t> counts;
+    for (std::size_t k = first[i]; k < first[i + 1]; ++k) {
+      for (const std::int64_t id : buckets[k]) ++counts[id];
+    }
+    auto& neighbors = results[i].neighbors;
+    neighbors.reserve(counts.size());
+    for (const auto& [id, c] : counts) neighbors.push_back({id, c, std::nullopt});
+    std::sort(neighbors.begin(), neighbors.end(), by_collisions);
+    results[i].candidates = neighbors.size();
+    if (reranks(options)) {
+      truncate(neighbors, options.max_candidates);
+      rerank(vectors.subspan(i * options_.dim, options_.dim), options, results[i]);
+    } else {
+      truncate(neighbors, options.top_k);
+    }
+  }
+  const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  for (auto& r : results) r.elapsed = elapsed;
+  return results;
+}
+
+// Replaces collision order by cosine order, then applies top_p, top_k and
+// min_similarity in the Python package's order (top_p counts candidates).
+void Index::rerank(std::span<const float> query, const QueryOptions& options,
+                   QueryResult& result) {
+  auto& neighbors = result.neighbors;
+  if (neighbors.empty()) return;
+  std::vector<std::int64_t> ids(neighbors.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = neighbors[i].id;
+  const FetchedVectors fetched = fetcher_->fetch(ids);
+  if (fetched.data.size() != fetched.ids.size() * options_.dim) {
+    throw InvalidArgument("the vector fetcher returned " + std::to_string(fetched.data.size()) +
+                          " floats for " + std::to_string(fetched.ids.size()) +
+                          " ids; expected ids × dim = " +
+                          std::to_string(fetched.ids.size() * options_.dim));
+  }
+  const std::vector<float> scores = cosine_similarities(query, fetched.data);
+  std::unordered_map<std::int64_t, float> score_of;
+  for (std::size_t i = 0; i < fetched.ids.size(); ++i) score_of[fetched.ids[i]] = scores[i];
+
+  const std::size_t considered = neighbors.size();
+  std::vector<Neighbor> ranked;
+  ranked.reserve(considered);
+  for (auto& nb : neighbors) {
+    auto it = score_of.find(nb.id);
+    if (it == score_of.end()) continue;  // deleted from the source since it was indexed
+    nb.similarity = it->second;
+    ranked.push_back(nb);
+  }
+  result.missing_vectors = considered - ranked.size();
+  std::sort(ranked.begin(), ranked.end(), by_similarity);
+  if (options.top_p) {
+    const auto keep = static_cast<std::size_t>(std::ceil(static_cast<double>(considered) * *options.top_p));
+    truncate(ranked, std::max<std::size_t>(1, keep));
+  }
+  truncate(ranked, options.top_k);
+  if (options.min_similarity) {
+    std::erase_if(ranked, [&](const Neighbor& nb) { return *nb.similarity < *options.min_similarity; });
+  }
+  neighbors = std::move(ranked);
+}
+
+std::vector<std::int64_t> Index::top_k(std::span<const float> vector, std::size_t k) {
+  QueryOptions o;
+  o.top_k = k;
+  std::vector<std::int64_t> ids;
+  for (const auto& nb : query(vector, o).neighbors) ids.push_back(nb.id);
+  return ids;
+}
+
+std::vector<std::pair<std::int64_t, float>> Index::above_p(std::span<const float> vector,
+                                                           double p) {
+  QueryOptions o;
+  o.top_k = std::nullopt;
+  o.top_p = p;
+  std::vector<std::pair<std::int64_t, float>> out;
+  for (const auto& nb : query(vector, o).neighbors) out.emplace_back(nb.id, *nb.similarity);
+  return out;
+}
+
+}  // namespace lshrs

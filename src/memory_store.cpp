@@ -1,0 +1,178 @@
+#include "lshrs/memory_store.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "lshrs/error.hpp"
+
+namespace lshrs {
+namespace {
+
+// One prefix: bucket sets per band keyed by raw signature bytes, each id's
+// concatenated band signatures (the reverse index), and the meta blob.
+struct Namespace {
+  std::vector<std::unordered_map<std::string, std::unordered_set<std::int64_t>>> bands;
+  std::unordered_map<std::int64_t, std::string> signatures;
+  std::optional<std::string> meta;
+
+  void unlink(std::int64_t id, const std::string& sig, std::size_t band_bytes) {
+    for (std::size_t b = 0; b * band_bytes < sig.size() && b < bands.size(); ++b) {
+      auto bucket = bands[b].find(sig.substr(b * band_bytes, band_bytes));
+      if (bucket == bands[b].end()) continue;
+      bucket->second.erase(id);
+      if (bucket->second.empty()) bands[b].erase(bucket);
+    }
+  }
+
+  std::size_t key_count() const {
+    std::size_t n = signatures.size() + (meta ? 1 : 0);
+    for (const auto& band : bands) n += band.size();
+    return n;
+  }
+};
+
+std::uint64_t percentile(const std::vector<std::uint64_t>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const auto i = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(i, sorted.size() - 1)];
+}
+
+}  // namespace
+
+struct MemoryStore::State {
+  std::shared_mutex mutex;
+  std::map<std::string, Namespace, std::less<>> spaces;
+
+  Namespace& space(std::string_view prefix) {
+    auto it = spaces.find(prefix);
+    if (it == spaces.end()) it = spaces.emplace(std::string(prefix), Namespace{}).first;
+    return it->second;
+  }
+  const Namespace* find(std::string_view prefix) const {
+    auto it = spaces.find(prefix);
+    return it == spaces.end() ? nullptr : &it->second;
+  }
+};
+
+MemoryStore::MemoryStore() : state_(std::make_unique<State>()) {}
+MemoryStore::~MemoryStore() = default;
+
+void MemoryStore::add(std::string_view prefix, std::span<const std::int64_t> ids,
+                      const Signatures& sigs) {
+  validate_prefix(prefix);
+  if (ids.size() != sigs.count) {
+    throw InvalidArgument("memory store: " + std::to_string(ids.size()) + " ids for " +
+                          std::to_string(sigs.count) + " signatures");
+  }
+  std::unique_lock lock(state_->mutex);
+  Namespace& ns = state_->space(prefix);
+  if (ns.bands.size() < sigs.num_bands) ns.bands.resize(sigs.num_bands);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto row = sigs.row(i);
+    std::string sig(row.begin(), row.end());
+    auto old = ns.signatures.find(ids[i]);
+    if (old != ns.signatures.end()) {
+      if (old->second == sig) continue;
+      ns.unlink(ids[i], old->second, sigs.band_bytes);
+    }
+    for (std::size_t b = 0; b < sigs.num_bands; ++b) {
+      ns.bands[b][sig.substr(b * sigs.band_bytes, sigs.band_bytes)].insert(ids[i]);
+    }
+    ns.signatures[ids[i]] = std::move(sig);
+  }
+}
+
+std::vector<std::vector<std::int64_t>> MemoryStore::members(std::string_view prefix,
+                                                            std::span<const BucketRef> buckets) {
+  validate_prefix(prefix);
+  std::vector<std::vector<std::int64_t>> out(buckets.size());
+  std::shared_lock lock(state_->mutex);
+  const Namespace* ns = state_->find(prefix);
+  if (!ns) return out;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (buckets[i].band >= ns->bands.size()) continue;
+    const auto& band = ns->bands[buckets[i].band];
+    auto it = band.find(buckets[i].signature);
+    if (it != band.end()) out[i].assign(it->second.begin(), it->second.end());
+  }
+  return out;
+}
+
+std::size_t MemoryStore::remove(std::string_view prefix, std::span<const std::int64_t> ids) {
+  validate_prefix(prefix);
+  std::unique_lock lock(state_->mutex);
+  auto it = state_->spaces.find(prefix);
+  if (it == state_->spaces.end()) return 0;
+  Namespace& ns = it->second;
+  // Band width is recoverable from any stored signature: all have bands × width bytes.
+  std::size_t removed = 0;
+  for (const std::int64_t id : ids) {
+    auto sig = ns.signatures.find(id);
+    if (sig == ns.signatures.end()) continue;
+    const std::size_t width = ns.bands.empty() ? 0 : sig->second.size() / ns.bands.size();
+    ns.unlink(id, sig->second, width);
+    ns.signatures.erase(sig);
+    ++removed;
+  }
+  return removed;
+}
+
+std::size_t MemoryStore::clear(std::string_view prefix) {
+  validate_prefix(prefix);
+  std::unique_lock lock(state_->mutex);
+  auto it = state_->spaces.find(prefix);
+  if (it == state_->spaces.end()) return 0;
+  const std::size_t keys = it->second.key_count();
+  state_->spaces.erase(it);
+  return keys;
+}
+
+std::optional<std::string> MemoryStore::load_meta(std::string_view prefix) {
+  validate_prefix(prefix);
+  std::shared_lock lock(state_->mutex);
+  const Namespace* ns = state_->find(prefix);
+  return ns ? ns->meta : std::nullopt;
+}
+
+bool MemoryStore::store_meta_if_absent(std::string_view prefix, std::string_view meta) {
+  validate_prefix(prefix);
+  std::unique_lock lock(state_->mutex);
+  Namespace& ns = state_->space(prefix);
+  if (ns.meta) return false;
+  ns.meta = std::string(meta);
+  return true;
+}
+
+StoreStats MemoryStore::stats(std::string_view prefix) {
+  validate_prefix(prefix);
+  StoreStats stats;
+  std::shared_lock lock(state_->mutex);
+  const Namespace* ns = state_->find(prefix);
+  stats.ids = ns ? ns->signatures.size() : 0;
+  if (!ns) return stats;
+  std::vector<std::uint64_t> sizes;
+  std::uint64_t total = 0;
+  for (const auto& band : ns->bands) {
+    stats.buckets_per_band.push_back(band.size());
+    for (const auto& [sig, ids] : band) {
+      sizes.push_back(ids.size());
+      total += ids.size();
+    }
+  }
+  stats.buckets = sizes.size();
+  std::sort(sizes.begin(), sizes.end());
+  if (!sizes.empty()) {
+    stats.mean_bucket_size = static_cast<double>(total) / static_cast<double>(sizes.size());
+    stats.p50_bucket_size = percentile(sizes, 0.5);
+    stats.p99_bucket_size = percentile(sizes, 0.99);
+    stats.max_bucket_size = sizes.back();
+  }
+  return stats;
+}
+
+}  // namespace lshrs

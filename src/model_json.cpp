@@ -1,0 +1,140 @@
+#include "model_json.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "lshrs/error.hpp"
+
+namespace lshrs::detail {
+namespace {
+
+constexpr std::uint64_t kSizeMax = std::numeric_limits<std::size_t>::max();
+
+// The offending value as JSON, shortened: messages stay one readable line.
+std::string shown(const json& value) {
+  std::string text = value.dump(-1, ' ', true);
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return text + " (" + value.type_name() + ")";
+}
+
+}  // namespace
+
+const json& JsonFields::get(const char* key) const {
+  const auto it = object_.find(key);
+  if (it == object_.end()) {
+    throw ConfigurationError(where_ + ": missing key \"" + key + "\"");
+  }
+  return *it;
+}
+
+void JsonFields::wrong(const char* key, const std::string& expected) const {
+  throw ConfigurationError(where_ + ": key \"" + key + "\" must be " + expected + ", got " +
+                           shown(get(key)));
+}
+
+const json& JsonFields::object(const char* key) const {
+  const json& value = get(key);
+  if (!value.is_object()) wrong(key, "an object");
+  return value;
+}
+
+std::string JsonFields::string(const char* key) const {
+  const json& value = get(key);
+  if (!value.is_string()) wrong(key, "a string");
+  return value.get<std::string>();
+}
+
+bool JsonFields::boolean(const char* key) const {
+  const json& value = get(key);
+  if (!value.is_boolean()) wrong(key, "true or false");
+  return value.get<bool>();
+}
+
+std::uint64_t JsonFields::integer(const char* key, std::uint64_t min, std::uint64_t max) const {
+  const json& value = get(key);
+  const std::string range = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<std::uint64_t>();
+    if (v >= min && v <= max) return v;
+  } else if (value.is_number_integer() && value.get<std::int64_t>() >= 0) {
+    const auto v = static_cast<std::uint64_t>(value.get<std::int64_t>());
+    if (v >= min && v <= max) return v;
+  }
+  wrong(key, range);
+}
+
+double JsonFields::number(const char* key) const {
+  const json& value = get(key);
+  if (!value.is_number() || !std::isfinite(value.get<double>())) wrong(key, "a finite number");
+  return value.get<double>();
+}
+
+bool JsonFields::is_null(const char* key) const { return get(key).is_null(); }
+
+json config_json(const ModelConfig& c) {
+  return {{"dim", c.dim},
+          {"num_perm", c.num_perm},
+          {"num_bands", c.num_bands},
+          {"rows_per_band", c.rows_per_band},
+          {"similarity_threshold", c.similarity_threshold},
+          {"buffer_size", c.buffer_size},
+          {"seed", c.seed}};
+}
+
+ModelConfig config_from_json(const json& object, const std::string& where) {
+  JsonFields f(object, where);
+  ModelConfig c;
+  c.dim = f.integer("dim", 1, kSizeMax);
+  c.num_perm = f.integer("num_perm", 1, kSizeMax);
+  c.num_bands = f.integer("num_bands", 1, kSizeMax);
+  c.rows_per_band = f.integer("rows_per_band", 1, kSizeMax);
+  c.similarity_threshold = f.number("similarity_threshold");
+  c.buffer_size = f.integer("buffer_size", 1, kSizeMax);
+  // Python accepts seed=None (entropy-seeded projections); the stored
+  // projections make the model reproducible anyway, so record 0.
+  c.seed = f.is_null("seed") ? 0 : f.integer("seed", 0, std::numeric_limits<std::uint64_t>::max());
+  validate_config(c, where);
+  return c;
+}
+
+void validate_config(const ModelConfig& c, const std::string& where) {
+  const auto fail = [&](const std::string& what) { throw ConfigurationError(where + ": " + what); };
+  if (c.dim == 0 || c.num_perm == 0 || c.num_bands == 0 || c.rows_per_band == 0) {
+    fail("dim, num_perm, num_bands and rows_per_band must be positive (got " +
+         std::to_string(c.dim) + ", " + std::to_string(c.num_perm) + ", " +
+         std::to_string(c.num_bands) + ", " + std::to_string(c.rows_per_band) + ")");
+  }
+  if (c.num_bands > c.num_perm || c.num_bands * c.rows_per_band != c.num_perm) {
+    fail("num_bands * rows_per_band must equal num_perm (got " + std::to_string(c.num_bands) +
+         " * " + std::to_string(c.rows_per_band) + " != " + std::to_string(c.num_perm) + ")");
+  }
+  if (c.num_perm > kMaxProjectionValues / c.dim) {
+    fail("num_perm * dim = " + std::to_string(c.num_perm) + " * " + std::to_string(c.dim) +
+         " exceeds the supported " + std::to_string(kMaxProjectionValues) + " projection values");
+  }
+  if (!std::isfinite(c.similarity_threshold)) fail("similarity_threshold must be finite");
+  if (c.buffer_size == 0) fail("buffer_size must be positive");
+}
+
+void validate_model(const Model& model, const std::string& operation) {
+  const ModelConfig& c = model.config;
+  try {
+    validate_config(c, operation + ": the model's config");
+  } catch (const ConfigurationError& e) {
+    throw InvalidArgument(e.what());
+  }
+  if (model.projections.size() != c.num_perm * c.dim) {
+    throw InvalidArgument(operation + ": the model holds " +
+                          std::to_string(model.projections.size()) +
+                          " projection values, but num_perm * dim = " +
+                          std::to_string(c.num_perm * c.dim));
+  }
+  for (std::size_t i = 0; i < model.projections.size(); ++i) {
+    if (!std::isfinite(model.projections[i])) {
+      throw InvalidArgument(operation + ": projection row " + std::to_string(i / c.dim) +
+                            ", column " + std::to_string(i % c.dim) + " is not finite");
+    }
+  }
+}
+
+}  // namespace lshrs::detail

@@ -1,0 +1,60 @@
+// lshrs internal — JSON helpers shared by the model directory (metadata.json)
+// and the store's meta (encode_meta/decode_meta): typed field access with
+// messages that name the file and key, and the ModelConfig checks.
+//
+// Thread safety: pure functions; a JsonFields is used by one thread.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "lshrs/model_io.hpp"
+
+namespace lshrs::detail {
+
+// Insertion-ordered, so written files list keys as the Python package does.
+using json = nlohmann::ordered_json;
+
+// The largest projection matrix (values) a model may declare; far above any
+// real model (65536 bits × 16384 dims is 2^30), and low enough that a hostile
+// file cannot make us reserve absurd memory.
+inline constexpr std::size_t kMaxProjectionValues = std::size_t{1} << 31;
+
+// Reads members of one JSON object; every failure is a ConfigurationError
+// "<where>: key "k" ...", naming the expected type and the value found.
+class JsonFields {
+ public:
+  JsonFields(const json& object, std::string where) : object_(object), where_(std::move(where)) {}
+
+  const json& object(const char* key) const;
+  std::string string(const char* key) const;
+  bool boolean(const char* key) const;
+  // An integer (not 3.0, not true) within [min, max].
+  std::uint64_t integer(const char* key, std::uint64_t min, std::uint64_t max) const;
+  // Any finite JSON number.
+  double number(const char* key) const;
+  // Whether the (required) key holds null.
+  bool is_null(const char* key) const;
+
+ private:
+  const json& get(const char* key) const;
+  [[noreturn]] void wrong(const char* key, const std::string& expected) const;
+
+  const json& object_;
+  std::string where_;
+};
+
+// {"dim", "num_perm", "num_bands", "rows_per_band", "similarity_threshold",
+//  "buffer_size", "seed"} — the Python package's "config" object.
+json config_json(const ModelConfig& config);
+// Parses and validates such an object; `where` prefixes error messages.
+ModelConfig config_from_json(const json& object, const std::string& where);
+// Positive sizes, bands·rows = num_perm, a finite threshold, a sane total
+// size. Throws ConfigurationError prefixed by `where`.
+void validate_config(const ModelConfig& config, const std::string& where);
+// validate_config() plus projections of num_perm·dim finite values; throws
+// InvalidArgument prefixed by `operation` (the model came from the caller).
+void validate_model(const Model& model, const std::string& operation);
+
+}  // namespace lshrs::detail

@@ -1,0 +1,73 @@
+// Helpers shared by the test suites: scratch directories, raw float files,
+// running the independent Python oracles, deterministic random vectors.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace lshrs::testing {
+
+// A fresh directory under the system temp dir, removed with its contents.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& tag) {
+    static int counter = 0;
+    path_ = std::filesystem::temp_directory_path() /
+            ("lshrs-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline void write_floats(const std::filesystem::path& path, const std::vector<float>& values) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(values.data()),
+            static_cast<std::streamsize>(values.size() * sizeof(float)));
+  ASSERT_TRUE(out.good()) << "cannot write " << path;
+}
+
+inline std::vector<float> read_floats(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  const auto bytes = static_cast<std::size_t>(in.tellg());
+  std::vector<float> values(bytes / sizeof(float));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(bytes));
+  return values;
+}
+
+// Runs tests/oracle/<script> with the numpy-equipped interpreter; fails the
+// test (not just returns) when the oracle cannot run, so a broken setup is loud.
+inline void run_oracle(const std::string& script, const std::string& args) {
+  const std::string cmd = std::string(LSHRS_PYTHON) + " " + LSHRS_SOURCE_DIR + "/tests/oracle/" +
+                          script + " " + args;
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "oracle failed: " << cmd;
+}
+
+// n × dim standard-normal floats, row-major, from a fixed seed.
+inline std::vector<float> random_vectors(std::size_t n, std::size_t dim, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal;
+  std::vector<float> v(n * dim);
+  for (auto& x : v) x = normal(rng);
+  return v;
+}
+
+}  // namespace lshrs::testing
