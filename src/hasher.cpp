@@ -40,6 +40,21 @@ Hasher::Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band
     : dim_(dim), num_bands_(num_bands), rows_per_band_(rows_per_band) {
   check_shape(dim, num_bands, rows_per_band);
   projections_ = generate_projections(seed, num_bands * rows_per_band, dim);
+  compute_inverse_norms();
+}
+
+// Margins are distances to each hyperplane, |dot| / |row|, so that bits are
+// comparable across rows of different lengths.
+void Hasher::compute_inverse_norms() {
+  const std::size_t bits = num_bands_ * rows_per_band_;
+  inverse_norms_.assign(bits, 0.0f);
+  for (std::size_t j = 0; j < bits; ++j) {
+    double sum = 0;
+    for (std::size_t k = 0; k < dim_; ++k) {
+      sum += static_cast<double>(projections_[j * dim_ + k]) * projections_[j * dim_ + k];
+    }
+    inverse_norms_[j] = sum > 0 ? static_cast<float>(1.0 / std::sqrt(sum)) : 0.0f;
+  }
 }
 
 Hasher::Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band,
@@ -55,6 +70,7 @@ Hasher::Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band
   const bool finite = std::all_of(projections_.begin(), projections_.end(),
                                   [](float x) { return std::isfinite(x); });
   if (!finite) throw InvalidArgument("hasher: projections contain NaN or infinite values");
+  compute_inverse_norms();
 }
 
 Signatures Hasher::hash(std::span<const float> vectors) const { return hash_impl(vectors, nullptr); }
@@ -96,7 +112,7 @@ Signatures Hasher::hash_impl(std::span<const float> vectors, std::vector<float>*
       }
       if (margins) {
         float* m = margins->data() + (first + i) * bits;
-        for (std::size_t j = 0; j < bits; ++j) m[j] = std::fabs(dots[j]);
+        for (std::size_t j = 0; j < bits; ++j) m[j] = std::fabs(dots[j]) * inverse_norms_[j];
       }
     }
   }

@@ -158,7 +158,8 @@ double integrate(const std::function<double(double)>& f, double lo, double hi) {
 }  // namespace
 
 double bit_agreement(double cosine) {
-  if (std::isnan(cosine)) throw InvalidArgument("cosine similarity is NaN; pass a cosine in [-1, 1]");
+  if (std::isnan(cosine))
+    throw InvalidArgument("cosine similarity is NaN; pass a cosine in [-1, 1]");
   return 1.0 - std::acos(std::clamp(cosine, -1.0, 1.0)) / kPi;
 }
 

@@ -73,18 +73,21 @@ class Hasher {
   // Only the shape is checked here; Index validates values before hashing.
   Signatures hash(std::span<const float> vectors) const;
 
-  // Like hash(), and also returns the raw projections |dot(row_j, v)| in
-  // `margins` (n × num_bands·rows_per_band): small margins mark the bits most
-  // likely to flip for a near neighbour, which multi-probe queries exploit.
+  // Like hash(), and also returns each bit's margin, the distance of v to the
+  // hyperplane |dot(row_j, v)| / |row_j|, in `margins` (n × num_bands·rows_per_band):
+  // small margins mark the bits most likely to flip for a near neighbour,
+  // which multi-probe queries exploit.
   Signatures hash(std::span<const float> vectors, std::vector<float>& margins) const;
 
  private:
   Signatures hash_impl(std::span<const float> vectors, std::vector<float>* margins) const;
+  void compute_inverse_norms();
 
   std::size_t dim_;
   std::size_t num_bands_;
   std::size_t rows_per_band_;
   std::vector<float> projections_;
+  std::vector<float> inverse_norms_;  // 1 / |row_j|
 };
 
 }  // namespace lshrs

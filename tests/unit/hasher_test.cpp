@@ -125,11 +125,11 @@ TEST(Hasher, BatchEqualsOneByOneAcrossChunks) {
   }
 }
 
-TEST(Hasher, MarginsAreAbsoluteDots) {
+TEST(Hasher, MarginsAreDistancesToTheHyperplanes) {
   const Hasher hasher(2, 1, 2, std::vector<float>{1, 0, 0, -2});
   std::vector<float> margins;
   hasher.hash(std::vector<float>{3, 1}, margins);
-  EXPECT_EQ(margins, (std::vector<float>{3, 2}));
+  EXPECT_EQ(margins, (std::vector<float>{3, 1}));
 }
 
 TEST(Hasher, RefusesBadShapes) {

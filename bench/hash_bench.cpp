@@ -1,0 +1,59 @@
+// Hashing throughput against its physical limit, the bare matrix product of
+// the same shapes in the same run (issue: hashing >= 70% of the product).
+//
+//   build/release/bench/hash_bench --benchmark_min_time=2
+#include <benchmark/benchmark.h>
+
+#include <Eigen/Core>
+#include <random>
+
+#include "lshrs/hasher.hpp"
+
+namespace {
+
+constexpr std::size_t kBatch = 10'000;
+
+std::vector<float> random_batch(std::size_t dim) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal;
+  std::vector<float> v(kBatch * dim);
+  for (auto& x : v) x = normal(rng);
+  return v;
+}
+
+void hash_batch(benchmark::State& state) {
+  const auto dim = static_cast<std::size_t>(state.range(0));
+  const auto bands = static_cast<std::size_t>(state.range(1));
+  const auto rows = static_cast<std::size_t>(state.range(2));
+  const lshrs::Hasher hasher(dim, bands, rows, 42);
+  const auto batch = random_batch(dim);
+  for (auto _ : state) {
+    auto sigs = hasher.hash(batch);
+    benchmark::DoNotOptimize(sigs.bytes.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
+}
+
+// The ceiling: V (n × dim) · Pᵀ (dim × bits) with Eigen, nothing else.
+void bare_product(benchmark::State& state) {
+  using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const auto dim = static_cast<Eigen::Index>(state.range(0));
+  const auto bits = static_cast<Eigen::Index>(state.range(1) * state.range(2));
+  const auto data = random_batch(static_cast<std::size_t>(dim));
+  const auto proj = lshrs::generate_projections(42, static_cast<std::size_t>(bits),
+                                                static_cast<std::size_t>(dim));
+  const Eigen::Map<const RowMatrix> v(data.data(), static_cast<Eigen::Index>(kBatch), dim);
+  const Eigen::Map<const RowMatrix> p(proj.data(), bits, dim);
+  RowMatrix out(static_cast<Eigen::Index>(kBatch), bits);
+  for (auto _ : state) {
+    out.noalias() = v * p.transpose();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
+}
+
+}  // namespace
+
+BENCHMARK(hash_batch)->Args({256, 16, 8})->Args({768, 32, 8})->Unit(benchmark::kMillisecond);
+BENCHMARK(bare_product)->Args({256, 16, 8})->Args({768, 32, 8})->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();

@@ -1,0 +1,51 @@
+// lshrs — PostgreSQL as a vector source and as a fetcher for reranking.
+//
+// Reads `id` and `vector` columns from a table (identifiers are quoted, so no
+// SQL can be injected through them; `where` and `order_by` are SQL fragments
+// the caller owns) or from a custom query with $1… parameters, streaming with
+// a server-side cursor: the table is never loaded whole. Vector columns may be
+// real[], double precision[], bytea (little-endian float32) or text in
+// pgvector's "[1,2,3]" or array "{1,2,3}" form. NULLs, ragged dimensions,
+// non-numeric text and non-finite values stop with a SourceError naming the
+// row's id and the column.
+//
+// Thread safety: a source is used by one thread at a time; a fetcher
+// serialises its calls on its own connection.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lshrs/fetcher.hpp"
+#include "lshrs/source.hpp"
+
+namespace lshrs {
+
+struct PostgresOptions {
+  // libpq connection string or URI ("postgresql://user@host:5432/db", "host=… dbname=…").
+  std::string dsn;
+  // Table mode: SELECT "id_column", "vector_column" FROM "table" [WHERE …] [ORDER BY …] [LIMIT n].
+  // `table` may be schema-qualified ("public.items"): each part is quoted.
+  std::string table;
+  std::string id_column = "id";
+  std::string vector_column = "embedding";
+  std::string where;                    // raw SQL condition, optional
+  std::string order_by;                 // raw SQL, optional
+  std::optional<std::uint64_t> limit;
+  // Query mode (instead of table): must return (id, vector) columns; $1… bound to params.
+  std::string query;
+  std::vector<std::string> params;
+  std::size_t batch_size = 10'000;      // rows per batch (> 0)
+};
+
+std::unique_ptr<VectorSource> open_postgres_source(const PostgresOptions& options);
+
+// Fetches vectors by id with `… WHERE id_column = ANY($1)` on the same table
+// (table mode only). Ids no longer in the table are reported missing.
+std::shared_ptr<VectorFetcher> open_postgres_fetcher(const PostgresOptions& options);
+
+}  // namespace lshrs

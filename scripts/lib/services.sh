@@ -1,0 +1,50 @@
+# shellcheck shell=bash
+# Starts and stops every server the integration tests talk to, each private to
+# one run directory and bound to loopback, and exports their addresses:
+#   LSHRS_TEST_REDIS_URL, LSHRS_TEST_REDIS_CLUSTER_URL, LSHRS_TEST_PG_DSN (and
+#   whatever the lib/*.sh start functions add).
+#   source scripts/lib/services.sh; services_start DIR; ...; services_stop DIR
+_services_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=redis.sh
+source "$_services_lib/redis.sh"
+# shellcheck source=redis_cluster.sh
+source "$_services_lib/redis_cluster.sh"
+if [[ -f $_services_lib/postgres.sh ]]; then
+  # shellcheck source=postgres.sh
+  source "$_services_lib/postgres.sh"
+fi
+
+_port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A base port such that base..base+COUNT-1 and their +10000 cluster-bus twins are free.
+free_port_block() {
+  local count=$1 base p ok
+  for _ in $(seq 1 50); do
+    base=$((20000 + RANDOM % 20000))
+    ok=1
+    for ((p = base; p < base + count; p++)); do
+      if _port_in_use "$p" || _port_in_use "$((p + 10000))"; then ok=0; break; fi
+    done
+    if ((ok)); then echo "$base"; return 0; fi
+  done
+  echo "services: no free loopback ports found" >&2
+  return 1
+}
+
+services_start() {
+  local dir=$1 base
+  base=$(free_port_block 8)
+  redis_start_single "$dir/redis" "$base"
+  redis_cluster_start "$dir/cluster" "$((base + 3))"
+  if declare -F pg_start >/dev/null; then
+    pg_start "$dir/postgres" "$((base + 7))"
+  fi
+  export CI_SERVICES_READY=1
+}
+
+services_stop() {
+  local dir=$1
+  if declare -F pg_stop >/dev/null; then pg_stop "$dir/postgres" || true; fi
+  redis_cluster_stop "$dir/cluster" || true
+  redis_stop_all "$dir/redis" || true
+}
