@@ -36,7 +36,8 @@ std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
 std::string entry_name(std::size_t band) { return "arr_" + std::to_string(band) + ".npy"; }
 
 [[noreturn]] void throw_io(const std::string& action, const fs::path& path, int error) {
-  throw ConfigurationError("cannot " + action + " " + quoted(path) + ": " + std::strerror(error) +
+  const std::string reason = error != 0 ? std::strerror(error) : "unknown error";
+  throw ConfigurationError("cannot " + action + " " + quoted(path) + ": " + reason +
                            "; check the path and its permissions");
 }
 
@@ -161,21 +162,23 @@ Model read_metadata(const fs::path& path) {
 std::vector<std::size_t> locate_entries(const zip::ZipReader& zip, const ModelConfig& c,
                                         const std::string& where, std::size_t max_entry) {
   const auto& entries = zip.entries();
+  std::string names;  // for messages: the first few entry names
+  for (std::size_t i = 0; i < entries.size() && i < 6; ++i) {
+    names += (i > 0 ? ", " : "") + entries[i].name;
+  }
+  if (entries.size() > 6) names += ", ...";
+  const std::string expected = "exactly arr_0.npy ... arr_" + std::to_string(c.num_bands - 1) +
+                               ".npy for num_bands = " + std::to_string(c.num_bands);
   if (entries.size() != c.num_bands) {
-    std::string names;
-    for (std::size_t i = 0; i < entries.size() && i < 5; ++i) names += " " + entries[i].name;
     throw ConfigurationError(where + " holds " + std::to_string(entries.size()) + " entries (" +
-                             names + (entries.size() > 5 ? " …" : "") + " ), but num_bands = " +
-                             std::to_string(c.num_bands) + " needs exactly arr_0.npy … arr_" +
-                             std::to_string(c.num_bands - 1) + ".npy");
+                             names + "), but metadata.json expects " + expected);
   }
   std::vector<std::size_t> order;
   for (std::size_t b = 0; b < c.num_bands; ++b) {
     const auto index = zip.find(entry_name(b));
     if (!index) {
-      throw ConfigurationError(where + " has no entry " + entry_name(b) + " (found \"" +
-                               entries[b].name + "\" among others); expected arr_0.npy … arr_" +
-                               std::to_string(c.num_bands - 1) + ".npy");
+      throw ConfigurationError(where + " has no entry " + entry_name(b) + " (it holds " + names +
+                               "); expected " + expected);
     }
     if (entries[*index].size > max_entry) {
       throw ConfigurationError(where + " entry " + entry_name(b) + " declares " +

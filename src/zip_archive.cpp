@@ -75,10 +75,10 @@ ZipReader::ZipReader(ZipReader&&) noexcept = default;
 ZipReader& ZipReader::operator=(ZipReader&&) noexcept = default;
 
 std::optional<std::size_t> ZipReader::find(std::string_view name) const {
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
-    if (entries_[i].name == name) return i;
-  }
-  return std::nullopt;
+  // libzip keeps a hash table of names: no quadratic scan for many bands.
+  const zip_int64_t index = zip_name_locate(handle_->archive, std::string(name).c_str(), 0);
+  if (index < 0) return std::nullopt;
+  return static_cast<std::size_t>(index);
 }
 
 std::string ZipReader::read(std::size_t index, std::size_t max_size) const {

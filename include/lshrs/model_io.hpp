@@ -57,10 +57,23 @@ struct Model {
 
 // Creates `dir` if needed and writes both files (each via a temporary file
 // renamed into place, so a crash never leaves a half-written model).
+// Throws InvalidArgument if the model is inconsistent (bands·rows ≠ num_perm,
+// projections not num_perm·dim finite values) and ConfigurationError if the
+// directory or a file cannot be written.
 void save_model(const std::filesystem::path& dir, const Model& model);
+
+// Reads a model directory written by save_model() or by the Python package.
+// float64 arrays and uncompressed (np.savez) archives are accepted; Fortran
+// order, other dtypes and non-finite values are not. A JSON null seed (Python
+// seed=None) reads as 0: the projections, not the seed, define the model.
 Model load_model(const std::filesystem::path& dir);
 
-// Compact, self-checking serialisation of config + projections for the store.
+// Compact, self-checking serialisation of version, config and projections for
+// the store (redis settings are not included): one JSON line with the format
+// tag "lshrs-meta/1", the config, the value count and an FNV-1a 64 checksum
+// of the payload, then '\n' and the projections as little-endian float32.
+// encode_meta() throws InvalidArgument for an inconsistent model;
+// decode_meta() throws ConfigurationError for anything malformed.
 std::string encode_meta(const Model& model);
 Model decode_meta(std::string_view bytes);
 

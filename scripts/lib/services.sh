@@ -2,7 +2,7 @@
 # Starts and stops every server the integration tests talk to, each private to
 # one run directory and bound to loopback, and exports their addresses:
 #   LSHRS_TEST_REDIS_URL, LSHRS_TEST_REDIS_CLUSTER_URL, LSHRS_TEST_PG_DSN (and
-#   whatever the lib/*.sh start functions add).
+#   the ACL/password/unix-socket variants that lib/redis.sh adds).
 #   source scripts/lib/services.sh; services_start DIR; ...; services_stop DIR
 _services_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=redis.sh
@@ -35,6 +35,7 @@ services_start() {
   local dir=$1 base
   base=$(free_port_block 8)
   redis_start_single "$dir/redis" "$base"
+  redis_start_password "$dir/redis-password" "$((base + 1))" "legacy-$RANDOM-pw"
   redis_cluster_start "$dir/cluster" "$((base + 3))"
   if declare -F pg_start >/dev/null; then
     pg_start "$dir/postgres" "$((base + 7))"
@@ -46,5 +47,5 @@ services_stop() {
   local dir=$1
   if declare -F pg_stop >/dev/null; then pg_stop "$dir/postgres" || true; fi
   redis_cluster_stop "$dir/cluster" || true
-  redis_stop_all "$dir/redis" || true
+  redis_stop_all || true
 }

@@ -95,7 +95,6 @@ def check(args):
                 fail(f"arr_{i} is not C order")
             if not np.array_equal(arr, expected[i]):
                 fail(f"arr_{i} values differ from the formula")
-    print("ok")
 
 
 def write_npy(args):
