@@ -65,30 +65,33 @@ Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
                std::move(store), std::move(fetcher));
 }
 
-// Writes this client's description under <prefix>:meta, or checks that the one
-// already there agrees: incompatible clients would silently corrupt buckets.
+// Checks that the description already under <prefix>:meta agrees with this
+// client, or writes ours: incompatible clients would silently corrupt buckets.
+// Reading first keeps the common case (the index exists) to one small GET.
 void Index::init_store() {
   const Model mine = to_model(options_, *hasher_);
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (store_->store_meta_if_absent(options_.prefix, encode_meta(mine))) return;
-    const auto existing = store_->load_meta(options_.prefix);
-    if (!existing) continue;  // cleared between the two calls: try again
-    const Model theirs = decode_meta(*existing);
-    const auto& a = theirs.config;
-    const auto& b = mine.config;
-    if (a.dim != b.dim || a.num_bands != b.num_bands || a.rows_per_band != b.rows_per_band ||
-        theirs.projections != mine.projections) {
-      throw ConfigurationError(
-          "prefix \"" + options_.prefix + "\" in " + store_->describe() + " holds an index with " +
-          describe_config(a) + "; this client has " + describe_config(b) +
-          (a.dim == b.dim && a.num_bands == b.num_bands && a.rows_per_band == b.rows_per_band
-               ? " and different projections"
-               : "") +
-          ". Open it with Index::open / `--model`, or use another prefix");
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (const auto existing = store_->load_meta(options_.prefix)) {
+      check_compatible(decode_meta(*existing), mine);
+      return;
     }
-    return;
+    if (store_->store_meta_if_absent(options_.prefix, encode_meta(mine))) return;
+    // Another client wrote it between our two calls: read theirs.
   }
-  throw StorageError("could not write or read the meta of prefix \"" + options_.prefix + "\"");
+  throw StorageError("could not write or read the meta of prefix \"" + options_.prefix + "\" in " +
+                     store_->describe());
+}
+
+void Index::check_compatible(const Model& theirs, const Model& mine) const {
+  const auto& a = theirs.config;
+  const auto& b = mine.config;
+  const bool same_shape =
+      a.dim == b.dim && a.num_bands == b.num_bands && a.rows_per_band == b.rows_per_band;
+  if (same_shape && theirs.projections == mine.projections) return;
+  throw ConfigurationError("prefix \"" + options_.prefix + "\" in " + store_->describe() +
+                           " holds an index with " + describe_config(a) + "; this client has " +
+                           describe_config(b) + (same_shape ? " and different projections" : "") +
+                           ". Open it with Index::open / `--model`, or use another prefix");
 }
 
 Index::Index(Index&&) noexcept = default;

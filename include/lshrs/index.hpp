@@ -30,6 +30,8 @@
 
 namespace lshrs {
 
+struct Model;  // model_io.hpp
+
 // Construction settings. Fields marked [shared] must be equal for every client
 // of one prefix: the store's meta records them and a mismatch is refused.
 struct IndexOptions {
@@ -165,6 +167,7 @@ class Index {
   };
 
   void init_store();
+  void check_compatible(const Model& theirs, const Model& mine) const;
   void check_vectors(std::span<const float> vectors, std::size_t n, const char* what) const;
   void append(std::span<const std::int64_t> ids, const Signatures& sigs);
   std::vector<BucketRef> probes_for(const Signatures& sigs, std::span<const float> margins,
