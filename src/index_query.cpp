@@ -21,6 +21,18 @@ bool by_similarity(const Neighbor& a, const Neighbor& b) {
   return by_collisions(a, b);
 }
 
+// Sorts the best `keep` (all when empty) by collisions and drops the rest;
+// large buckets make candidates far outnumber k, so avoid a full sort.
+void best_first(std::vector<Neighbor>& v, std::optional<std::size_t> keep) {
+  if (keep && *keep < v.size()) {
+    const auto middle = v.begin() + static_cast<std::ptrdiff_t>(*keep);
+    std::partial_sort(v.begin(), middle, v.end(), by_collisions);
+    v.erase(middle, v.end());
+  } else {
+    std::sort(v.begin(), v.end(), by_collisions);
+  }
+}
+
 bool reranks(const QueryOptions& o) { return o.rerank || o.top_p || o.min_similarity; }
 
 void truncate(std::vector<Neighbor>& v, std::optional<std::size_t> n) {
@@ -91,21 +103,20 @@ std::vector<QueryResult> Index::query_batch(std::span<const float> vectors,
 
   std::vector<QueryResult> results(n);
   for (std::size_t i = 0; i < n; ++i) {
+    std::size_t total = 0;
+    for (std::size_t k = first[i]; k < first[i + 1]; ++k) total += buckets[k].size();
     std::unordered_map<std::int64_t, std::uint32_t> counts;
+    counts.reserve(total);
     for (std::size_t k = first[i]; k < first[i + 1]; ++k) {
       for (const std::int64_t id : buckets[k]) ++counts[id];
     }
     auto& neighbors = results[i].neighbors;
     neighbors.reserve(counts.size());
     for (const auto& [id, c] : counts) neighbors.push_back({id, c, std::nullopt});
-    std::sort(neighbors.begin(), neighbors.end(), by_collisions);
     results[i].candidates = neighbors.size();
-    if (reranks(options)) {
-      truncate(neighbors, options.max_candidates);
-      rerank(vectors.subspan(i * options_.dim, options_.dim), options, results[i]);
-    } else {
-      truncate(neighbors, options.top_k);
-    }
+    const auto keep = reranks(options) ? options.max_candidates : options.top_k;
+    best_first(neighbors, keep);
+    if (reranks(options)) rerank(vectors.subspan(i * options_.dim, options_.dim), options, results[i]);
   }
   const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);

@@ -2,10 +2,20 @@
 //
 // Both are memory-mapped, never read whole: a source walks the mapping in
 // batches and a fetcher reads rows by position, so files larger than memory
-// work. .npy: float32 or float64 (converted), C order, format versions 1–3;
-// ids are row numbers unless an int64 .npy of ids (same row count) is given.
-// .fvecs: each vector is an int32 dimension followed by that many float32
-// (the SIFT/GIST benchmark format); ids are row numbers.
+// work. .npy: a 2-D (rows, dim) array of float32 or float64 (rounded to
+// float32), C order, format versions 1–3; ids are row numbers unless an int64
+// .npy of ids (same row count) is given. .fvecs: each vector is an int32
+// dimension followed by that many float32 (the SIFT/GIST benchmark format),
+// the same dimension in every record; ids are row numbers.
+//
+// Errors are SourceError located at the file (and "row N", 0-based, where a
+// row is at fault): a missing file, a bad magic, Fortran order, a dtype other
+// than '<f4'/'<f8' (ids: '<i8'), a shape that is not 2-D, an ids count that
+// differs from the row count, a truncated file or record, an .fvecs record
+// whose dimension differs from the first. A .npy file is checked whole when
+// it is opened; an .fvecs file record by record as it is read (a bad record
+// stops the batch that holds it). NaN and infinite values are passed on:
+// Index refuses them. batch_size 0 is an InvalidArgument.
 //
 // Thread safety: a source is used by one thread at a time; a fetcher may be
 // called from many threads at once (the mapping is read-only).
@@ -15,6 +25,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "lshrs/fetcher.hpp"
 #include "lshrs/source.hpp"
@@ -22,31 +33,37 @@
 namespace lshrs {
 
 struct NpyOptions {
-  std::filesystem::path vectors;              // (n, dim) float32/float64 .npy
-  std::optional<std::filesystem::path> ids;   // (n,) int64 .npy; default: row numbers
-  std::size_t batch_size = 10'000;            // rows per batch (> 0)
+  std::filesystem::path vectors;             // (n, dim) float32/float64 .npy
+  std::optional<std::filesystem::path> ids;  // (n,) int64 .npy; default: row numbers
+  std::size_t batch_size = 10'000;           // rows per batch (> 0)
 };
 
 struct FvecsOptions {
   std::filesystem::path vectors;
-  std::size_t batch_size = 10'000;
+  std::size_t batch_size = 10'000;  // rows per batch (> 0)
 };
 
 std::unique_ptr<VectorSource> open_npy_source(const NpyOptions& options);
 std::unique_ptr<VectorSource> open_fvecs_source(const FvecsOptions& options);
 
 // Fetches rows by id: the row number, or the row holding that id when an ids
-// file is given. Ids outside the file are reported missing, not thrown.
+// file is given (an id -> row map is built once at open; a repeated id
+// resolves to its last row). Ids outside the file are left out, not thrown.
 std::shared_ptr<VectorFetcher> open_npy_fetcher(const NpyOptions& options);
 
-// The whole file as one row-major matrix (for queries and small data sets).
+// A row-major matrix held in memory.
 struct Matrix {
   std::size_t rows = 0;
   std::size_t cols = 0;
-  std::vector<float> data;
+  std::vector<float> data;  // rows × cols
 };
+// The whole .npy file as one matrix (for queries and small data sets); a 1-D
+// (dim,) array reads as one row. Same checks and errors as open_npy_source.
 Matrix read_npy_matrix(const std::filesystem::path& path);
-// Writes a float32 (rows, cols) C-order .npy (version 1).
+// Writes a float32 (rows, cols) C-order .npy (version 1, as numpy.save does;
+// version 2 only for headers too long for version 1). InvalidArgument when
+// data.size() != rows × cols; SourceError naming the file when it cannot be
+// written.
 void write_npy_matrix(const std::filesystem::path& path, const Matrix& matrix);
 
 }  // namespace lshrs

@@ -7,7 +7,12 @@
 // real[], double precision[], bytea (little-endian float32) or text in
 // pgvector's "[1,2,3]" or array "{1,2,3}" form. NULLs, ragged dimensions,
 // non-numeric text and non-finite values stop with a SourceError naming the
-// row's id and the column.
+// row's id and the column; nothing of that batch is returned, and the source
+// refuses to carry on. The cursor runs in a READ ONLY transaction on a
+// connection of its own, so the raw `where`/`order_by` fragments cannot write.
+// Failing to connect throws ConnectionError with libpq's reason (never the
+// password); a statement the server rejects (missing table or column, bad
+// SQL) throws SourceError with the server's message.
 //
 // Thread safety: a source is used by one thread at a time; a fetcher
 // serialises its calls on its own connection.
@@ -27,16 +32,21 @@ namespace lshrs {
 
 struct PostgresOptions {
   // libpq connection string or URI ("postgresql://user@host:5432/db", "host=… dbname=…").
+  // Empty: libpq's defaults and PG* environment variables. connect_timeout
+  // defaults to 10 s unless the DSN sets it.
   std::string dsn;
   // Table mode: SELECT "id_column", "vector_column" FROM "table" [WHERE …] [ORDER BY …] [LIMIT n].
-  // `table` may be schema-qualified ("public.items"): each part is quoted.
+  // `table` may be schema-qualified ("public.items"): each part is quoted (case
+  // kept); a part written in double quotes ("my.schema".items) may contain dots.
+  // Ids must be smallint/integer/bigint.
   std::string table;
   std::string id_column = "id";
   std::string vector_column = "embedding";
   std::string where;                    // raw SQL condition, optional
   std::string order_by;                 // raw SQL, optional
   std::optional<std::uint64_t> limit;
-  // Query mode (instead of table): must return (id, vector) columns; $1… bound to params.
+  // Query mode (instead of table): must return exactly two columns, id then
+  // vector; $1… bound to params (sent as text, typed by the server).
   std::string query;
   std::vector<std::string> params;
   std::size_t batch_size = 10'000;      // rows per batch (> 0)
@@ -45,7 +55,10 @@ struct PostgresOptions {
 std::unique_ptr<VectorSource> open_postgres_source(const PostgresOptions& options);
 
 // Fetches vectors by id with `… WHERE id_column = ANY($1)` on the same table
-// (table mode only). Ids no longer in the table are reported missing.
+// (table mode only; where/order_by/limit are not applied). Ids no longer in
+// the table, or whose vector is now NULL, are simply absent. The statement is
+// prepared at open (a missing table or column fails there); after a lost
+// connection a fetch reconnects once before throwing ConnectionError.
 std::shared_ptr<VectorFetcher> open_postgres_fetcher(const PostgresOptions& options);
 
 }  // namespace lshrs

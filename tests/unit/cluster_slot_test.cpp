@@ -92,7 +92,8 @@ TEST(ClusterSlots, ParsesTheRedis7Form) {
 
 TEST(ClusterSlots, ParsesTheOldFormAndFillsInTheAskedHost) {
   // Redis 3.0: no node id; an empty host means "the node you asked".
-  const Reply reply = array({array({integer(0), integer(16383), array({string(""), integer(7000)})})});
+  const Reply reply =
+      array({array({integer(0), integer(16383), array({string(""), integer(7000)})})});
   const auto ranges = parse_cluster_slots(reply, at("192.168.1.9", 7000));
   ASSERT_EQ(ranges.size(), 1u);
   EXPECT_EQ(ranges[0].master, at("192.168.1.9", 7000));
@@ -115,20 +116,20 @@ TEST(ClusterSlots, RefusesMalformedReplies) {
   const ServerAddress asked = at("h", 1);
   EXPECT_THROW(parse_cluster_slots(string("nope"), asked), StorageError);
   EXPECT_THROW(parse_cluster_slots(array({array({integer(0), integer(1)})}), asked), StorageError);
-  EXPECT_THROW(parse_cluster_slots(array({array({integer(0), integer(16384),
-                                                 array({string("h"), integer(1)})})}),
-                                   asked),
-               StorageError)
+  EXPECT_THROW(
+      parse_cluster_slots(
+          array({array({integer(0), integer(16384), array({string("h"), integer(1)})})}), asked),
+      StorageError)
       << "slot out of range";
-  EXPECT_THROW(parse_cluster_slots(array({array({integer(9), integer(3),
-                                                 array({string("h"), integer(1)})})}),
-                                   asked),
-               StorageError)
+  EXPECT_THROW(
+      parse_cluster_slots(
+          array({array({integer(9), integer(3), array({string("h"), integer(1)})})}), asked),
+      StorageError)
       << "range ends before it starts";
-  EXPECT_THROW(parse_cluster_slots(array({array({integer(0), integer(3),
-                                                 array({string("h"), string("1")})})}),
-                                   asked),
-               StorageError)
+  EXPECT_THROW(
+      parse_cluster_slots(
+          array({array({integer(0), integer(3), array({string("h"), string("1")})})}), asked),
+      StorageError)
       << "port not an integer";
   EXPECT_TRUE(parse_cluster_slots(array({}), asked).empty()) << "a cluster not yet formed";
 }

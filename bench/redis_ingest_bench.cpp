@@ -1,0 +1,182 @@
+// Redis ingest and query throughput against the server's own ceiling.
+//
+// Ingest: dim 256, 16 bands × 8 rows, 200,000 vectors through Index (hash +
+// coalesced pipelined SADD, buffer 10,000) into a local redis-server; the
+// figure is vectors/s. Ceiling, same run: `redis-benchmark -P 64 -t sadd`
+// requests/s (each request adds one member). Issue target:
+//   vectors/s × bands >= 0.8 × SADD ceiling   (reported as `vs_ceiling`).
+// Query: single-thread top-10 queries/s with p50/p99 latency, and batched
+// queries/s (query_batch of 100: one round trip per batch).
+//
+//   LSHRS_BENCH_REDIS_URL=redis://127.0.0.1:6379 build/bench/redis_ingest_bench
+//   redis-benchmark -h 127.0.0.1 -p 6379 -P 64 -t sadd -n 2000000 -q   # the ceiling, by hand
+//
+// The benchmark runs redis-benchmark itself when it is on PATH (TCP URLs
+// only). It writes under the prefix "lshrs-bench" and clears it.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+
+#include "lshrs/index.hpp"
+#include "lshrs/redis_store.hpp"
+#include "redis/url.hpp"
+
+namespace {
+
+constexpr std::size_t kDim = 256, kBands = 16, kRows = 8, kVectors = 200'000;
+constexpr std::size_t kBuffer = 10'000, kQueries = 2'000, kQueryBatch = 100;
+const std::string kPrefix = "lshrs-bench";
+
+std::string redis_url() {
+  for (const char* var : {"LSHRS_BENCH_REDIS_URL", "LSHRS_TEST_REDIS_URL"}) {
+    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return v;
+  }
+  return "redis://127.0.0.1:6379";
+}
+
+std::shared_ptr<lshrs::RedisStore> make_store(bool track_signatures) {
+  lshrs::RedisOptions o;
+  o.url = redis_url();
+  o.track_signatures = track_signatures;
+  return std::make_shared<lshrs::RedisStore>(o);
+}
+
+const std::vector<float>& dataset() {
+  static const std::vector<float> data = [] {
+    std::mt19937_64 rng(7);
+    std::normal_distribution<float> normal;
+    std::vector<float> v(kVectors * kDim);
+    for (auto& x : v) x = normal(rng);
+    return v;
+  }();
+  return data;
+}
+
+lshrs::IndexOptions index_options() {
+  lshrs::IndexOptions io;
+  io.dim = kDim;
+  io.num_perm = kBands * kRows;
+  io.num_bands = kBands;
+  io.rows_per_band = kRows;
+  io.buffer_size = kBuffer;
+  io.prefix = kPrefix;
+  return io;
+}
+
+// redis-benchmark -P 64 -t sadd requests/s against the same server, or 0.
+double sadd_ceiling() {
+  static const double ceiling = [] {
+    const lshrs::redis::Endpoint ep = lshrs::redis::resolve_endpoint([] {
+      lshrs::RedisOptions o;
+      o.url = redis_url();
+      return o;
+    }());
+    if (!ep.address.unix_path.empty() || !ep.settings.password.empty()) return 0.0;
+    const std::string cmd = "redis-benchmark -h " + ep.address.host + " -p " +
+                            std::to_string(ep.address.port) + " -P 64 -t sadd -n 2000000 -q 2>/dev/null";
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (pipe == nullptr) return 0.0;
+    char line[512];
+    double rps = 0;
+    while (std::fgets(line, sizeof line, pipe) != nullptr) {
+      const std::string s(line);
+      // "SADD: 1234567.75 requests per second, p50=..." (possibly after \r progress lines)
+      const auto at = s.rfind("SADD: ");
+      if (at != std::string::npos) rps = std::atof(s.c_str() + at + 6);
+    }
+    ::pclose(pipe);
+    return rps;
+  }();
+  return ceiling;
+}
+
+void ingest(benchmark::State& state) {
+  const bool track = state.range(0) != 0;
+  auto store = make_store(track);
+  const auto& data = dataset();
+  std::vector<std::int64_t> ids(kVectors);
+  for (std::size_t i = 0; i < kVectors; ++i) ids[i] = static_cast<std::int64_t>(i);
+  for (auto _ : state) {
+    state.PauseTiming();
+    store->clear(kPrefix);
+    lshrs::Index index(index_options(), store);
+    state.ResumeTiming();
+    for (std::size_t start = 0; start < kVectors; start += kBuffer) {
+      index.index(std::span(ids).subspan(start, kBuffer),
+                  std::span(data).subspan(start * kDim, kBuffer * kDim));
+    }
+  }
+  const double vectors = static_cast<double>(state.iterations() * kVectors);
+  state.counters["vectors/s"] = benchmark::Counter(vectors, benchmark::Counter::kIsRate);
+  // vectors/s × bands / ceiling: a Counter cannot divide by time itself, so
+  // the rate is per second of the whole benchmark (same as vectors/s).
+  const double ceiling = sadd_ceiling();
+  state.counters["sadd_ceiling"] = ceiling;
+  if (ceiling > 0) {
+    state.counters["vs_ceiling"] = benchmark::Counter(vectors * kBands / ceiling,
+                                                      benchmark::Counter::kIsRate);
+  }
+}
+
+// Fills the index once for the query benchmarks.
+std::unique_ptr<lshrs::Index> filled_index() {
+  auto store = make_store(true);
+  store->clear(kPrefix);
+  auto index = std::make_unique<lshrs::Index>(index_options(), store);
+  std::vector<std::int64_t> ids(kVectors);
+  for (std::size_t i = 0; i < kVectors; ++i) ids[i] = static_cast<std::int64_t>(i);
+  index->index(ids, dataset());
+  return index;
+}
+
+void query_single(benchmark::State& state) {
+  auto index = filled_index();
+  const auto& data = dataset();
+  std::vector<double> latencies_us;
+  std::size_t q = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto result = index->query(std::span(data).subspan((q++ % kQueries) * 97 * kDim, kDim));
+    latencies_us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    benchmark::DoNotOptimize(result.neighbors.data());
+  }
+  std::sort(latencies_us.begin(), latencies_us.end());
+  const auto pct = [&](double p) {
+    return latencies_us[std::min(latencies_us.size() - 1,
+                                 static_cast<std::size_t>(p * static_cast<double>(latencies_us.size())))];
+  };
+  state.counters["queries/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["p50_us"] = pct(0.50);
+  state.counters["p99_us"] = pct(0.99);
+  index->clear();
+}
+
+void query_batched(benchmark::State& state) {
+  auto index = filled_index();
+  const auto& data = dataset();
+  std::size_t batch = 0;
+  for (auto _ : state) {
+    const std::size_t start = (batch++ * kQueryBatch) % (kVectors - kQueryBatch);
+    auto results = index->query_batch(std::span(data).subspan(start * kDim, kQueryBatch * kDim));
+    benchmark::DoNotOptimize(results.data());
+  }
+  state.counters["queries/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * kQueryBatch), benchmark::Counter::kIsRate);
+  index->clear();
+}
+
+}  // namespace
+
+BENCHMARK(ingest)->Arg(1)->Arg(0)->ArgNames({"track_signatures"})->Iterations(2)
+    ->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(query_single)->Iterations(kQueries)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(query_batched)->Iterations(kQueries / kQueryBatch)->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_MAIN();

@@ -1,0 +1,111 @@
+// lshrs — RedisStore: bucket membership in Redis, one node or Redis Cluster.
+//
+// Keys follow the layout in store.hpp (shared with the Python package): each
+// bucket is a Redis set of decimal ids. Writes are coalesced (one variadic
+// SADD per distinct bucket per flush) and pipelined; reads of any number of
+// buckets are one round trip per server. With track_signatures, each id's
+// band signatures are kept at <prefix>:sig:<id>, which makes remove() and
+// updates O(bands) instead of a scan of the keyspace.
+//
+// Connection loss is retried with bounded backoff (every command sent is
+// idempotent); a call that still fails throws StorageError (ConnectionError
+// when the server is unreachable) and the caller may simply call it again.
+//
+// Thread safety: a RedisStore may be used from any number of threads at once;
+// it keeps a pool of connections per server.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lshrs/store.hpp"
+
+namespace lshrs {
+
+namespace redis {
+class Transport;  // internal (src/redis/transport.hpp)
+}
+
+enum class ClusterMode {
+  kAuto,  // ask the server (INFO cluster) and use cluster routing if enabled
+  kOff,   // a single server, even if it is a cluster node
+  kOn,    // Redis Cluster; `url`/`host` names any one node (a seed)
+};
+
+struct RedisOptions {
+  // Where to connect, as a URL; when given, its parts replace host, port, db,
+  // user, password and unix_socket (a password given here and absent from the
+  // URL is kept, so it can stay out of the URL):
+  //   redis://[user[:password]@]host[:port][/db]     (user/password %-encoded)
+  //   unix:///path/to/redis.sock[?db=N]
+  // rediss:// (TLS) is refused: the hiredis this library uses has no TLS.
+  std::string url;
+  std::string host = "localhost";
+  int port = 6379;
+  int db = 0;                 // must be 0 on a cluster
+  std::string user;           // ACL user; empty: legacy AUTH <password>
+  std::string password;       // empty: no AUTH. Never printed or saved.
+  std::string unix_socket;    // when non-empty, host and port are ignored
+
+  // 0 means wait forever.
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds command_timeout{5000};
+
+  // Connections per server; bounds concurrent calls to one server.
+  std::size_t pool_size = 8;
+  // Commands per pipelined round trip; bounds client and server memory. A
+  // flush of n vectors needs about n·2 + distinct-buckets commands.
+  std::size_t pipeline_chunk = 32768;
+
+  // Attempts per round trip on connection loss, and the backoff between them
+  // (doubling from retry_backoff up to retry_backoff_max).
+  std::size_t retry_attempts = 4;
+  std::chrono::milliseconds retry_backoff{50};
+  std::chrono::milliseconds retry_backoff_max{2000};
+
+  // Keep <prefix>:sig:<id> for every id: remove() and updates then cost
+  // O(bands) per id. Off: add() is one round trip and writes less memory, but
+  // re-adding an id does not remove it from its old buckets and remove()
+  // scans every bucket key of the prefix (O(keyspace)).
+  bool track_signatures = true;
+
+  ClusterMode cluster = ClusterMode::kAuto;
+};
+
+class RedisStore final : public BucketStore {
+ public:
+  // Connects (ConnectionError if unreachable, ConfigurationError if the
+  // server refuses the credentials, InvalidArgument for a malformed URL).
+  explicit RedisStore(RedisOptions options);
+  // For tests and internal use: a store over a given transport.
+  RedisStore(RedisOptions options, std::unique_ptr<redis::Transport> transport);
+  ~RedisStore() override;
+  RedisStore(const RedisStore&) = delete;
+  RedisStore& operator=(const RedisStore&) = delete;
+
+  void add(std::string_view prefix, std::span<const std::int64_t> ids,
+           const Signatures& sigs) override;
+  std::vector<std::vector<std::int64_t>> members(std::string_view prefix,
+                                                 std::span<const BucketRef> buckets) override;
+  std::size_t remove(std::string_view prefix, std::span<const std::int64_t> ids) override;
+  std::size_t clear(std::string_view prefix) override;
+  std::optional<std::string> load_meta(std::string_view prefix) override;
+  bool store_meta_if_absent(std::string_view prefix, std::string_view meta) override;
+  StoreStats stats(std::string_view prefix) override;
+  std::string describe() const override;
+
+  const RedisOptions& options() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lshrs

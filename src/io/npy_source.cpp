@@ -1,0 +1,141 @@
+// .npy as a vector source, as a fetcher, and as a whole matrix (read/write).
+#include <fstream>
+#include <unordered_map>
+
+#include "io/mmap_npy.hpp"
+#include "lshrs/error.hpp"
+#include "lshrs/files.hpp"
+
+namespace lshrs {
+namespace {
+
+void check_batch_size(std::size_t batch_size) {
+  if (batch_size == 0) throw InvalidArgument("batch_size must be > 0");
+}
+
+std::optional<io::NpyIdsFile> open_ids(const NpyOptions& options, const io::NpyMatrixFile& m) {
+  if (!options.ids) return std::nullopt;
+  io::NpyIdsFile ids(*options.ids);
+  if (ids.size() != m.rows()) {
+    throw SourceError(options.ids->string(),
+                      "holds " + std::to_string(ids.size()) + " ids but " + m.path().string() +
+                          " has " + std::to_string(m.rows()) + " rows; give one id per row");
+  }
+  return ids;
+}
+
+class NpySource final : public VectorSource {
+ public:
+  explicit NpySource(const NpyOptions& options)
+      : matrix_(options.vectors),
+        ids_(open_ids(options, matrix_)),
+        batch_size_(options.batch_size) {
+    matrix_.advise_sequential();
+  }
+
+  bool next(VectorBatch& batch) override {
+    const std::size_t count = std::min(batch_size_, matrix_.rows() - next_row_);
+    if (count == 0) return false;
+    batch.dim = matrix_.cols();
+    batch.ids.resize(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      batch.ids[i] = ids_ ? ids_->at(next_row_ + i) : static_cast<std::int64_t>(next_row_ + i);
+    }
+    batch.data.resize(count * matrix_.cols());
+    matrix_.copy_rows(next_row_, count, batch.data.data());
+    next_row_ += count;
+    return true;
+  }
+
+  std::optional<std::uint64_t> total_rows() const override { return matrix_.rows(); }
+  std::string describe() const override { return matrix_.path().string(); }
+
+ private:
+  io::NpyMatrixFile matrix_;
+  std::optional<io::NpyIdsFile> ids_;
+  std::size_t batch_size_;
+  std::size_t next_row_ = 0;
+};
+
+// Rows by id. With an ids file the id -> row map is built once at open (16
+// bytes or so per row, in memory); without one the id is the row number.
+class NpyFetcher final : public VectorFetcher {
+ public:
+  explicit NpyFetcher(const NpyOptions& options) : matrix_(options.vectors) {
+    if (auto ids = open_ids(options, matrix_)) {
+      row_of_.emplace();
+      row_of_->reserve(ids->size());
+      // A repeated id keeps its last row, as re-ingesting an id replaces it.
+      for (std::size_t r = 0; r < ids->size(); ++r) (*row_of_)[ids->at(r)] = r;
+    }
+  }
+
+  FetchedVectors fetch(std::span<const std::int64_t> ids) override {
+    FetchedVectors out;
+    out.ids.reserve(ids.size());
+    out.data.reserve(ids.size() * matrix_.cols());
+    for (const std::int64_t id : ids) {
+      const auto row = row_for(id);
+      if (!row) continue;
+      out.ids.push_back(id);
+      out.data.resize(out.data.size() + matrix_.cols());
+      matrix_.copy_rows(*row, 1, out.data.data() + out.data.size() - matrix_.cols());
+    }
+    return out;
+  }
+
+ private:
+  std::optional<std::size_t> row_for(std::int64_t id) const {
+    if (row_of_) {
+      const auto it = row_of_->find(id);
+      if (it == row_of_->end()) return std::nullopt;
+      return it->second;
+    }
+    if (id < 0 || static_cast<std::uint64_t>(id) >= matrix_.rows()) return std::nullopt;
+    return static_cast<std::size_t>(id);
+  }
+
+  io::NpyMatrixFile matrix_;
+  std::optional<std::unordered_map<std::int64_t, std::size_t>> row_of_;
+};
+
+}  // namespace
+
+std::unique_ptr<VectorSource> open_npy_source(const NpyOptions& options) {
+  check_batch_size(options.batch_size);
+  return std::make_unique<NpySource>(options);
+}
+
+std::shared_ptr<VectorFetcher> open_npy_fetcher(const NpyOptions& options) {
+  return std::make_shared<NpyFetcher>(options);
+}
+
+Matrix read_npy_matrix(const std::filesystem::path& path) {
+  const io::NpyMatrixFile file(path, /*allow_1d=*/true);
+  Matrix m;
+  m.rows = file.rows();
+  m.cols = file.cols();
+  m.data.resize(m.rows * m.cols);
+  file.copy_rows(0, m.rows, m.data.data());
+  return m;
+}
+
+void write_npy_matrix(const std::filesystem::path& path, const Matrix& matrix) {
+  if (matrix.data.size() != matrix.rows * matrix.cols) {
+    throw InvalidArgument("cannot write a " + std::to_string(matrix.rows) + " × " +
+                          std::to_string(matrix.cols) + " matrix from " +
+                          std::to_string(matrix.data.size()) + " values");
+  }
+  const std::size_t shape[] = {matrix.rows, matrix.cols};
+  const std::string bytes = npy::write_float32(matrix.data, shape);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) {
+    throw SourceError(path.string(),
+                      "cannot write the .npy file (check the directory exists "
+                      "and is writable, and the free space)");
+  }
+}
+
+}  // namespace lshrs

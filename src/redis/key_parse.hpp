@@ -1,0 +1,32 @@
+// lshrs internal — recognising the keys of one prefix among SCAN results.
+//
+// `SCAN MATCH <prefix>:*` also returns keys of longer prefixes (prefix "a"
+// matches "a:b:0:bucket:ff"). The layout makes ownership decidable from the
+// key's tail alone: a key belongs to prefix P iff it is P + ":" + one of
+//   meta | sig:<decimal id> | <decimal band>:bucket:<lowercase hex>
+// and no key can be read both ways, because the last two components tell the
+// kind ("meta"; "sig" + digits; "bucket" + hex) and the kind fixes how many
+// components follow P.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace lshrs::redis {
+
+struct KeyKind {
+  enum class Kind { kForeign, kMeta, kSignature, kBucket };
+  Kind kind = Kind::kForeign;
+  std::uint32_t band = 0;  // kBucket
+};
+
+// What `key` is to `prefix` (kForeign: not one of its keys).
+KeyKind classify_key(std::string_view prefix, std::string_view key);
+
+// `text` with the glob characters of SCAN MATCH (* ? [ ] \) backslash-escaped.
+std::string glob_escape(std::string_view text);
+
+}  // namespace lshrs::redis

@@ -1,0 +1,78 @@
+// lshrs internal — RedisStore's state and the round-trip helper its methods
+// share (split over redis_store.cpp and redis_store_scan.cpp).
+//
+// Thread safety: Impl is immutable after construction apart from the
+// transport, which is itself thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "lshrs/redis_store.hpp"
+#include "redis/connection.hpp"
+#include "redis/transport.hpp"
+
+namespace lshrs {
+
+struct RedisStore::Impl {
+  Impl(RedisOptions opts, std::unique_ptr<redis::Transport> t);
+
+  // Sends `commands` in pipelined chunks of options.pipeline_chunk, in order,
+  // each chunk retried on connection loss (and on transient error replies
+  // such as LOADING). Error replies throw StorageError naming `what`, unless
+  // allow_errors (then they are returned). Throws ConnectionError when the
+  // retries are exhausted.
+  std::vector<redis::Reply> run(std::span<const redis::Command> commands, std::string_view what,
+                                bool allow_errors = false);
+
+  // One retried SCAN step on a node: returns the next cursor, appends keys.
+  std::string scan_step(const redis::NodeExecutor& node, const std::string& node_name,
+                        const std::string& cursor, const std::string& pattern,
+                        std::vector<std::string>& keys);
+
+  // Calls on_page(keys) for each SCAN page of keys of `prefix` matching
+  // `tail_glob` (e.g. "*", "sig:*") on every master; `keys` are only those
+  // classify_key() attributes to `prefix`.
+  void scan_prefix(std::string_view prefix, std::string_view tail_glob,
+                   const std::function<void(std::vector<std::string>& keys)>& on_page);
+
+  // remove() without signature keys: SCAN every bucket of the prefix.
+  std::size_t remove_by_scan(std::string_view prefix, std::span<const std::int64_t> ids);
+
+  // Mean MEMORY USAGE of `keys` in bytes; empty if the server will not say.
+  std::optional<double> mean_memory(const std::vector<std::string>& keys);
+
+  // Signature keys hold the bands concatenated, without their width. The
+  // width is learnt from add() or, once per prefix, by asking which split of
+  // `sig` names a band-0 bucket that holds `id` (one extra round trip).
+  // Returns the width, or every candidate width when the probe is undecided
+  // (SREM on a bucket that does not exist is harmless).
+  std::vector<std::size_t> band_widths(std::string_view prefix, std::int64_t id,
+                                       std::string_view sig);
+  void remember_band_width(std::string_view prefix, std::size_t width);
+
+  [[noreturn]] void fail(std::string_view what, const std::string& detail) const;
+
+  RedisOptions options;
+  std::unique_ptr<redis::Transport> transport;
+  redis::RetryPolicy retry;
+
+ private:
+  std::mutex widths_mutex_;
+  std::unordered_map<std::string, std::size_t> widths_;  // prefix -> band bytes
+};
+
+// Decimal ASCII, as the Python package writes members.
+inline std::string id_text(std::int64_t id) { return std::to_string(id); }
+// Parses a set member; StorageError naming `key` if it is not a decimal id.
+std::int64_t parse_member(const std::string& member, std::string_view key);
+
+}  // namespace lshrs

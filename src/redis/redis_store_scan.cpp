@@ -1,0 +1,238 @@
+// RedisStore: everything that walks the keyspace of a prefix (clear, stats,
+// remove without signature keys) and the band-width probe.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "lshrs/error.hpp"
+#include "lshrs/redis_store.hpp"
+#include "redis/key_parse.hpp"
+#include "redis/redis_store_impl.hpp"
+
+namespace lshrs {
+namespace {
+
+using redis::Command;
+using redis::KeyKind;
+using redis::Reply;
+
+constexpr const char* kScanCount = "1000";
+// Up to this many buckets, size statistics are exact; beyond, sampled.
+constexpr std::size_t kExactBuckets = 10'000;
+// Keys of each kind whose MEMORY USAGE is sampled for bytes_per_vector.
+constexpr std::size_t kMemorySamples = 64;
+
+// Keeps a uniform sample of at most `capacity` items from a stream.
+class Reservoir {
+ public:
+  explicit Reservoir(std::size_t capacity) : capacity_(capacity) {}
+  void offer(const std::string& item) {
+    ++seen_;
+    if (items_.size() < capacity_) {
+      items_.push_back(item);
+      return;
+    }
+    const std::uint64_t slot = std::uniform_int_distribution<std::uint64_t>(0, seen_ - 1)(rng_);
+    if (slot < capacity_) items_[slot] = item;
+  }
+  const std::vector<std::string>& items() const { return items_; }
+  std::uint64_t seen() const { return seen_; }
+
+ private:
+  std::size_t capacity_;
+  std::uint64_t seen_ = 0;
+  std::vector<std::string> items_;
+  std::mt19937_64 rng_{0x5eed};
+};
+
+std::uint64_t nearest_rank(const std::vector<std::uint64_t>& sorted_sizes, double q) {
+  if (sorted_sizes.empty()) return 0;
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted_sizes.size())));
+  return sorted_sizes[std::clamp<std::size_t>(rank, 1, sorted_sizes.size()) - 1];
+}
+
+}  // namespace
+
+std::string RedisStore::Impl::scan_step(const redis::NodeExecutor& node, const std::string& node_name,
+                                        const std::string& cursor, const std::string& pattern,
+                                        std::vector<std::string>& keys) {
+  const Command scan(std::vector<std::string>{"SCAN", cursor, "MATCH", pattern, "COUNT", kScanCount}, 0);
+  Reply reply = redis::with_retry(retry, [&] {
+    auto replies = node(std::span(&scan, 1));
+    if (replies.front().is_error() && replies.front().error_code() == "LOADING") {
+      throw ConnectionError("server loading: " + replies.front().text);
+    }
+    return std::move(replies.front());
+  });
+  if (reply.is_error() || reply.elements.size() != 2) {
+    fail("SCAN", "unexpected reply from " + node_name + ": " + reply.text);
+  }
+  for (Reply& key : reply.elements[1].elements) keys.push_back(std::move(key.text));
+  return reply.elements[0].text;
+}
+
+void RedisStore::Impl::scan_prefix(std::string_view prefix, std::string_view tail_glob,
+                                   const std::function<void(std::vector<std::string>&)>& on_page) {
+  const std::string pattern = redis::glob_escape(prefix) + ":" + std::string(tail_glob);
+  transport->for_each_master([&](const std::string& name, const redis::NodeExecutor& node) {
+    std::string cursor = "0";
+    std::vector<std::string> keys;
+    do {
+      keys.clear();
+      cursor = scan_step(node, name, cursor, pattern, keys);
+      std::erase_if(keys, [&](const std::string& k) {
+        return redis::classify_key(prefix, k).kind == KeyKind::Kind::kForeign;
+      });
+      if (!keys.empty()) on_page(keys);
+    } while (cursor != "0");
+  });
+}
+
+std::size_t RedisStore::clear(std::string_view prefix) {
+  validate_prefix(prefix);
+  std::size_t deleted = 0;
+  impl_->scan_prefix(prefix, "*", [&](std::vector<std::string>& keys) {
+    // One key per UNLINK: in a cluster no command may span slots.
+    std::vector<Command> unlinks;
+    unlinks.reserve(keys.size());
+    for (auto& key : keys) unlinks.emplace_back(std::vector<std::string>{"UNLINK", std::move(key)});
+    for (const Reply& r : impl_->run(unlinks, "clear")) deleted += static_cast<std::size_t>(r.integer);
+  });
+  return deleted;
+}
+
+std::size_t RedisStore::Impl::remove_by_scan(std::string_view prefix, std::span<const std::int64_t> ids) {
+  std::vector<std::string> texts;
+  for (const auto id : ids) texts.push_back(id_text(id));
+  std::vector<bool> present(ids.size(), false);
+  scan_prefix(prefix, "*:bucket:*", [&](std::vector<std::string>& keys) {
+    std::vector<Command> cmds;
+    for (const auto& key : keys) {
+      if (redis::classify_key(prefix, key).kind != KeyKind::Kind::kBucket) continue;
+      for (const char* verb : {"SMISMEMBER", "SREM"}) {
+        std::vector<std::string> argv{verb, key};
+        argv.insert(argv.end(), texts.begin(), texts.end());
+        cmds.emplace_back(std::move(argv));
+      }
+    }
+    const auto replies = run(cmds, "remove (scanning buckets)");
+    for (std::size_t c = 0; c < replies.size(); c += 2) {
+      const auto& flags = replies[c].elements;
+      for (std::size_t i = 0; i < flags.size() && i < ids.size(); ++i) {
+        if (flags[i].integer == 1) present[i] = true;
+      }
+    }
+  });
+  return static_cast<std::size_t>(std::count(present.begin(), present.end(), true));
+}
+
+StoreStats RedisStore::stats(std::string_view prefix) {
+  validate_prefix(prefix);
+  std::uint64_t sig_keys = 0;
+  std::vector<std::uint64_t> per_band;
+  Reservoir buckets(kExactBuckets), sig_sample(kMemorySamples);
+  impl_->scan_prefix(prefix, "*", [&](std::vector<std::string>& keys) {
+    for (const auto& key : keys) {
+      const KeyKind kind = redis::classify_key(prefix, key);
+      if (kind.kind == KeyKind::Kind::kSignature) {
+        ++sig_keys;
+        sig_sample.offer(key);
+      } else if (kind.kind == KeyKind::Kind::kBucket) {
+        if (kind.band >= per_band.size()) per_band.resize(kind.band + 1, 0);
+        ++per_band[kind.band];
+        buckets.offer(key);
+      }
+    }
+  });
+
+  StoreStats s;
+  s.buckets = buckets.seen();
+  s.buckets_per_band = per_band;
+  s.sizes_sampled = buckets.seen() > kExactBuckets;
+  if (sig_keys > 0 || s.buckets == 0) s.ids = sig_keys;
+
+  std::vector<Command> cards;
+  for (const auto& key : buckets.items()) cards.emplace_back(std::vector<std::string>{"SCARD", key});
+  std::vector<std::uint64_t> sizes;
+  for (const Reply& r : impl_->run(cards, "stats (SCARD)")) {
+    if (r.integer > 0) sizes.push_back(static_cast<std::uint64_t>(r.integer));
+  }
+  std::sort(sizes.begin(), sizes.end());
+  if (!sizes.empty()) {
+    const double total = std::accumulate(sizes.begin(), sizes.end(), 0.0);
+    s.mean_bucket_size = total / static_cast<double>(sizes.size());
+    s.p50_bucket_size = nearest_rank(sizes, 0.50);
+    s.p99_bucket_size = nearest_rank(sizes, 0.99);
+    s.max_bucket_size = sizes.back();
+  }
+
+  // Memory: sampled per-key usage times key counts, per indexed id.
+  std::vector<std::string> bucket_sample(buckets.items().begin(),
+                                         buckets.items().begin() +
+                                             static_cast<std::ptrdiff_t>(std::min(kMemorySamples, buckets.items().size())));
+  const auto bucket_mem = impl_->mean_memory(bucket_sample);
+  const auto sig_mem = impl_->mean_memory(sig_sample.items());
+  const std::size_t bands = static_cast<std::size_t>(std::count_if(
+      per_band.begin(), per_band.end(), [](std::uint64_t n) { return n > 0; }));
+  const double ids = s.ids ? static_cast<double>(*s.ids)
+                           : s.mean_bucket_size * static_cast<double>(s.buckets) /
+                                 static_cast<double>(std::max<std::size_t>(1, bands));
+  if (bucket_mem && ids > 0) {
+    const double total = *bucket_mem * static_cast<double>(s.buckets) +
+                         sig_mem.value_or(0.0) * static_cast<double>(sig_keys);
+    s.bytes_per_vector = total / ids;
+  }
+  return s;
+}
+
+std::optional<double> RedisStore::Impl::mean_memory(const std::vector<std::string>& keys) {
+  if (keys.empty()) return std::nullopt;
+  std::vector<Command> cmds;
+  for (const auto& key : keys) cmds.emplace_back(std::vector<std::string>{"MEMORY", "USAGE", key}, 2);
+  // Some hosted Redis disable MEMORY: then the figure is left empty.
+  const auto replies = run(cmds, "stats (MEMORY USAGE)", /*allow_errors=*/true);
+  double sum = 0;
+  std::size_t n = 0;
+  for (const Reply& r : replies) {
+    if (r.kind != Reply::Kind::kInteger) continue;
+    sum += static_cast<double>(r.integer);
+    ++n;
+  }
+  if (n == 0) return std::nullopt;
+  return sum / static_cast<double>(n);
+}
+
+void RedisStore::Impl::remember_band_width(std::string_view prefix, std::size_t width) {
+  std::lock_guard lock(widths_mutex_);
+  widths_.insert_or_assign(std::string(prefix), width);
+}
+
+std::vector<std::size_t> RedisStore::Impl::band_widths(std::string_view prefix, std::int64_t id,
+                                                       std::string_view sig) {
+  {
+    std::lock_guard lock(widths_mutex_);
+    const auto it = widths_.find(std::string(prefix));
+    if (it != widths_.end() && it->second > 0 && sig.size() % it->second == 0) return {it->second};
+  }
+  std::vector<std::size_t> candidates;
+  for (std::size_t w = 1; w <= sig.size(); ++w) {
+    if (sig.size() % w == 0) candidates.push_back(w);
+  }
+  if (candidates.size() == 1) return candidates;
+  std::vector<Command> probes;
+  for (const std::size_t w : candidates) {
+    const auto band0 = std::span(reinterpret_cast<const std::uint8_t*>(sig.data()), w);
+    probes.emplace_back(std::vector<std::string>{"SISMEMBER", bucket_key(prefix, 0, band0), id_text(id)});
+  }
+  const auto replies = run(probes, "remove (probing the band width)");
+  std::vector<std::size_t> hits;
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    if (replies[k].integer == 1) hits.push_back(candidates[k]);
+  }
+  if (hits.size() != 1) return candidates;
+  remember_band_width(prefix, hits.front());
+  return hits;
+}
+
+}  // namespace lshrs

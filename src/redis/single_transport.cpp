@@ -1,0 +1,61 @@
+// Transport over one redis-server, and the choice between single and cluster.
+#include "redis/single_transport.hpp"
+
+#include "lshrs/error.hpp"
+#include "redis/cluster.hpp"
+
+namespace lshrs::redis {
+
+SingleTransport::SingleTransport(Endpoint endpoint, std::size_t pool_size)
+    : pool_(endpoint.address, endpoint.settings, pool_size),
+      description_(describe_endpoint(endpoint)) {}
+
+std::vector<Reply> SingleTransport::execute(std::span<const Command> commands) {
+  if (commands.empty()) return {};
+  try {
+    auto conn = pool_.acquire();
+    return conn->pipeline(commands);
+  } catch (const ConnectionError&) {
+    pool_.clear_idle();
+    throw;
+  }
+}
+
+void SingleTransport::for_each_master(
+    const std::function<void(const std::string&, const NodeExecutor&)>& fn) {
+  fn(pool_.address().to_string(), [this](std::span<const Command> commands) {
+    return execute(commands);
+  });
+}
+
+namespace {
+
+// Whether the server at `endpoint` is a cluster node (INFO cluster).
+bool is_cluster_node(const Endpoint& endpoint) {
+  Connection conn = Connection::open(endpoint.address, endpoint.settings);
+  const Reply info = conn.command({"INFO", "cluster"});
+  if (info.is_error()) {
+    throw StorageError("INFO cluster failed on Redis at " + endpoint.address.to_string() + ": " +
+                       info.text + "; set RedisOptions::cluster to kOn or kOff explicitly");
+  }
+  return info.text.find("cluster_enabled:1") != std::string::npos;
+}
+
+}  // namespace
+
+std::unique_ptr<Transport> make_transport(const RedisOptions& options) {
+  const Endpoint endpoint = resolve_endpoint(options);
+  bool cluster = options.cluster == ClusterMode::kOn;
+  if (options.cluster == ClusterMode::kAuto) cluster = is_cluster_node(endpoint);
+  if (cluster) {
+    if (endpoint.settings.db != 0) {
+      throw ConfigurationError("Redis Cluster has only db 0, but db " +
+                               std::to_string(endpoint.settings.db) +
+                               " was asked for; drop the /db part of the URL");
+    }
+    return make_cluster_transport(options);
+  }
+  return std::make_unique<SingleTransport>(endpoint, options.pool_size);
+}
+
+}  // namespace lshrs::redis

@@ -1,0 +1,220 @@
+// Durability under a crashing server: a redis-server with appendonly yes and
+// appendfsync always is SIGKILLed in the middle of a long ingest and
+// restarted; every id whose flush the client saw succeed must be found
+// again, and a flush attempted while the server is down must raise
+// StorageError and keep its buffer. The test runs its own redis-server
+// (from PATH, or LSHRS_TEST_REDIS_SERVER) on a free loopback port.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "integration/redis_test_env.hpp"
+#include "lshrs/error.hpp"
+#include "lshrs/index.hpp"
+#include "redis/connection.hpp"
+#include "unit/store_contract.hpp"
+#include "unit/test_support.hpp"
+
+namespace lshrs::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// One redis-server child process with an append-only file in `dir`.
+class RedisProcess {
+ public:
+  RedisProcess(std::filesystem::path dir, int port) : dir_(std::move(dir)), port_(port) {}
+  ~RedisProcess() { kill_hard(); }
+  RedisProcess(const RedisProcess&) = delete;
+  RedisProcess& operator=(const RedisProcess&) = delete;
+
+  // Starts the server and waits until it answers PING (AOF loaded).
+  void start() {
+    const char* env = std::getenv("LSHRS_TEST_REDIS_SERVER");
+    const std::string binary = env != nullptr && *env != '\0' ? env : "redis-server";
+    const std::string port = std::to_string(port_), dir = dir_.string();
+    pid_ = ::fork();
+    ASSERT_GE(pid_, 0) << "fork failed";
+    if (pid_ == 0) {
+      ::execlp(binary.c_str(), binary.c_str(), "--bind", "127.0.0.1", "--port", port.c_str(),
+               "--dir", dir.c_str(), "--appendonly", "yes", "--appendfsync", "always", "--save",
+               "", "--daemonize", "no", "--logfile", "redis.log", static_cast<char*>(nullptr));
+      ::_exit(127);  // exec failed
+    }
+    redis::ConnectionSettings settings;
+    settings.connect_timeout = 200ms;
+    for (int i = 0; i < 200; ++i) {
+      int status = 0;
+      ASSERT_EQ(::waitpid(pid_, &status, WNOHANG), 0)
+          << binary << " exited at start (status " << status << "); see " << dir << "/redis.log";
+      try {
+        redis::Connection::open({"127.0.0.1", port_, ""}, settings);
+        return;
+      } catch (const ConnectionError&) {
+        std::this_thread::sleep_for(50ms);
+      }
+    }
+    FAIL() << binary << " did not answer on port " << port_;
+  }
+
+  void kill_hard() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::filesystem::path dir_;
+  int port_;
+  pid_t pid_ = -1;
+};
+
+RedisOptions fault_options(const std::string& url) {
+  RedisOptions o = redis_options(url);
+  o.cluster = ClusterMode::kOff;
+  o.connect_timeout = 500ms;
+  o.command_timeout = 2000ms;
+  o.retry_attempts = 3;
+  o.retry_backoff = 20ms;
+  return o;
+}
+
+IndexOptions small_index(const std::string& prefix) {
+  IndexOptions io;
+  io.dim = 16;
+  io.num_perm = 16;
+  io.num_bands = 4;
+  io.rows_per_band = 4;
+  io.buffer_size = 1'000'000;  // only explicit flushes write
+  io.prefix = prefix;
+  return io;
+}
+
+// Ids of `ids` that are missing from any bucket their vector hashes to.
+std::vector<std::int64_t> missing_ids(Index& index, BucketStore& store, const std::string& prefix,
+                                      const std::vector<std::int64_t>& ids,
+                                      const std::vector<float>& vectors) {
+  const Signatures sigs = index.hasher().hash(vectors);
+  std::map<std::pair<std::uint32_t, std::string>, std::set<std::int64_t>> buckets;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    for (std::uint32_t b = 0; b < sigs.num_bands; ++b) {
+      const auto band = sigs.band(i, b);
+      buckets[{b, std::string(band.begin(), band.end())}];
+    }
+  }
+  std::vector<BucketRef> refs;
+  for (const auto& [ref, _] : buckets) refs.push_back({ref.first, ref.second});
+  const auto members = store.members(prefix, refs);
+  std::size_t k = 0;
+  for (auto& [ref, set] : buckets) {
+    set.insert(members[k].begin(), members[k].end());
+    ++k;
+  }
+  std::vector<std::int64_t> missing;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    for (std::uint32_t b = 0; b < sigs.num_bands; ++b) {
+      const auto band = sigs.band(i, b);
+      if (!buckets[{b, std::string(band.begin(), band.end())}].count(ids[i])) {
+        missing.push_back(ids[i]);
+        break;
+      }
+    }
+  }
+  return missing;
+}
+
+class RedisFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (server_url("LSHRS_TEST_REDIS_URL").empty()) return;  // no test environment
+    server_ = std::make_unique<RedisProcess>(dir_.path(), unused_loopback_port());
+    server_->start();
+  }
+  ScratchDir dir_{"redis-fault"};
+  std::unique_ptr<RedisProcess> server_;
+};
+
+TEST_F(RedisFaultTest, SigkillMidIngestLosesNoAcknowledgedId) {
+  auto store = std::make_shared<RedisStore>(fault_options(server_->url()));
+  const std::string prefix = unique_prefix("fault");
+  Index index(small_index(prefix), store);
+  constexpr std::size_t kBatch = 400, kBatches = 60;
+
+  std::atomic<std::size_t> acked_batches{0};
+  std::atomic<bool> restarted{false};
+  std::thread killer([&] {
+    while (acked_batches < 5) std::this_thread::sleep_for(1ms);
+    server_->kill_hard();  // lands while the ingest loop is writing
+    std::this_thread::sleep_for(400ms);
+    server_->start();
+    restarted = true;
+  });
+
+  std::vector<std::int64_t> acked;
+  std::vector<float> acked_vectors;
+  std::size_t failures = 0;
+  for (std::size_t batch = 0; batch < kBatches; ++batch) {
+    std::vector<std::int64_t> ids(kBatch);
+    for (std::size_t i = 0; i < kBatch; ++i) ids[i] = static_cast<std::int64_t>(batch * kBatch + i);
+    const auto vectors = random_vectors(kBatch, 16, static_cast<unsigned>(100 + batch));
+    bool written = false;
+    for (int attempt = 0; attempt < 200 && !written; ++attempt) {
+      try {
+        if (attempt == 0) {
+          index.index(ids, vectors);
+        } else {
+          index.flush();  // the failed batch is still buffered
+        }
+        written = true;
+      } catch (const StorageError&) {
+        ++failures;
+        std::this_thread::sleep_for(20ms);
+      }
+    }
+    ASSERT_TRUE(written) << "batch " << batch << " never succeeded";
+    acked.insert(acked.end(), ids.begin(), ids.end());
+    acked_vectors.insert(acked_vectors.end(), vectors.begin(), vectors.end());
+    ++acked_batches;
+    if (batch + 1 == kBatches / 2) {
+      while (!restarted) std::this_thread::sleep_for(1ms);  // half the ingest after the restart
+    }
+  }
+  killer.join();
+  EXPECT_GT(failures, 0u) << "the ingest never saw the server down: the test proved nothing";
+  EXPECT_EQ(missing_ids(index, *store, prefix, acked, acked_vectors), std::vector<std::int64_t>{});
+  EXPECT_EQ(store->stats(prefix).ids, acked.size());
+}
+
+TEST_F(RedisFaultTest, FlushWhileTheServerIsDownRaisesAndKeepsTheBuffer) {
+  auto store = std::make_shared<RedisStore>(fault_options(server_->url()));
+  const std::string prefix = unique_prefix("down");
+  Index index(small_index(prefix), store);
+  std::vector<std::int64_t> ids(30);
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+  const auto vectors = random_vectors(ids.size(), 16, 5);
+  const auto vec = [&](std::size_t i) { return std::span(vectors).subspan(i * 16, 16); };
+
+  for (std::size_t i = 0; i < 10; ++i) index.ingest(ids[i], vec(i));
+  index.flush();
+  for (std::size_t i = 10; i < 20; ++i) index.ingest(ids[i], vec(i));
+  server_->kill_hard();
+  for (std::size_t i = 20; i < 30; ++i) index.ingest(ids[i], vec(i));  // buffered while down
+  EXPECT_THROW(index.flush(), StorageError);
+  EXPECT_THROW(index.flush(), StorageError) << "still down: still an error, still buffered";
+
+  server_->start();
+  index.flush();
+  EXPECT_EQ(missing_ids(index, *store, prefix, ids, vectors), std::vector<std::int64_t>{});
+  EXPECT_EQ(store->stats(prefix).ids, 30u) << "the first 10 survived the SIGKILL (AOF)";
+}
+
+}  // namespace
+}  // namespace lshrs::testing

@@ -1,0 +1,128 @@
+// The keys and members an Index writes to Redis equal those computed by an
+// independent numpy oracle (tests/oracle/layout.py, DESIGN §4), so an index
+// built by the Python package is readable by ours and the reverse.
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "integration/redis_test_env.hpp"
+#include "lshrs/index.hpp"
+#include "redis/connection.hpp"
+#include "redis/url.hpp"
+#include "unit/store_contract.hpp"
+#include "unit/test_support.hpp"
+
+namespace lshrs::testing {
+namespace {
+
+using Layout = std::map<std::string, std::set<std::int64_t>>;
+
+// Every key under `prefix`, read with plain Redis commands.
+std::vector<std::string> all_keys(redis::Connection& conn, const std::string& prefix) {
+  std::vector<std::string> keys;
+  std::string cursor = "0";
+  do {
+    const auto reply = conn.command({"SCAN", cursor, "MATCH", prefix + ":*", "COUNT", "1000"});
+    EXPECT_EQ(reply.elements.size(), 2u) << reply.text;
+    if (reply.elements.size() != 2) break;
+    cursor = reply.elements[0].text;
+    for (const auto& k : reply.elements[1].elements) keys.push_back(k.text);
+  } while (cursor != "0");
+  return keys;
+}
+
+Layout bucket_layout(redis::Connection& conn, const std::string& prefix) {
+  Layout layout;
+  for (const auto& key : all_keys(conn, prefix)) {
+    if (key.find(":bucket:") == std::string::npos) continue;
+    const auto members = conn.command({"SMEMBERS", key});
+    for (const auto& m : members.elements) layout[key].insert(std::stoll(m.text));
+  }
+  return layout;
+}
+
+Layout oracle_layout(const ScratchDir& dir, const std::vector<float>& projections,
+                     const std::vector<float>& vectors, const std::vector<std::int64_t>& ids,
+                     std::size_t dim, std::size_t bands, std::size_t rows,
+                     const std::string& prefix) {
+  write_floats(dir / "proj.f32", projections);
+  write_floats(dir / "vecs.f32", vectors);
+  {
+    std::ofstream out(dir / "ids.i64", std::ios::binary);
+    out.write(reinterpret_cast<const char*>(ids.data()),
+              static_cast<std::streamsize>(ids.size() * sizeof(std::int64_t)));
+  }
+  std::ostringstream args;
+  args << (dir / "proj.f32") << ' ' << (dir / "vecs.f32") << ' ' << (dir / "ids.i64") << ' '
+       << dim << ' ' << bands << ' ' << rows << ' ' << prefix << ' ' << (dir / "layout.txt");
+  run_oracle("layout.py", args.str());
+  Layout layout;
+  std::ifstream in(dir / "layout.txt");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string key;
+    fields >> key;
+    std::int64_t id = 0;
+    while (fields >> id) layout[key].insert(id);
+  }
+  return layout;
+}
+
+TEST(RedisLayout, KeysAndMembersMatchTheNumpyOracle) {
+  auto store = single_store();
+  if (!store) return;
+  const std::string url = server_url("LSHRS_TEST_REDIS_URL");
+  const redis::Endpoint ep = redis::resolve_endpoint(redis_options(url));
+  redis::Connection conn = redis::Connection::open(ep.address, ep.settings);
+
+  // 12 rows per band: 2 bytes per band, the last with 4 unused high bits.
+  constexpr std::size_t kDim = 24, kBands = 5, kRows = 12, kN = 300;
+  const std::string prefix = unique_prefix("layout");
+  const auto projections = random_vectors(kBands * kRows, kDim, 41);
+  auto vectors = random_vectors(kN, kDim, 42);
+  std::vector<std::int64_t> ids(kN);
+  for (std::size_t i = 0; i < kN; ++i) ids[i] = static_cast<std::int64_t>(i * 7919 + 1'000'000'007);
+
+  IndexOptions io;
+  io.dim = kDim;
+  io.num_perm = kBands * kRows;
+  io.num_bands = kBands;
+  io.rows_per_band = kRows;
+  io.prefix = prefix;
+  ScratchDir dir("layout");
+  {
+    Index index(io, projections, store, nullptr);
+    index.index(ids, vectors);
+    EXPECT_EQ(bucket_layout(conn, prefix),
+              oracle_layout(dir, projections, vectors, ids, kDim, kBands, kRows, prefix));
+
+    // Update a third of the ids with new vectors: they must leave their old buckets.
+    const auto fresh = random_vectors(kN / 3, kDim, 43);
+    std::copy(fresh.begin(), fresh.end(), vectors.begin());
+    index.index(std::span(ids).first(kN / 3), std::span<const float>(fresh));
+    EXPECT_EQ(bucket_layout(conn, prefix),
+              oracle_layout(dir, projections, vectors, ids, kDim, kBands, kRows, prefix));
+  }
+  // Nothing else under the prefix: one signature key per id and the meta.
+  std::size_t sig_keys = 0, meta_keys = 0, other = 0;
+  for (const auto& key : all_keys(conn, prefix)) {
+    if (key.rfind(prefix + ":sig:", 0) == 0) {
+      ++sig_keys;
+      EXPECT_EQ(conn.command({"STRLEN", key}).integer, static_cast<long long>(kBands * 2)) << key;
+    } else if (key == prefix + ":meta") {
+      ++meta_keys;
+    } else if (key.find(":bucket:") == std::string::npos) {
+      ++other;
+      ADD_FAILURE() << "unexpected key " << key;
+    }
+  }
+  EXPECT_EQ(sig_keys, kN);
+  EXPECT_EQ(meta_keys, 1u);
+  EXPECT_EQ(other, 0u);
+  EXPECT_GT(store->clear(prefix), kN);
+}
+
+}  // namespace
+}  // namespace lshrs::testing

@@ -1,0 +1,156 @@
+// Redis URL parsing, option resolution and key recognition (no server).
+#include <gtest/gtest.h>
+
+#include "lshrs/error.hpp"
+#include "redis/key_parse.hpp"
+#include "redis/url.hpp"
+
+namespace lshrs::redis {
+namespace {
+
+TEST(RedisUrl, HostPortDbAndDefaults) {
+  const ParsedUrl a = parse_redis_url("redis://cache.local:6380/3");
+  EXPECT_EQ(a.address.host, "cache.local");
+  EXPECT_EQ(a.address.port, 6380);
+  EXPECT_EQ(a.db, 3);
+  EXPECT_FALSE(a.user.has_value());
+  EXPECT_FALSE(a.password.has_value());
+
+  const ParsedUrl b = parse_redis_url("redis://localhost");
+  EXPECT_EQ(b.address.port, 6379);
+  EXPECT_FALSE(b.db.has_value());
+  EXPECT_EQ(parse_redis_url("redis://localhost/").db, std::nullopt);
+}
+
+TEST(RedisUrl, UserAndPasswordArePercentDecoded) {
+  const ParsedUrl u = parse_redis_url("redis://al%69ce:s3cr%3At%40p%2Fw%25d@10.0.0.5:7000/0");
+  EXPECT_EQ(u.user, "alice");
+  EXPECT_EQ(u.password, "s3cr:t@p/w%d");
+  EXPECT_EQ(u.address.host, "10.0.0.5");
+  EXPECT_EQ(u.address.port, 7000);
+
+  const ParsedUrl legacy = parse_redis_url("redis://:only%20pass@h");
+  EXPECT_FALSE(legacy.user.has_value()) << "empty user means legacy AUTH <password>";
+  EXPECT_EQ(legacy.password, "only pass");
+
+  const ParsedUrl lone = parse_redis_url("redis://bob@h");
+  EXPECT_EQ(lone.user, "bob") << "a lone token is a user, as in redis-py";
+  EXPECT_FALSE(lone.password.has_value());
+}
+
+TEST(RedisUrl, Ipv6Host) {
+  const ParsedUrl v6 = parse_redis_url("redis://[::1]:6390/2");
+  EXPECT_EQ(v6.address.host, "::1");
+  EXPECT_EQ(v6.address.port, 6390);
+  EXPECT_EQ(v6.address.to_string(), "[::1]:6390");
+  EXPECT_EQ(parse_redis_url("redis://[fe80::1]").address.port, 6379);
+}
+
+TEST(RedisUrl, UnixSocket) {
+  const ParsedUrl s = parse_redis_url("unix:///run/redis/redis.sock?db=4");
+  EXPECT_EQ(s.address.unix_path, "/run/redis/redis.sock");
+  EXPECT_EQ(s.db, 4);
+  EXPECT_EQ(parse_redis_url("unix:///tmp/r.sock").db, std::nullopt);
+  EXPECT_THROW(parse_redis_url("unix://relative.sock"), InvalidArgument);
+  EXPECT_THROW(parse_redis_url("unix:///tmp/r.sock?timeout=3"), InvalidArgument);
+}
+
+TEST(RedisUrl, TlsIsRefusedClearly) {
+  try {
+    parse_redis_url("rediss://u:topsecret@secure.example:6380");
+    FAIL() << "rediss:// must be refused";
+  } catch (const ConfigurationError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("TLS is not supported yet"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("topsecret"), std::string::npos) << "password leaked: " << msg;
+  }
+}
+
+TEST(RedisUrl, MalformedUrlsAreRefusedWithoutThePassword) {
+  for (const char* bad : {"localhost:6379", "http://h", "redis://", "redis://h:0",
+                          "redis://h:65536", "redis://h:x", "redis://h:", "redis://h/x",
+                          "redis://h/-1", "redis://[::1", "redis://u:p%zz@h", "redis://h?db=1"}) {
+    EXPECT_THROW(parse_redis_url(bad), InvalidArgument) << bad;
+  }
+  try {
+    parse_redis_url("redis://u:hunter2@h:badport");
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("badport"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RedisUrl, RedactUrl) {
+  EXPECT_EQ(redact_url("redis://u:pw@h:1/2"), "redis://u:***@h:1/2");
+  EXPECT_EQ(redact_url("redis://:pw@h"), "redis://:***@h");
+  EXPECT_EQ(redact_url("redis://h:1"), "redis://h:1");
+  EXPECT_EQ(redact_url("redis://u:p@w@h"), "redis://u:***@h");
+}
+
+TEST(RedisOptionsResolve, UrlOverridesFieldsButKeepsASeparatePassword) {
+  RedisOptions o;
+  o.host = "ignored";
+  o.password = "from-options";
+  o.url = "redis://carol@db.example:7001/5";
+  const Endpoint ep = resolve_endpoint(o);
+  EXPECT_EQ(ep.address.host, "db.example");
+  EXPECT_EQ(ep.address.port, 7001);
+  EXPECT_EQ(ep.settings.user, "carol");
+  EXPECT_EQ(ep.settings.password, "from-options");
+  EXPECT_EQ(ep.settings.db, 5);
+  const std::string described = describe_endpoint(ep);
+  EXPECT_EQ(described, "redis://carol@db.example:7001/5");
+}
+
+TEST(RedisOptionsResolve, FieldsWithoutUrlAndValidation) {
+  RedisOptions o;
+  o.host = "127.0.0.1";
+  o.port = 6400;
+  o.db = 2;
+  const Endpoint ep = resolve_endpoint(o);
+  EXPECT_EQ(ep.address.to_string(), "127.0.0.1:6400");
+  EXPECT_EQ(ep.settings.db, 2);
+
+  RedisOptions bad_port = o;
+  bad_port.port = 0;
+  EXPECT_THROW(resolve_endpoint(bad_port), InvalidArgument);
+  RedisOptions user_only = o;
+  user_only.user = "dave";
+  EXPECT_THROW(resolve_endpoint(user_only), InvalidArgument) << "a user needs a password";
+  RedisOptions negative = o;
+  negative.command_timeout = std::chrono::milliseconds(-1);
+  EXPECT_THROW(resolve_endpoint(negative), InvalidArgument);
+
+  RedisOptions sock;
+  sock.unix_socket = "/tmp/x.sock";
+  sock.port = 0;  // ignored for sockets
+  EXPECT_EQ(describe_endpoint(resolve_endpoint(sock)), "unix:///tmp/x.sock?db=0");
+}
+
+TEST(RedisKeys, ClassifyKeyAttributesKeysToExactlyOnePrefix) {
+  using Kind = KeyKind::Kind;
+  EXPECT_EQ(classify_key("a", "a:meta").kind, Kind::kMeta);
+  EXPECT_EQ(classify_key("a", "a:sig:42").kind, Kind::kSignature);
+  EXPECT_EQ(classify_key("a", "a:sig:-7").kind, Kind::kSignature);
+  const KeyKind bucket = classify_key("a", "a:12:bucket:00ff");
+  EXPECT_EQ(bucket.kind, Kind::kBucket);
+  EXPECT_EQ(bucket.band, 12u);
+  // Keys of longer prefixes that `SCAN MATCH a:*` also returns.
+  for (const char* foreign : {"a:b:0:bucket:ff", "a:b:meta", "a:b:sig:1", "a:sig:meta",
+                              "a:sig:0:bucket:ff", "a:0:0:bucket:ff", "a:0:bucket:meta",
+                              "a:0:bucket:FF", "a:0:bucket:f", "a:0:bucket:", "a2:meta",
+                              "a*:meta", "ab:0:bucket:ff", "a:", "a", "a:x:bucket:ff"}) {
+    EXPECT_EQ(classify_key("a", foreign).kind, Kind::kForeign) << foreign;
+  }
+  EXPECT_EQ(classify_key("a:b", "a:b:0:bucket:ff").kind, Kind::kBucket);
+  EXPECT_EQ(classify_key("a:sig", "a:sig:meta").kind, Kind::kMeta);
+}
+
+TEST(RedisKeys, GlobEscape) {
+  EXPECT_EQ(glob_escape("plain:v2"), "plain:v2");
+  EXPECT_EQ(glob_escape("a*b?c[d]e\\f"), "a\\*b\\?c\\[d\\]e\\\\f");
+}
+
+}  // namespace
+}  // namespace lshrs::redis
