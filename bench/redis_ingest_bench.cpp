@@ -6,7 +6,10 @@
 // requests/s (each request adds one member). Issue target:
 //   vectors/s × bands >= 0.8 × SADD ceiling   (reported as `vs_ceiling`).
 // Query: single-thread top-10 queries/s with p50/p99 latency, and batched
-// queries/s (query_batch of 100: one round trip per batch).
+// queries/s (query_batch of 100: one round trip per batch). Ceiling, same
+// run: `redis-benchmark -P 16 smembers <one bucket of the index>` requests/s
+// divided by bands (a query reads one bucket per band), reported as
+// `query_ceiling`, with `bucket_size` the members of that bucket (~780).
 //
 //   LSHRS_BENCH_REDIS_URL=redis://127.0.0.1:6379 build/bench/redis_ingest_bench
 //   redis-benchmark -h 127.0.0.1 -p 6379 -P 64 -t sadd -n 2000000 -q   # the ceiling, by hand
@@ -68,31 +71,51 @@ lshrs::IndexOptions index_options() {
   return io;
 }
 
+// The requests/s that `redis-benchmark -q <args>` reports against the bench
+// server, or 0 when it cannot run (not on PATH, unix socket, password).
+double redis_benchmark_rps(const std::string& args) {
+  const lshrs::redis::Endpoint ep = lshrs::redis::resolve_endpoint([] {
+    lshrs::RedisOptions o;
+    o.url = redis_url();
+    return o;
+  }());
+  if (!ep.address.unix_path.empty() || !ep.settings.password.empty()) return 0.0;
+  const std::string cmd = "redis-benchmark -h " + ep.address.host + " -p " +
+                          std::to_string(ep.address.port) + " -q " + args + " 2>/dev/null";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return 0.0;
+  char line[4096];
+  double rps = 0;
+  while (std::fgets(line, sizeof line, pipe) != nullptr) {
+    // "SADD: 1234567.75 requests per second, p50=..." after \r progress lines
+    const std::string s(line);
+    const auto end = s.rfind(" requests per second");
+    if (end == std::string::npos) continue;
+    const auto start = s.rfind(": ", end);
+    if (start != std::string::npos) rps = std::atof(s.c_str() + start + 2);
+  }
+  ::pclose(pipe);
+  return rps;
+}
+
 // redis-benchmark -P 64 -t sadd requests/s against the same server, or 0.
 double sadd_ceiling() {
-  static const double ceiling = [] {
-    const lshrs::redis::Endpoint ep = lshrs::redis::resolve_endpoint([] {
-      lshrs::RedisOptions o;
-      o.url = redis_url();
-      return o;
-    }());
-    if (!ep.address.unix_path.empty() || !ep.settings.password.empty()) return 0.0;
-    const std::string cmd = "redis-benchmark -h " + ep.address.host + " -p " +
-                            std::to_string(ep.address.port) + " -P 64 -t sadd -n 2000000 -q 2>/dev/null";
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return 0.0;
-    char line[512];
-    double rps = 0;
-    while (std::fgets(line, sizeof line, pipe) != nullptr) {
-      const std::string s(line);
-      // "SADD: 1234567.75 requests per second, p50=..." (possibly after \r progress lines)
-      const auto at = s.rfind("SADD: ");
-      if (at != std::string::npos) rps = std::atof(s.c_str() + at + 6);
-    }
-    ::pclose(pipe);
-    return rps;
-  }();
+  static const double ceiling = redis_benchmark_rps("-P 64 -t sadd -n 2000000");
   return ceiling;
+}
+
+// Queries/s the server could answer at most, from SMEMBERS of one of the
+// index's buckets (that of the first vector in band 0), and its size.
+void query_ceiling(lshrs::Index& index, benchmark::State& state) {
+  const auto sigs = index.hasher().hash(std::span(dataset()).first(kDim));
+  const auto band0 = sigs.band(0, 0);
+  const lshrs::BucketRef ref{0, std::string(band0.begin(), band0.end())};
+  auto store = make_store(true);
+  state.counters["bucket_size"] =
+      static_cast<double>(store->members(kPrefix, std::span(&ref, 1)).front().size());
+  const double rps = redis_benchmark_rps("-P 16 -n 20000 smembers " +
+                                         lshrs::bucket_key(kPrefix, 0, band0));
+  if (rps > 0) state.counters["query_ceiling"] = rps / static_cast<double>(kBands);
 }
 
 void ingest(benchmark::State& state) {
@@ -155,6 +178,7 @@ void query_single(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["p50_us"] = pct(0.50);
   state.counters["p99_us"] = pct(0.99);
+  query_ceiling(*index, state);
   index->clear();
 }
 
@@ -169,6 +193,7 @@ void query_batched(benchmark::State& state) {
   }
   state.counters["queries/s"] = benchmark::Counter(
       static_cast<double>(state.iterations() * kQueryBatch), benchmark::Counter::kIsRate);
+  query_ceiling(*index, state);
   index->clear();
 }
 

@@ -35,6 +35,46 @@ void best_first(std::vector<Neighbor>& v, std::optional<std::size_t> keep) {
 
 bool reranks(const QueryOptions& o) { return o.rerank || o.top_p || o.min_similarity; }
 
+// Counts how many probed buckets hold each id: an open-addressing table
+// (linear probing, at most half full). A node-based unordered_map spent more
+// time allocating its nodes than counting (16 buckets of ~800 ids a query).
+class CollisionCounter {
+ public:
+  // `most` bounds the number of distinct ids that will be added.
+  explicit CollisionCounter(std::size_t most) {
+    unsigned bits = 4;
+    while ((std::size_t{1} << bits) < 2 * most) ++bits;
+    shift_ = 64 - bits;
+    slots_.resize(std::size_t{1} << bits);
+  }
+  void add(std::int64_t id) {
+    const std::size_t mask = slots_.size() - 1;
+    // Fibonacci hashing: the high bits of id·2^64/φ spread sequential ids.
+    const std::uint64_t hash = static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull;
+    std::size_t at = static_cast<std::size_t>(hash >> shift_);
+    while (slots_[at].count != 0 && slots_[at].id != id) at = (at + 1) & mask;
+    if (slots_[at].count++ == 0) {
+      slots_[at].id = id;
+      ++distinct_;
+    }
+  }
+  std::size_t distinct() const noexcept { return distinct_; }
+  void append_to(std::vector<Neighbor>& out) const {
+    for (const Slot& s : slots_) {
+      if (s.count != 0) out.push_back({s.id, s.count, std::nullopt});
+    }
+  }
+
+ private:
+  struct Slot {
+    std::int64_t id = 0;
+    std::uint32_t count = 0;  // 0: empty
+  };
+  std::vector<Slot> slots_;
+  unsigned shift_ = 60;
+  std::size_t distinct_ = 0;
+};
+
 void truncate(std::vector<Neighbor>& v, std::optional<std::size_t> n) {
   if (n && v.size() > *n) v.resize(*n);
 }
@@ -105,14 +145,13 @@ std::vector<QueryResult> Index::query_batch(std::span<const float> vectors,
   for (std::size_t i = 0; i < n; ++i) {
     std::size_t total = 0;
     for (std::size_t k = first[i]; k < first[i + 1]; ++k) total += buckets[k].size();
-    std::unordered_map<std::int64_t, std::uint32_t> counts;
-    counts.reserve(total);
+    CollisionCounter counts(total);
     for (std::size_t k = first[i]; k < first[i + 1]; ++k) {
-      for (const std::int64_t id : buckets[k]) ++counts[id];
+      for (const std::int64_t id : buckets[k]) counts.add(id);
     }
     auto& neighbors = results[i].neighbors;
-    neighbors.reserve(counts.size());
-    for (const auto& [id, c] : counts) neighbors.push_back({id, c, std::nullopt});
+    neighbors.reserve(counts.distinct());
+    counts.append_to(neighbors);
     results[i].candidates = neighbors.size();
     const auto keep = reranks(options) ? options.max_candidates : options.top_k;
     best_first(neighbors, keep);

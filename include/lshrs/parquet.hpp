@@ -22,7 +22,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "lshrs/fetcher.hpp"
@@ -49,5 +51,11 @@ std::unique_ptr<VectorSource> open_parquet_source(const ParquetOptions& options)
 // Vectors by id for reranking; ids absent from the files are left out of the
 // result, not thrown. A repeated id resolves to its last row in file order.
 std::shared_ptr<VectorFetcher> open_parquet_fetcher(const ParquetOptions& options);
+
+// Writes n = ids.size() vectors (row-major n × dim) to a Parquet file with
+// columns "index" (BIGINT) and "vector" (FLOAT[]), the Python package's
+// default names, replacing `path`. For sample data and exports.
+void write_parquet(const std::string& path, std::span<const std::int64_t> ids,
+                   std::span<const float> vectors, std::size_t dim);
 
 }  // namespace lshrs

@@ -14,46 +14,11 @@
 namespace lshrs::redis {
 namespace {
 
-struct ReplyDeleter {
-  void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-
 timeval to_timeval(std::chrono::milliseconds ms) {
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
   tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
   return tv;
-}
-
-Reply convert(const redisReply& r) {
-  Reply out;
-  switch (r.type) {
-    case REDIS_REPLY_STRING:
-      out.kind = Reply::Kind::kString;
-      out.text.assign(r.str, r.len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.kind = Reply::Kind::kStatus;
-      out.text.assign(r.str, r.len);
-      break;
-    case REDIS_REPLY_ERROR:
-      out.kind = Reply::Kind::kError;
-      out.text.assign(r.str, r.len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.kind = Reply::Kind::kInteger;
-      out.integer = r.integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.kind = Reply::Kind::kArray;
-      out.elements.reserve(r.elements);
-      for (std::size_t i = 0; i < r.elements; ++i) out.elements.push_back(convert(*r.element[i]));
-      break;
-    default:  // REDIS_REPLY_NIL
-      break;
-  }
-  return out;
 }
 
 // hiredis writes with write(2): a peer that closed the socket would raise
@@ -132,7 +97,11 @@ void raise_hiredis_error(int err, int saved_errno, std::string_view errstr,
 void Connection::ContextDeleter::operator()(redisContext* c) const noexcept { redisFree(c); }
 
 Connection::Connection(std::unique_ptr<redisContext, ContextDeleter> ctx, ServerAddress address)
-    : ctx_(std::move(ctx)), address_(std::move(address)) {}
+    : builder_(std::make_unique<ReplyBuilder>()),
+      ctx_(std::move(ctx)),
+      address_(std::move(address)) {
+  ReplyBuilder::install(ctx_.get(), builder_.get());
+}
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
@@ -220,7 +189,7 @@ void Connection::send(std::span<const Command> commands) {
       fail("queueing " + (cmd.argv.empty() ? std::string("?") : cmd.argv[0]));
     }
   }
-  unread_ += commands.size();
+  for (const Command& cmd : commands) unread_.push_back(cmd.shape);
   int done = 0;
   while (done == 0) {
     errno = 0;
@@ -237,12 +206,14 @@ std::vector<Reply> Connection::receive(std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     void* raw = nullptr;
     errno = 0;
+    builder_->expect(unread_.empty() ? ReplyShape::kGeneric : unread_.front());
     if (redisGetReply(ctx_.get(), &raw) != REDIS_OK) {
       fail("reading reply " + std::to_string(i + 1) + " of " + std::to_string(count));
     }
-    ReplyPtr reply(static_cast<redisReply*>(raw));
-    --unread_;
-    replies.push_back(convert(*reply));
+    const auto reply = ReplyBuilder::adopt(raw);
+    if (!reply) fail("reading reply " + std::to_string(i + 1) + ": the parser returned none");
+    if (!unread_.empty()) unread_.pop_front();
+    replies.push_back(std::move(*reply));
   }
   return replies;
 }

@@ -4,8 +4,10 @@
 // connects with a timeout, authenticates (ACL `AUTH user pass` or legacy
 // `AUTH pass`), selects the database and checks the server answers. Every
 // hiredis failure is translated into the lshrs exceptions by one function,
-// raise_hiredis_error(). A connection that saw an I/O error is `broken()` and
-// must be dropped; ConnectionPool does that when its Lease is returned.
+// raise_hiredis_error(). Replies are built straight from hiredis' parser by a
+// ReplyBuilder (reply_builder.hpp), in the shape each Command asks for.
+// A connection that saw an I/O error is `broken()` and must be dropped;
+// ConnectionPool does that when its Lease is returned.
 //
 // Thread safety: a Connection is used by one thread at a time. ConnectionPool
 // is thread-safe; a Lease belongs to the thread that acquired it.
@@ -15,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "lshrs/error.hpp"
+#include "redis/reply_builder.hpp"
 #include "redis/transport.hpp"
 
 struct redisContext;  // hiredis, kept out of every header that includes this one
@@ -83,7 +87,7 @@ class Connection {
   // One command, one reply.
   Reply command(std::vector<std::string> argv);
 
-  bool broken() const noexcept { return broken_ || unread_ != 0; }
+  bool broken() const noexcept { return broken_ || !unread_.empty(); }
   const ServerAddress& address() const noexcept { return address_; }
 
  private:
@@ -94,10 +98,13 @@ class Connection {
   void authenticate_and_select(const ConnectionSettings& settings);
   [[noreturn]] void fail(std::string_view what);
 
+  // Declared before ctx_, so that the context (whose parser points at the
+  // builder) is freed first; heap-held, so that moves keep its address.
+  std::unique_ptr<ReplyBuilder> builder_;
   std::unique_ptr<redisContext, ContextDeleter> ctx_;
   ServerAddress address_;
   bool broken_ = false;
-  std::size_t unread_ = 0;  // replies sent for but not yet received
+  std::deque<ReplyShape> unread_;  // shapes of replies sent for but not yet received
 };
 
 // Up to max_size connections to one server, created on demand. acquire()

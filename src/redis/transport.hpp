@@ -21,6 +21,8 @@
 //    (wrong password, db != 0 on a cluster) throw ConfigurationError.
 //  - Every Command touches keys of one hash slot only (its routing key);
 //    commands without a key (key_index == 0) may go to any master.
+//  - A Command's `shape` is honoured (the connection builds its reply in that
+//    shape); commands are otherwise passed on unchanged.
 //  - Messages and describe() never contain a password.
 //
 // Thread safety: execute(), for_each_master() and describe() may be called
@@ -38,6 +40,18 @@
 
 namespace lshrs::redis {
 
+// How the reply to a Command is to be built.
+enum class ReplyShape : std::uint8_t {
+  kGeneric,   // the general tree: a std::string per bulk string
+  // An array of decimal int64 bulk strings, e.g. SMEMBERS of a bucket: each
+  // element is parsed straight from the wire into Reply::integers, with no
+  // string or Reply per element (the query hot path). If any element is not a
+  // decimal int64 the whole reply is built as kGeneric instead, so the caller
+  // can name the offending member. Other kinds of reply (an error, nil, a
+  // non-array) are built as kGeneric too.
+  kIntegerArray,
+};
+
 // One Redis command. Arguments are binary safe (may hold NUL bytes).
 struct Command {
   std::vector<std::string> argv;  // argv[0] is the command name, e.g. "SADD"
@@ -45,6 +59,7 @@ struct Command {
   // the cluster node); 0 means "no key: any master will do". Most commands
   // have their key at 1; MEMORY USAGE <key> has it at 2.
   std::size_t key_index = 1;
+  ReplyShape shape = ReplyShape::kGeneric;
 
   Command() = default;
   explicit Command(std::vector<std::string> args, std::size_t key_at = 1)
@@ -64,7 +79,11 @@ struct Reply {
   Kind kind = Kind::kNil;
   long long integer = 0;       // kInteger
   std::string text;            // kString (bulk, binary safe), kStatus, kError
-  std::vector<Reply> elements; // kArray
+  // kArray: `elements`; or, when the command asked for
+  // ReplyShape::kIntegerArray and every element was a decimal int64,
+  // `integers` (and `elements` is empty).
+  std::vector<Reply> elements;
+  std::vector<std::int64_t> integers;
 
   bool is_nil() const noexcept { return kind == Kind::kNil; }
   bool is_error() const noexcept { return kind == Kind::kError; }

@@ -429,6 +429,25 @@ TEST_F(ParquetTest, RoundTripThroughIndex) {
   }
 }
 
+TEST_F(ParquetTest, WriterOutputReadsBackExactly) {
+  constexpr std::size_t kDim = 5, kRows = 5000;  // several DuckDB vectors of 2048 rows
+  std::vector<std::int64_t> ids(kRows);
+  std::vector<float> data(kRows * kDim);
+  for (std::size_t r = 0; r < kRows; ++r) {
+    ids[r] = static_cast<std::int64_t>(r * 3 + 1);
+    for (std::size_t j = 0; j < kDim; ++j) data[r * kDim + j] = value(ids[r], j);
+  }
+  const auto path = (dir_ / "written.parquet").string();
+  write_parquet(path, ids, data, kDim);
+  ParquetOptions po;
+  po.path = path;
+  po.batch_size = 1000;
+  const Drained d = drain(*open_parquet_source(po));
+  EXPECT_EQ(d.ids, ids);
+  expect_values(d, kDim);
+  EXPECT_THROW(write_parquet(path, ids, std::span(data).subspan(1), kDim), InvalidArgument);
+}
+
 }  // namespace
 }  // namespace lshrs::testing
 

@@ -97,25 +97,38 @@ TEST_F(RedisRetryTest, AnUpdateCutAtAnyCommandIsRepairedByRepeatingTheCall) {
   const std::vector<std::int64_t> ids{1, 2, 3, 4};
   const auto before = one_byte_sigs({{0x01, 0x0a}, {0x01, 0x0a}, {0x01, 0x0a}, {0x01, 0x0a}});
   const auto moved = one_byte_sigs({{0x02, 0x0b}, {0x02, 0x0b}, {0x02, 0x0b}, {0x02, 0x0b}});
-  std::size_t batch_size = 1;
-  for (std::size_t cut = 0; cut < batch_size; ++cut) {
-    SCOPED_TRACE("link lost after " + std::to_string(cut) + " commands of the update");
+  std::size_t writes = 0;  // write commands of one whole update, over all its round trips
+  for (std::size_t cut = 0; cut < 64; ++cut) {
+    SCOPED_TRACE("link lost after " + std::to_string(cut) + " write commands of the update");
     store_->clear(prefix_);
     store_->add(prefix_, ids, before);
-    // Every id moves in both bands; the link drops for good after `cut` commands.
+    // Every id moves in both bands; the link drops for good once `cut` write
+    // commands, counted across the update's round trips, have been applied.
+    std::size_t passed = 0;  // write commands of batches that went through
+    bool dead = false;
     *plan_ = [&](std::span<const Command> cmds) -> std::optional<std::size_t> {
       if (!is_write_batch(cmds)) return std::nullopt;
-      batch_size = cmds.size();
-      return cut;
+      if (!dead && passed + cmds.size() <= cut) {
+        passed += cmds.size();
+        return std::nullopt;
+      }
+      const std::size_t applied = dead ? 0 : cut - passed;
+      dead = true;
+      return applied;
     };
+    bool completed = false;
     try {
       store_->add(prefix_, ids, moved);
-      FAIL() << "every attempt fails: add must throw";
+      completed = true;
     } catch (const StorageError& e) {
       EXPECT_NE(std::string(e.what()).find("gave up after 3 attempts"), std::string::npos)
           << e.what();
     }
     *plan_ = [](auto) { return std::nullopt; };
+    if (completed) {  // `cut` is past the last write: every cut point was tried
+      writes = passed;
+      break;
+    }
     store_->add(prefix_, ids, moved);  // the caller's retry of the same batch
     EXPECT_TRUE(bucket(0, 0x01).empty()) << "old buckets must be emptied";
     EXPECT_TRUE(bucket(1, 0x0a).empty());
@@ -124,7 +137,7 @@ TEST_F(RedisRetryTest, AnUpdateCutAtAnyCommandIsRepairedByRepeatingTheCall) {
     EXPECT_EQ(store_->remove(prefix_, ids), 4u);
     EXPECT_TRUE(bucket(0, 0x02).empty()) << "signature keys must name the new buckets";
   }
-  EXPECT_GE(batch_size, 8u) << "2 SREM + 2 SADD + 4 SET";
+  EXPECT_EQ(writes, 8u) << "2 SREM + 2 SADD + 4 SET";
 }
 
 TEST_F(RedisRetryTest, ReadsAreRetriedToo) {

@@ -1,0 +1,348 @@
+// lshrs bench — recall and speed on a data set: ingest rate, queries/s
+// (single and batched), latency percentiles, recall@k by collisions and with
+// reranking, and the store's bytes per vector. Writes a JSON report.
+#include <fmt/format.h>
+#include <sys/utsname.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <unordered_set>
+
+#include "cli.hpp"
+#include "exact.hpp"
+#include "lshrs/error.hpp"
+#include "matrix_io.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "progress.hpp"
+
+namespace lshrs::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BenchArgs {
+  StoreFlags store;
+  ConfigFlags config;
+  std::string base, queries, truth, save_truth, json_out;
+  std::size_t k = 10, batch = 100, probes = 0;
+  std::optional<std::size_t> max_candidates;
+  bool keep = false, overwrite = false, quiet = false;
+};
+
+struct Mode {
+  std::string name;
+  double recall = 0, qps = 0, p50_ms = 0, p99_ms = 0, mean_candidates = 0;
+  bool latencies = false;  // single-query modes time each query
+};
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+double recall_of(const std::vector<QueryResult>& results,
+                 const std::vector<std::vector<std::int64_t>>& truth, std::size_t k) {
+  double sum = 0;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const std::size_t want = std::min(k, truth[i].size());
+    if (want == 0) continue;
+    const std::unordered_set<std::int64_t> best(
+        truth[i].begin(), truth[i].begin() + static_cast<std::ptrdiff_t>(want));
+    std::size_t hit = 0;
+    for (const Neighbor& n : results[i].neighbors) hit += best.count(n.id);
+    sum += static_cast<double>(hit) / static_cast<double>(want);
+  }
+  return results.empty() ? 0 : sum / static_cast<double>(results.size());
+}
+
+double mean_candidates(const std::vector<QueryResult>& results) {
+  double sum = 0;
+  for (const auto& r : results) sum += static_cast<double>(r.candidates);
+  return results.empty() ? 0 : sum / static_cast<double>(results.size());
+}
+
+std::span<const float> row(const Matrix& m, std::size_t i) {
+  return std::span(m.data).subspan(i * m.cols, m.cols);
+}
+
+Mode run_single(Index& index, const Matrix& q, const QueryOptions& o,
+                const std::vector<std::vector<std::int64_t>>& truth, std::size_t k,
+                std::string name) {
+  std::vector<QueryResult> results;
+  std::vector<double> ms;
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < q.rows; ++i) {
+    const auto t = Clock::now();
+    results.push_back(index.query(row(q, i), o));
+    ms.push_back(seconds_since(t) * 1000);
+  }
+  const double total = seconds_since(start);
+  return {std::move(name),
+          recall_of(results, truth, k),
+          static_cast<double>(q.rows) / total,
+          percentile(ms, 0.5),
+          percentile(ms, 0.99),
+          mean_candidates(results),
+          true};
+}
+
+Mode run_batched(Index& index, const Matrix& q, const QueryOptions& o,
+                 const std::vector<std::vector<std::int64_t>>& truth, std::size_t k,
+                 std::size_t batch, std::string name) {
+  std::vector<QueryResult> results;
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < q.rows; i += batch) {
+    const std::size_t n = std::min(batch, q.rows - i);
+    auto part = index.query_batch(std::span(q.data).subspan(i * q.cols, n * q.cols), o);
+    std::move(part.begin(), part.end(), std::back_inserter(results));
+  }
+  const double total = seconds_since(start);
+  return {std::move(name),
+          recall_of(results, truth, k),
+          static_cast<double>(q.rows) / total,
+          0,
+          0,
+          mean_candidates(results),
+          false};
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+Json machine_json() {
+  utsname u{};
+  uname(&u);
+  return {{"cpu", cpu_model()},
+          {"hardware_threads", std::thread::hardware_concurrency()},
+          {"os", std::string(u.sysname) + " " + u.release}};
+}
+
+std::string command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(in)), {}), out;
+  for (char c : all) out += c == '\0' ? ' ' : c;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::shared_ptr<VectorFetcher> base_fetcher(const BenchArgs& a, const Matrix& base) {
+  if (std::filesystem::path(a.base).extension() == ".npy")
+    return open_npy_fetcher(NpyOptions{a.base, {}, 10'000});
+  auto data = std::make_shared<Matrix>(base);  // .fvecs has no fetcher: serve rows from memory
+  return std::make_shared<CallbackFetcher>(base.cols, [data](std::span<const std::int64_t> ids) {
+    std::vector<float> out;
+    for (std::int64_t id : ids) {
+      const auto r = row(*data, static_cast<std::size_t>(id));
+      out.insert(out.end(), r.begin(), r.end());
+    }
+    return out;
+  });
+}
+
+}  // namespace
+
+namespace {
+
+struct Report {
+  Json json;
+  std::vector<Mode> modes;
+};
+
+std::vector<std::vector<std::int64_t>> ground_truth(const BenchArgs& a, const Matrix& base,
+                                                    const Matrix& q, Json& j) {
+  if (!a.truth.empty()) {
+    auto truth = load_neighbors(a.truth);
+    if (truth.size() < q.rows) {
+      throw InvalidArgument(
+          fmt::format("{} has {} rows, but there are {} queries", a.truth, truth.size(), q.rows));
+    }
+    j["truth"] = a.truth;
+    return truth;
+  }
+  if (!a.quiet)
+    std::cerr << "lshrs: computing exact neighbours (brute force, " << q.rows << " x " << base.rows
+              << ")\n";
+  const auto start = Clock::now();
+  auto truth = exact_neighbors(base, q, a.k);
+  j["truth"] = "exact (brute force)";
+  j["exact_seconds"] = seconds_since(start);
+  if (!a.save_truth.empty()) save_neighbors(a.save_truth, truth);
+  return truth;
+}
+
+void prepare_prefix(const BenchArgs& a, BucketStore& store) {
+  if (!store.load_meta(a.store.prefix)) return;
+  if (!a.overwrite) {
+    throw ConfigurationError("prefix \"" + a.store.prefix + "\" already holds an index in " +
+                             store.describe() +
+                             ": pass --overwrite to clear it, or choose another --prefix");
+  }
+  store.clear(a.store.prefix);
+}
+
+void print_report(const BenchArgs& a, const Report& r) {
+  const auto& j = r.json;
+  std::cout << fmt::format(
+      "data: {} base vectors x {} dims, {} queries; index: {} bands x {} rows in {}\n\n",
+      group_digits(j["base_rows"].get<std::uint64_t>()), j["dim"].get<std::size_t>(),
+      group_digits(j["queries"].get<std::uint64_t>()), j["config"]["num_bands"].get<std::size_t>(),
+      j["config"]["rows_per_band"].get<std::size_t>(), j["store"].get<std::string>());
+  Table t(
+      {"mode", fmt::format("recall@{}", a.k), "queries/s", "p50 ms", "p99 ms", "candidates/query"});
+  for (const Mode& m : r.modes) {
+    t.add({m.name, fixed(m.recall, 4), group_digits(static_cast<std::uint64_t>(m.qps)),
+           m.latencies ? fixed(m.p50_ms, 3) : "-", m.latencies ? fixed(m.p99_ms, 3) : "-",
+           fixed(m.mean_candidates, 1)});
+  }
+  t.print(std::cout);
+  std::cout << fmt::format("\ningest: {} vectors/s ({:.2f} s)\n",
+                           group_digits(j["ingest"]["vectors_per_second"].get<std::uint64_t>()),
+                           j["ingest"]["seconds"].get<double>());
+  if (!j["bytes_per_vector"].is_null()) {
+    std::cout << fmt::format("store memory: {:.1f} bytes/vector\n",
+                             j["bytes_per_vector"].get<double>());
+  }
+}
+
+int run_bench(const BenchArgs& a) {
+  Report r;
+  auto& j = r.json;
+  j["date"] = utc_now();
+  j["command"] = command_line();
+  j["machine"] = machine_json();
+  const Matrix base = load_matrix(a.base);
+  const Matrix q = load_matrix(a.queries);
+  if (q.cols != base.cols) {
+    throw InvalidArgument(fmt::format("wrong dimension: {} has {} dims, {} has {}", a.queries,
+                                      q.cols, a.base, base.cols));
+  }
+  j["base"] = a.base;
+  j["base_rows"] = base.rows;
+  j["queries"] = q.rows;
+  j["dim"] = base.cols;
+  j["k"] = a.k;
+  const auto truth = ground_truth(a, base, q, j);
+
+  auto store = make_store(a.store);
+  prepare_prefix(a, *store);
+  Index index = make_index(a.config, a.store.prefix, store, base_fetcher(a, base), base.cols, true);
+  const auto& o = index.options();
+  j["store"] = store->describe();
+  j["config"] = {{"num_perm", o.num_perm},
+                 {"num_bands", *o.num_bands},
+                 {"rows_per_band", *o.rows_per_band},
+                 {"similarity_threshold", o.similarity_threshold},
+                 {"seed", o.seed},
+                 {"probes", a.probes},
+                 {"max_candidates", a.max_candidates ? Json(*a.max_candidates) : Json(nullptr)}};
+
+  auto source = make_source(parse_source_spec(a.base, "", SourceFlags{}), SourceFlags{});
+  ProgressReporter progress("indexing " + a.base, a.quiet);
+  auto start = Clock::now();
+  const std::uint64_t rows = index.ingest_from(*source, progress.ingest_options());
+  index.close();
+  const double ingest_s = seconds_since(start);
+  j["ingest"] = {{"vectors", rows},
+                 {"seconds", ingest_s},
+                 {"vectors_per_second", static_cast<double>(rows) / ingest_s}};
+  const IndexStats stats = index.stats();
+  j["bytes_per_vector"] =
+      stats.storage.bytes_per_vector ? Json(*stats.storage.bytes_per_vector) : Json(nullptr);
+  j["stats"] = stats_json(stats);
+
+  QueryOptions by_collisions;
+  by_collisions.top_k = a.k;
+  by_collisions.probes = a.probes;
+  QueryOptions reranked = by_collisions;
+  reranked.rerank = true;
+  reranked.max_candidates = a.max_candidates;
+  if (!a.quiet) std::cerr << "lshrs: running " << q.rows << " queries in 4 modes\n";
+  r.modes.push_back(run_single(index, q, by_collisions, truth, a.k, "collisions, one by one"));
+  r.modes.push_back(run_batched(index, q, by_collisions, truth, a.k, a.batch,
+                                fmt::format("collisions, batches of {}", a.batch)));
+  r.modes.push_back(run_single(index, q, reranked, truth, a.k, "reranked, one by one"));
+  r.modes.push_back(run_batched(index, q, reranked, truth, a.k, a.batch,
+                                fmt::format("reranked, batches of {}", a.batch)));
+  for (const Mode& m : r.modes) {
+    j["modes"].push_back({{"mode", m.name},
+                          {"recall", m.recall},
+                          {"queries_per_second", m.qps},
+                          {"p50_ms", m.latencies ? Json(m.p50_ms) : Json(nullptr)},
+                          {"p99_ms", m.latencies ? Json(m.p99_ms) : Json(nullptr)},
+                          {"mean_candidates", m.mean_candidates}});
+  }
+  if (!a.keep) store->clear(a.store.prefix);
+  print_report(a, r);
+  if (!a.json_out.empty()) {
+    std::ofstream out(a.json_out);
+    if (!(out << j.dump(2) << "\n")) throw SourceError(a.json_out, "cannot write the JSON report");
+    std::cerr << "lshrs: wrote " << a.json_out << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_bench_command(CLI::App& app) {
+  auto a = std::make_shared<BenchArgs>();
+  a->store.prefix = "lshrs-bench";
+  CLI::App* sub = app.add_subcommand(
+      "bench",
+      "Measure ingest rate, query speed, latency and recall@k on a data set (.npy or .fvecs)");
+  sub->add_option("--base", a->base, "Base vectors (.npy or .fvecs); ids are row numbers")
+      ->required();
+  sub->add_option("--queries", a->queries, "Query vectors (.npy, .fvecs or .json)")->required();
+  sub->add_option(
+      "--truth", a->truth,
+      "Ground-truth neighbour ids per query (.npy int or .ivecs); default: computed exactly");
+  sub->add_option("--save-truth", a->save_truth,
+                  "Write the computed exact neighbours (int64 .npy) for --truth")
+      ->excludes("--truth");
+  sub->add_option("-k,--k", a->k, "Neighbours per query (recall@k)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--batch", a->batch, "Queries per query_batch call in the batched modes")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--probes", a->probes, "Multi-probe: extra buckets per band")
+      ->capture_default_str();
+  sub->add_option("--max-candidates", a->max_candidates,
+                  "Rerank at most this many candidates per query")
+      ->check(CLI::PositiveNumber);
+  add_store_flags(*sub, a->store, true);
+  add_config_flags(*sub, a->config);
+  sub->add_option("--json", a->json_out,
+                  "Also write the results (with machine, command, date) to this file");
+  sub->add_flag("--keep", a->keep, "Keep the index in the store afterwards (default: cleared)");
+  sub->add_flag("--overwrite", a->overwrite, "Clear an existing index under --prefix first");
+  sub->add_flag("-q,--quiet", a->quiet, "No progress on stderr");
+  return {sub, [a] { return run_bench(*a); }};
+}
+
+}  // namespace lshrs::cli

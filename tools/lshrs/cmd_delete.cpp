@@ -1,0 +1,79 @@
+// lshrs delete — removes ids from an index (O(bands) each, through the
+// signatures the index keeps).
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli.hpp"
+#include "lshrs/error.hpp"
+#include "options.hpp"
+
+namespace lshrs::cli {
+namespace {
+
+struct DeleteArgs {
+  StoreFlags store;
+  std::string ids, ids_from;
+  bool json = false;
+};
+
+// Ids separated by commas, spaces or newlines, from a file or stdin ("-").
+std::vector<std::int64_t> read_id_file(const std::string& path) {
+  std::ostringstream text;
+  if (path == "-") {
+    text << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path);
+    if (!in) throw SourceError(path, "cannot open the id file");
+    text << in.rdbuf();
+  }
+  std::string list = text.str();
+  for (char& c : list) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') c = ',';
+  }
+  return parse_id_list(list, "--ids-from");
+}
+
+int run_delete(const DeleteArgs& a) {
+  std::vector<std::int64_t> ids;
+  if (!a.ids.empty()) ids = parse_id_list(a.ids, "--ids");
+  if (!a.ids_from.empty()) {
+    auto more = read_id_file(a.ids_from);
+    ids.insert(ids.end(), more.begin(), more.end());
+  }
+  if (ids.empty()) throw UsageError("no ids to delete: give --ids 1,2,3 or --ids-from FILE");
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  // Straight to the store: no config is needed to remove ids, so this also
+  // works on an index the Python package built (which keeps no meta).
+  validate_prefix(a.store.prefix);
+  const std::size_t removed = make_store(a.store)->remove(a.store.prefix, ids);
+  if (a.json) {
+    std::cout << nlohmann::json{{"requested", ids.size()}, {"removed", removed}}.dump() << "\n";
+  } else {
+    std::cout << fmt::format("removed {} of {} ids from prefix \"{}\" ({} were not indexed)\n",
+                             removed, ids.size(), a.store.prefix, ids.size() - removed);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_delete_command(CLI::App& app) {
+  auto a = std::make_shared<DeleteArgs>();
+  CLI::App* sub = app.add_subcommand("delete", "Remove ids from an index");
+  sub->add_option("--ids", a->ids, "Ids to remove: 1,2,3 or ranges 10-19");
+  sub->add_option("--ids-from", a->ids_from,
+                  "Read ids (separated by commas, spaces or newlines) from a file, - for stdin");
+  add_store_flags(*sub, a->store, false);
+  sub->add_flag("--json", a->json, "Print {\"requested\", \"removed\"} as JSON");
+  return {sub, [a] { return run_delete(*a); }};
+}
+
+}  // namespace lshrs::cli

@@ -1,0 +1,108 @@
+// lshrs index — streams vectors from a source (npy, fvecs, Parquet,
+// PostgreSQL) into an index in Redis (or memory), with progress on stderr.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "progress.hpp"
+
+namespace lshrs::cli {
+namespace {
+
+struct IndexArgs {
+  StoreFlags store;
+  SourceFlags source;
+  ConfigFlags config;
+  std::string from;
+  std::string path;
+  std::string save_model;
+  bool quiet = false;
+  bool json = false;
+};
+
+SourceSpec spec_of(const IndexArgs& a) {
+  if (a.from.empty()) return parse_source_spec(a.path, "", a.source);
+  return parse_source_spec(a.from, a.path, a.source);
+}
+
+void print_summary(const IndexArgs& a, const Index& index, const std::string& store,
+                   const std::string& what, std::uint64_t rows, double seconds) {
+  const double rate = seconds > 0 ? static_cast<double>(rows) / seconds : 0;
+  const auto& o = index.options();
+  if (a.json) {
+    Json j = {{"rows", rows},
+              {"seconds", seconds},
+              {"rows_per_second", rate},
+              {"source", what},
+              {"store", store},
+              {"prefix", o.prefix},
+              {"dim", o.dim},
+              {"num_bands", *o.num_bands},
+              {"rows_per_band", *o.rows_per_band},
+              {"seed", o.seed}};
+    if (!a.save_model.empty()) j["model"] = a.save_model;
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  std::cout << fmt::format("indexed {} vectors from {} in {:.2f} s ({} vectors/s)\n",
+                           group_digits(rows), what, seconds,
+                           group_digits(static_cast<std::uint64_t>(rate)));
+  std::cout << fmt::format("index: prefix \"{}\" in {}; dim {}, {} bands x {} rows, seed {}\n",
+                           o.prefix, store, o.dim, *o.num_bands, *o.rows_per_band, o.seed);
+  if (!a.save_model.empty()) std::cout << "model saved to " << a.save_model << "\n";
+  if (a.store.store == "memory") {
+    std::cout << "(--store memory: the index lived in this process only; use --redis to keep it)\n";
+  }
+}
+
+int run_index(const IndexArgs& a) {
+  const SourceSpec spec = spec_of(a);
+  PeekedSource source(make_source(spec, a.source));
+  const std::string what = source.describe();
+  auto store = make_store(a.store);
+  Index index = make_index(a.config, a.store.prefix, store, nullptr, source.dim(), true);
+  if (source.dim()) check_dim(*source.dim(), what, index);
+
+  ProgressReporter progress("indexing " + what, a.quiet);
+  const auto start = std::chrono::steady_clock::now();
+  const std::uint64_t rows = index.ingest_from(source, progress.ingest_options());
+  index.close();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!a.save_model.empty()) index.save(a.save_model);
+  print_summary(a, index, store->describe(), what, rows, seconds);
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_index_command(CLI::App& app) {
+  auto a = std::make_shared<IndexArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "index",
+      "Index vectors from a .npy/.fvecs file, Parquet files or a PostgreSQL table into Redis");
+  sub->add_option("--from", a->from,
+                  "Source: npy, fvecs, parquet or postgres (then PATH or --dsn), KIND:LOCATION, a "
+                  "postgresql:// URI, or a path whose extension tells the kind");
+  sub->add_option("path", a->path, "Path (or glob, or directory) of the data, when not in --from");
+  add_source_flags(*sub, a->source);
+  add_store_flags(*sub, a->store, true);
+  sub->add_flag("--no-signatures", a->store.no_signatures,
+                "Do not keep <prefix>:sig:<id> keys (less memory; delete and re-index then scan "
+                "the keyspace)");
+  add_config_flags(*sub, a->config);
+  sub->add_option("--save-model", a->save_model,
+                  "Also write the model directory (projections + config, Python package format)");
+  sub->add_flag("-q,--quiet", a->quiet, "No progress on stderr");
+  sub->add_flag("--json", a->json, "Print the summary as JSON");
+  return {sub, [a] { return run_index(*a); }};
+}
+
+}  // namespace lshrs::cli

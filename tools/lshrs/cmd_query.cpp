@@ -1,0 +1,215 @@
+// lshrs query — nearest neighbours of vectors from a file, JSON or stdin,
+// by band collisions or reranked by cosine through a vector fetcher.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "lshrs/error.hpp"
+#include "matrix_io.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "progress.hpp"
+
+namespace lshrs::cli {
+namespace {
+
+struct QueryArgs {
+  StoreFlags store;
+  SourceFlags source;
+  ConfigFlags config;
+  std::string input, rows, vector_json, vectors_spec, from;
+  std::size_t top_k = 10;
+  std::optional<double> top_p;
+  std::optional<float> min_similarity;
+  std::optional<std::size_t> max_candidates;
+  std::size_t probes = 0;
+  bool rerank = false, batch = false, json = false, quiet = false;
+
+  // Giving the vectors means wanting them used.
+  bool wants_rerank() const { return rerank || top_p || min_similarity || !vectors_spec.empty(); }
+};
+
+// The query vectors and, for each, the row it came from (for the output).
+struct Queries {
+  Matrix vectors;
+  std::vector<std::int64_t> rows;
+};
+
+Matrix read_query_matrix(const QueryArgs& a) {
+  if (!a.vector_json.empty()) return parse_json_vectors(a.vector_json, "--vector");
+  if (!a.input.empty() && a.input != "-") return load_matrix(a.input);
+  if (isatty(STDIN_FILENO) == 1) {
+    throw UsageError(
+        "no query vectors: give a .npy/.fvecs/.json file, --vector '[...]', or JSON on stdin");
+  }
+  const std::string text(std::istreambuf_iterator<char>(std::cin), {});
+  return parse_json_vectors(text, "stdin");
+}
+
+Queries read_queries(const QueryArgs& a) {
+  Queries q;
+  Matrix all = read_query_matrix(a);
+  if (a.rows.empty()) {
+    for (std::size_t i = 0; i < all.rows; ++i) q.rows.push_back(static_cast<std::int64_t>(i));
+    q.vectors = std::move(all);
+    return q;
+  }
+  q.vectors.cols = all.cols;
+  for (std::int64_t r : parse_id_list(a.rows, "--rows")) {
+    if (static_cast<std::size_t>(r) >= all.rows) {
+      throw InvalidArgument(
+          fmt::format("--rows: row {} does not exist (the input has {} rows)", r, all.rows));
+    }
+    const auto* begin = all.data.data() + static_cast<std::size_t>(r) * all.cols;
+    q.vectors.data.insert(q.vectors.data.end(), begin, begin + all.cols);
+    ++q.vectors.rows;
+    q.rows.push_back(r);
+  }
+  return q;
+}
+
+std::shared_ptr<VectorFetcher> fetcher_for(const QueryArgs& a) {
+  if (!a.vectors_spec.empty())
+    return make_fetcher(parse_source_spec(a.vectors_spec, "", a.source), a.source);
+  if (!a.wants_rerank()) return nullptr;
+  if (!a.from.empty()) return make_fetcher(parse_source_spec(a.from, "", a.source), a.source);
+  throw UsageError(
+      "reranking (--rerank, --top-p, --min-similarity) needs the vectors: give --vectors "
+      "(a .npy path, parquet:PATH, or postgres with --dsn/--table)");
+}
+
+Index open_index(const QueryArgs& a, std::shared_ptr<VectorFetcher> fetcher) {
+  if (a.store.store != "memory") {
+    if (!a.from.empty()) {
+      throw UsageError(
+          "--from indexes into this process only (with --store memory); to fill Redis use "
+          "`lshrs index`");
+    }
+    return make_index(a.config, a.store.prefix, make_store(a.store), std::move(fetcher),
+                      std::nullopt, false);
+  }
+  if (a.from.empty())
+    throw UsageError("--store memory starts empty: give --from DATA to index first");
+  PeekedSource source(make_source(parse_source_spec(a.from, "", a.source), a.source));
+  Index index = make_index(a.config, a.store.prefix, make_store(a.store), std::move(fetcher),
+                           source.dim(), true);
+  ProgressReporter progress("indexing " + source.describe(), a.quiet);
+  index.ingest_from(source, progress.ingest_options());
+  return index;
+}
+
+QueryOptions query_options(const QueryArgs& a) {
+  QueryOptions o;
+  o.top_k = a.top_k == 0 ? std::nullopt : std::optional<std::size_t>(a.top_k);
+  o.top_p = a.top_p;
+  o.min_similarity = a.min_similarity;
+  o.rerank = a.wants_rerank();
+  o.max_candidates = a.max_candidates;
+  o.probes = a.probes;
+  return o;
+}
+
+void print_json(std::int64_t row, const QueryResult& r) {
+  Json ids = Json::array(), collisions = Json::array(), scores = Json::array();
+  bool reranked = false;
+  for (const Neighbor& n : r.neighbors) {
+    ids.push_back(n.id);
+    collisions.push_back(n.collisions);
+    scores.push_back(n.similarity ? Json(*n.similarity) : Json(nullptr));
+    reranked = reranked || n.similarity.has_value();
+  }
+  Json j = {{"query", row},
+            {"ids", ids},
+            {"collisions", collisions},
+            {"scores", reranked ? scores : Json(nullptr)},
+            {"candidates", r.candidates},
+            {"missing", r.missing_vectors},
+            {"time_us", r.elapsed.count()}};
+  std::cout << j.dump() << "\n";
+}
+
+void print_table(std::int64_t row, const QueryResult& r) {
+  std::cout << fmt::format(
+      "query {}: {} neighbours of {} candidates, {:.3f} ms{}\n", row, r.neighbors.size(),
+      r.candidates, static_cast<double>(r.elapsed.count()) / 1000.0,
+      r.missing_vectors ? fmt::format(" ({} candidates had no vector)", r.missing_vectors) : "");
+  if (r.neighbors.empty()) return;
+  Table t({"rank", "id", "collisions", "cosine"});
+  std::size_t rank = 0;
+  for (const Neighbor& n : r.neighbors) {
+    t.add({std::to_string(++rank), std::to_string(n.id), std::to_string(n.collisions),
+           n.similarity ? fixed(*n.similarity, 4) : "-"});
+  }
+  t.print(std::cout);
+  std::cout << "\n";
+}
+
+int run_query(const QueryArgs& a) {
+  const Queries q = read_queries(a);
+  Index index = open_index(a, fetcher_for(a));
+  check_dim(q.vectors.cols, "the query input", index);
+  const QueryOptions options = query_options(a);
+  std::vector<QueryResult> results;
+  if (a.batch) {
+    results = index.query_batch(q.vectors.data, options);
+  } else {
+    for (std::size_t i = 0; i < q.vectors.rows; ++i) {
+      results.push_back(index.query(
+          std::span(q.vectors.data).subspan(i * q.vectors.cols, q.vectors.cols), options));
+    }
+  }
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    a.json ? print_json(q.rows[i], results[i]) : print_table(q.rows[i], results[i]);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_query_command(CLI::App& app) {
+  auto a = std::make_shared<QueryArgs>();
+  CLI::App* sub = app.add_subcommand("query", "Find the nearest neighbours of query vectors");
+  sub->add_option("input", a->input,
+                  "Query vectors: .npy, .fvecs or .json file, or - for JSON on stdin");
+  sub->add_option("--rows", a->rows, "Only these rows of the input, e.g. 0,5,10-19");
+  sub->add_option("--vector", a->vector_json,
+                  "Query vector(s) as JSON: '[0.1, 0.2, ...]' or '[[...], [...]]'");
+  sub->add_option("-k,--top-k", a->top_k, "Neighbours per query (0: every candidate)")
+      ->capture_default_str();
+  sub->add_option("--top-p", a->top_p,
+                  "Keep the best ceil(candidates x P) by cosine, in (0, 1] (needs --vectors)")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--min-similarity", a->min_similarity,
+                  "Drop results below this cosine (needs --vectors)")
+      ->check(CLI::Range(-1.0, 1.0));
+  sub->add_flag("--rerank", a->rerank,
+                "Rank candidates by cosine instead of collisions (needs --vectors)");
+  sub->add_option("--max-candidates", a->max_candidates,
+                  "Rerank only this many candidates (the most collisions first)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--probes", a->probes,
+                  "Multi-probe: also read buckets one flipped bit away (per band)")
+      ->capture_default_str();
+  sub->add_option(
+      "--vectors", a->vectors_spec,
+      "Rerank by cosine, fetching vectors from: a .npy path, npy:PATH, parquet:PATH, or postgres "
+      "(with --dsn, --table)");
+  sub->add_option("--from", a->from,
+                  "With --store memory: index this data first (as `lshrs index --from`)");
+  add_source_flags(*sub, a->source);
+  add_store_flags(*sub, a->store, true);
+  add_config_flags(*sub, a->config, /*rows_alias=*/false);
+  sub->add_flag("--batch", a->batch, "Send all queries in one round trip (query_batch)");
+  sub->add_flag("--json", a->json,
+                "One JSON object per query and line: ids, collisions, scores, candidates, time_us");
+  sub->add_flag("-q,--quiet", a->quiet, "No progress on stderr (with --from)");
+  return {sub, [a] { return run_query(*a); }};
+}
+
+}  // namespace lshrs::cli

@@ -1,0 +1,137 @@
+// lshrs tune — the (bands, rows) candidates for num_perm hyperplanes and a
+// target cosine, with their threshold and error rates, and the S-curves.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli.hpp"
+#include "lshrs/tuning.hpp"
+#include "output.hpp"
+#include "progress.hpp"
+#include "svg_plot.hpp"
+
+namespace lshrs::cli {
+namespace {
+
+struct TuneArgs {
+  std::size_t num_perm = 128;
+  double threshold = 0.5;
+  std::optional<std::size_t> dim;
+  double fp_weight = 0.5, fn_weight = 0.5;
+  std::string plot;
+  bool json = false;
+};
+
+LinePlot s_curves(const TuneArgs& a, const std::vector<BandConfig>& configs,
+                  const BandConfig& chosen) {
+  LinePlot p;
+  p.title =
+      fmt::format("LSH S-curves: {} hyperplanes, target cosine {:g}", a.num_perm, a.threshold);
+  p.subtitle =
+      "P(candidate) = 1 - (1 - p(s)^r)^b with p(s) = 1 - arccos(s)/pi; s* = threshold cosine";
+  p.x_label = "cosine similarity of the pair";
+  p.y_label = "probability of becoming a candidate";
+  p.markers.push_back({a.threshold, fmt::format("target {:g}", a.threshold)});
+  for (const BandConfig& c : configs) {
+    PlotCurve curve;
+    curve.highlight = c.bands == chosen.bands;
+    curve.label = fmt::format("b={} r={}  s*={:.2f}{}", c.bands, c.rows, c.threshold,
+                              curve.highlight ? " (chosen)" : "");
+    for (int i = 0; i <= 200; ++i) {
+      const double s = i / 200.0;
+      curve.points.emplace_back(s, candidate_probability(s, c.bands, c.rows));
+    }
+    p.curves.push_back(std::move(curve));
+  }
+  return p;
+}
+
+void print_table(const TuneArgs& a, const std::vector<BandConfig>& configs,
+                 const BandConfig& chosen) {
+  std::cout << fmt::format(
+      "num_perm {}, target cosine {:g} (pairs uniform on [0, 1]; weights fp {:g}, fn {:g})\n\n",
+      a.num_perm, a.threshold, a.fp_weight, a.fn_weight);
+  Table t({"", "bands", "rows", "threshold cos", "P(cand) at target", "false pos", "false neg",
+           "sig bytes/vector"});
+  for (const BandConfig& c : configs) {
+    t.add({c.bands == chosen.bands ? "*" : "", std::to_string(c.bands), std::to_string(c.rows),
+           fixed(c.threshold, 3), fixed(candidate_probability(a.threshold, c.bands, c.rows), 3),
+           fixed(c.rates.false_positive, 4), fixed(c.rates.false_negative, 4),
+           std::to_string(c.bands * ((c.rows + 7) / 8))});
+  }
+  t.print(std::cout);
+  std::cout << fmt::format(
+      "\n* chosen: {} bands x {} rows (threshold cosine {:.3f}); each vector lands in {} "
+      "buckets (Redis sets)\n",
+      chosen.bands, chosen.rows, chosen.threshold, chosen.bands);
+  if (a.dim) {
+    std::cout << fmt::format("hashing: {} multiply-adds per vector (dim {} x {} hyperplanes)\n",
+                             group_digits(*a.dim * a.num_perm), *a.dim, a.num_perm);
+  }
+}
+
+Json tune_json(const TuneArgs& a, const std::vector<BandConfig>& configs,
+               const BandConfig& chosen) {
+  Json j = {{"num_perm", a.num_perm},
+            {"threshold", a.threshold},
+            {"fp_weight", a.fp_weight},
+            {"fn_weight", a.fn_weight},
+            {"candidates", Json::array()}};
+  for (const BandConfig& c : configs) {
+    j["candidates"].push_back({{"bands", c.bands},
+                               {"rows", c.rows},
+                               {"threshold_cosine", c.threshold},
+                               {"false_positive", c.rates.false_positive},
+                               {"false_negative", c.rates.false_negative},
+                               {"chosen", c.bands == chosen.bands}});
+  }
+  j["chosen"] = {{"bands", chosen.bands}, {"rows", chosen.rows}};
+  return j;
+}
+
+int run_tune(const TuneArgs& a) {
+  const auto configs = band_configs(a.num_perm, a.threshold);
+  const BandConfig chosen = choose_bands(a.num_perm, a.threshold, a.fp_weight, a.fn_weight);
+  if (a.json) {
+    std::cout << tune_json(a, configs, chosen).dump(2) << "\n";
+  } else {
+    print_table(a, configs, chosen);
+  }
+  if (!a.plot.empty()) {
+    write_svg(a.plot, s_curves(a, configs, chosen));
+    std::cerr << "lshrs: wrote the S-curves to " << a.plot << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_tune_command(CLI::App& app) {
+  auto args = std::make_shared<TuneArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "tune",
+      "Show the (bands, rows) choices for N hyperplanes and a target cosine; plot their S-curves");
+  sub->add_option("--num-perm", args->num_perm, "Hyperplanes in total (bands x rows)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--threshold", args->threshold, "Target cosine similarity, in (0, 1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  sub->add_option("--dim", args->dim, "Vector dimension (to show the hashing cost)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--fp-weight", args->fp_weight, "Weight of false positives in the choice")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--fn-weight", args->fn_weight, "Weight of false negatives in the choice")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--plot", args->plot, "Write the S-curves to this SVG file");
+  sub->add_flag("--json", args->json, "Print JSON instead of a table");
+  return {sub, [args] { return run_tune(*args); }};
+}
+
+}  // namespace lshrs::cli

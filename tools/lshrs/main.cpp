@@ -1,0 +1,72 @@
+// lshrs — command-line entry point: parses the subcommand, runs it, and maps
+// every failure onto one stderr line and a documented exit code (cli.hpp).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "lshrs/error.hpp"
+
+namespace {
+
+using namespace lshrs::cli;
+
+int fail(int code, const std::string& message) {
+  std::cout.flush();
+  std::cerr << "lshrs: error: " << message << "\n";
+  return code;
+}
+
+// The one place where exception types become exit codes.
+int run_guarded(const std::function<int()>& run) {
+  try {
+    return run();
+  } catch (const UsageError& e) {
+    return fail(kExitUsage, std::string(e.what()) + " (see --help)");
+  } catch (const lshrs::StorageError& e) {  // ConnectionError included
+    return fail(kExitStorage, e.what());
+  } catch (const lshrs::InvalidArgument& e) {
+    return fail(kExitInput, e.what());
+  } catch (const lshrs::SourceError& e) {
+    return fail(kExitInput, e.what());
+  } catch (const lshrs::ConfigurationError& e) {
+    return fail(kExitInput, e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(kExitInternal, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(kExitInternal, std::string(e.what()) + " (internal error)");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "lshrs — approximate nearest-neighbour search over Redis with locality-sensitive hashing.\n"
+      "Bucket membership lives in Redis; vectors stay in your PostgreSQL, Parquet or .npy files."};
+  app.name("lshrs");
+  app.set_version_flag("--version", std::string("lshrs ") + LSHRS_CLI_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  std::vector<Command> commands = {add_index_command(app),  add_query_command(app),
+                                   add_delete_command(app), add_clear_command(app),
+                                   add_stats_command(app),  add_tune_command(app),
+                                   add_bench_command(app),  add_gen_demo_command(app)};
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    const CLI::App* sub = app.get_subcommands().empty() ? &app : app.get_subcommands().front();
+    const std::string where = sub == &app ? "lshrs" : "lshrs " + sub->get_name();
+    return fail(kExitUsage, std::string(e.what()) + " (run '" + where + " --help')");
+  }
+  for (const Command& c : commands) {
+    if (c.app->parsed()) return run_guarded(c.run);
+  }
+  return fail(kExitUsage, "no subcommand given (run 'lshrs --help')");
+}

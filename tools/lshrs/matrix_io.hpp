@@ -1,0 +1,30 @@
+// lshrs CLI — reading whole matrices for queries and benchmarks: vectors from
+// .npy, .fvecs or JSON, and ground-truth neighbour ids from .npy or .ivecs.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "lshrs/files.hpp"
+#include "lshrs/source.hpp"
+
+namespace lshrs::cli {
+
+// A .npy, .fvecs or .json file (by extension) as a float32 matrix.
+Matrix load_matrix(const std::filesystem::path& path);
+// Reads a whole source; ids come back in `ids` when given.
+Matrix drain_source(VectorSource& source, std::vector<std::int64_t>* ids = nullptr);
+// JSON text: [1, 2, 3] (one vector), [[...], [...]] (several), or one such
+// array per line. InvalidArgument naming `what` on anything else.
+Matrix parse_json_vectors(const std::string& text, const std::string& what);
+
+// Ground truth: row i holds the ids of query i's neighbours, best first.
+// .npy of int32/int64 (or integral floats), or .ivecs.
+std::vector<std::vector<std::int64_t>> load_neighbors(const std::filesystem::path& path);
+// Writes rows of equal length as an int64 (rows, k) .npy (load_neighbors reads it).
+void save_neighbors(const std::filesystem::path& path,
+                    const std::vector<std::vector<std::int64_t>>& rows);
+
+}  // namespace lshrs::cli

@@ -1,0 +1,112 @@
+// lshrs CLI — flags shared by several subcommands, and what they build: the
+// bucket store (--redis/--store/--prefix), vector sources and fetchers
+// (--from/--vectors and each source's options), and the index itself (a model
+// directory, the config flags, or the meta an existing index keeps in Redis).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lshrs/fetcher.hpp"
+#include "lshrs/index.hpp"
+#include "lshrs/source.hpp"
+#include "lshrs/store.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace lshrs::cli {
+
+struct StoreFlags {
+  std::string store = "redis";  // redis | memory
+  std::string redis_url;        // default: $LSHRS_REDIS_URL, $REDIS_URL, redis://127.0.0.1:6379
+  std::string prefix = "lsh";
+  std::string cluster = "auto";  // auto | on | off
+  double timeout_seconds = 5;
+  bool no_signatures = false;
+};
+// `allow_memory`: whether --store memory makes sense for this subcommand.
+void add_store_flags(CLI::App& app, StoreFlags& flags, bool allow_memory);
+std::shared_ptr<BucketStore> make_store(const StoreFlags& flags);
+
+enum class SourceKind { kNpy, kFvecs, kParquet, kPostgres };
+
+// Where vectors come from: a kind and its location (a path, a glob, a DSN).
+struct SourceSpec {
+  SourceKind kind = SourceKind::kNpy;
+  std::string location;
+};
+
+// Per-source options; which apply depends on the kind.
+struct SourceFlags {
+  std::optional<std::string> ids_file;       // npy: int64 ids, one per row
+  std::optional<std::string> id_column;      // parquet (index) / postgres (id)
+  std::optional<std::string> vector_column;  // parquet (vector) / postgres (embedding)
+  std::string dsn, table, where, order_by, sql;
+  std::vector<std::string> params;
+  std::optional<std::uint64_t> limit;
+  std::size_t batch_size = 10'000;
+};
+void add_source_flags(CLI::App& app, SourceFlags& flags);
+
+// `spec` is a kind (npy, fvecs, parquet, postgres) whose location is
+// `fallback_location`, or KIND:LOCATION, or a postgres:// URI, or a path whose
+// extension (or glob, or directory) tells the kind. UsageError when unclear.
+SourceSpec parse_source_spec(const std::string& spec, const std::string& fallback_location,
+                             const SourceFlags& flags);
+std::unique_ptr<VectorSource> make_source(const SourceSpec& spec, const SourceFlags& flags);
+std::shared_ptr<VectorFetcher> make_fetcher(const SourceSpec& spec, const SourceFlags& flags);
+const char* kind_name(SourceKind kind);
+
+// The index's shape: a model directory or explicit settings.
+struct ConfigFlags {
+  std::string model_dir;
+  std::optional<std::size_t> dim, num_perm, bands, rows, buffer_size;
+  std::optional<double> threshold;
+  std::optional<std::uint64_t> seed;
+  bool any_shape_flag() const { return dim || num_perm || bands || rows || threshold || seed; }
+};
+// `rows_alias`: also accept --rows for --rows-per-band (not in `query`,
+// where --rows selects input rows).
+void add_config_flags(CLI::App& app, ConfigFlags& flags, bool rows_alias = true);
+
+// The index to write into or query:
+//  - with --model: that model's projections and config under `prefix`;
+//  - else, when the store already holds an index under `prefix`: that one
+//    (given config flags must agree with it);
+//  - else a new one from the flags, its dim from --dim or `data_dim`.
+// `create` false refuses the last case (query/delete/stats need an index).
+Index make_index(const ConfigFlags& config, const std::string& prefix,
+                 std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher,
+                 std::optional<std::size_t> data_dim, bool create);
+
+// A source whose first batch has been read ahead, to learn the dimension
+// before the index exists.
+class PeekedSource final : public VectorSource {
+ public:
+  explicit PeekedSource(std::unique_ptr<VectorSource> inner);
+  // The data's dimension; empty when the source has no rows.
+  std::optional<std::size_t> dim() const { return dim_; }
+  bool next(VectorBatch& batch) override;
+  std::optional<std::uint64_t> total_rows() const override { return inner_->total_rows(); }
+  std::string describe() const override { return inner_->describe(); }
+
+ private:
+  std::unique_ptr<VectorSource> inner_;
+  VectorBatch first_;
+  bool has_first_ = false;
+  std::optional<std::size_t> dim_;
+};
+
+// Refuses data whose dimension differs from the index's, naming both.
+void check_dim(std::size_t data_dim, const std::string& what, const Index& index);
+
+// "1,2,5-9" -> {1, 2, 5, 6, 7, 8, 9}; UsageError naming `flag` when malformed.
+std::vector<std::int64_t> parse_id_list(const std::string& text, const char* flag);
+
+}  // namespace lshrs::cli
