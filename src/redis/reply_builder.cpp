@@ -13,36 +13,6 @@
 #include <string>
 
 namespace lshrs::redis {
-namespace {
-
-// Parses all of [text, text+len) as a decimal int64 (optional '-', digits, no
-// '+', no spaces), as std::from_chars would, in a third of its time: members
-// are short, so the overflow check is needed only at 19 digits.
-bool parse_int64(const char* text, std::size_t len, std::int64_t& out) noexcept {
-  const bool negative = len != 0 && text[0] == '-';
-  const char* p = text + (negative ? 1 : 0);
-  const std::size_t digits = len - (negative ? 1 : 0);
-  if (digits == 0 || digits > 19) return false;
-  std::uint64_t value = 0;
-  for (std::size_t i = 0; i < digits; ++i) {
-    const auto d = static_cast<unsigned>(p[i] - '0');
-    if (d > 9) return false;
-    value = value * 10 + d;
-  }
-  if (digits == 19) {
-    // 19 digits may have wrapped or exceed the int64 range: let the
-    // standard parser decide.
-    std::int64_t checked = 0;
-    const auto [end, ec] = std::from_chars(text, text + len, checked);
-    if (ec != std::errc() || end != text + len) return false;
-    out = checked;
-    return true;
-  }
-  out = negative ? -static_cast<std::int64_t>(value) : static_cast<std::int64_t>(value);
-  return true;
-}
-
-}  // namespace
 
 inline bool ReplyBuilder::in_integer_array(const redisReadTask* task) const noexcept {
   return int_array_ != nullptr && task->parent != nullptr && task->parent->obj == int_array_;
@@ -60,7 +30,8 @@ struct ReplyBuilder::Hooks {
       ReplyBuilder& b = of(task);
       if (b.in_integer_array(task)) {
         std::int64_t id = 0;
-        if (parse_int64(str, len, id)) {
+        const auto [end, ec] = std::from_chars(str, str + len, id);
+        if (len != 0 && ec == std::errc() && end == str + len) {
           b.int_array_->integers.push_back(id);
           return b.int_array_;  // any non-null value: hiredis keeps no child pointer
         }
