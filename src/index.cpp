@@ -29,26 +29,31 @@ std::string describe_config(const ModelConfig& c) {
 
 Index::Index(IndexOptions options, std::shared_ptr<BucketStore> store,
              std::shared_ptr<VectorFetcher> fetcher)
-    : options_(detail::resolve_options(std::move(options))),
-      store_(store ? std::move(store) : std::make_shared<MemoryStore>()),
-      fetcher_(std::move(fetcher)),
-      buffer_mutex_(std::make_unique<std::mutex>()),
-      flush_mutex_(std::make_unique<std::mutex>()) {
-  hasher_ = std::make_unique<Hasher>(options_.dim, *options_.num_bands, *options_.rows_per_band,
-                                     options_.seed);
-  init_store();
-}
+    : Index(std::move(options), std::nullopt, std::move(store), std::move(fetcher)) {}
 
 Index::Index(IndexOptions options, std::vector<float> projections,
+             std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher)
+    : Index(std::move(options), std::optional(std::move(projections)), std::move(store),
+            std::move(fetcher)) {}
+
+Index::Index(IndexOptions options, std::optional<std::vector<float>> projections,
              std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher)
     : options_(detail::resolve_options(std::move(options))),
       store_(store ? std::move(store) : std::make_shared<MemoryStore>()),
       fetcher_(std::move(fetcher)),
       buffer_mutex_(std::make_unique<std::mutex>()),
       flush_mutex_(std::make_unique<std::mutex>()) {
-  hasher_ = std::make_unique<Hasher>(options_.dim, *options_.num_bands, *options_.rows_per_band,
-                                     std::move(projections));
+  const std::size_t bands = *options_.num_bands, rows = *options_.rows_per_band;
+  hasher_ = projections ? std::make_unique<Hasher>(options_.dim, bands, rows, std::move(*projections))
+                        : std::make_unique<Hasher>(options_.dim, bands, rows, options_.seed);
   init_store();
+}
+
+Index Index::load(const std::filesystem::path& dir, std::shared_ptr<BucketStore> store,
+                  std::shared_ptr<VectorFetcher> fetcher) {
+  Model model = load_model(dir);
+  return Index(options_from_model(model.config, model.redis.prefix), std::move(model.projections),
+               std::move(store), std::move(fetcher));
 }
 
 Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
@@ -61,7 +66,7 @@ Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
                              ": create it with IndexOptions (or `lshrs index`) first");
   }
   Model model = decode_meta(*meta);
-  return Index(detail::options_from(model.config, prefix), std::move(model.projections),
+  return Index(options_from_model(model.config, prefix), std::move(model.projections),
                std::move(store), std::move(fetcher));
 }
 

@@ -109,7 +109,11 @@ ModelConfig model_config(const IndexOptions& o) {
                      o.similarity_threshold, o.buffer_size, o.seed};
 }
 
-IndexOptions options_from(const ModelConfig& c, const std::string& prefix) {
+}  // namespace lshrs::detail
+
+namespace lshrs {
+
+IndexOptions options_from_model(const ModelConfig& c, std::string prefix) {
   IndexOptions o;
   o.dim = c.dim;
   o.num_perm = c.num_perm;
@@ -118,8 +122,8 @@ IndexOptions options_from(const ModelConfig& c, const std::string& prefix) {
   o.similarity_threshold = c.similarity_threshold;
   o.buffer_size = c.buffer_size;
   o.seed = c.seed;
-  o.prefix = prefix;
+  o.prefix = std::move(prefix);
   return o;
 }
 
-}  // namespace lshrs::detail
+}  // namespace lshrs

@@ -23,6 +23,5 @@ void validate_batch(std::span<const std::int64_t> ids, std::span<const float> ve
 void validate_queries(std::span<const float> vectors, std::size_t dim);
 
 ModelConfig model_config(const IndexOptions& options);
-IndexOptions options_from(const ModelConfig& config, const std::string& prefix);
 
 }  // namespace lshrs::detail

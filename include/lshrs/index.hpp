@@ -30,7 +30,8 @@
 
 namespace lshrs {
 
-struct Model;  // model_io.hpp
+struct Model;        // model_io.hpp
+struct ModelConfig;  // model_io.hpp
 
 // Construction settings. Fields marked [shared] must be equal for every client
 // of one prefix: the store's meta records them and a mismatch is refused.
@@ -99,6 +100,9 @@ struct IndexStats {
   StoreStats storage;
 };
 
+// The options an index with this model config has, under `prefix`.
+IndexOptions options_from_model(const ModelConfig& config, std::string prefix);
+
 class Index {
  public:
   // A new or existing index under options.prefix. A null store means an
@@ -113,6 +117,11 @@ class Index {
   // Opens the index that `store` describes under `prefix` (written by any
   // client of this library); ConfigurationError when there is none.
   static Index open(std::shared_ptr<BucketStore> store, const std::string& prefix,
+                    std::shared_ptr<VectorFetcher> fetcher = nullptr);
+
+  // Opens a model directory (Python load_from_disk): its config, projections
+  // and prefix, over `store` (null: memory).
+  static Index load(const std::filesystem::path& dir, std::shared_ptr<BucketStore> store = nullptr,
                     std::shared_ptr<VectorFetcher> fetcher = nullptr);
 
   // Flushes (errors are swallowed here: call close() to see them).
@@ -166,6 +175,8 @@ class Index {
     std::vector<std::uint8_t> signatures;  // ids.size() × num_bands × band_bytes
   };
 
+  Index(IndexOptions options, std::optional<std::vector<float>> projections,
+        std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher);
   void init_store();
   void check_compatible(const Model& theirs, const Model& mine) const;
   void check_vectors(std::span<const float> vectors, std::size_t n, const char* what) const;

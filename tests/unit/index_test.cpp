@@ -290,9 +290,9 @@ TEST(Index, SavedModelReproducesTheSameBuckets) {
   const Model model = load_model(dir.path());
   EXPECT_EQ(model.config.num_bands, 8u);
   EXPECT_EQ(model.redis.prefix, "t");
-  IndexOptions o = small_options();
-  o.prefix = "reloaded";
-  Index reloaded(o, model.projections, nullptr, nullptr);
+  Index reloaded = Index::load(dir.path());  // its own memory store
+  EXPECT_EQ(reloaded.options().prefix, "t");
+  EXPECT_EQ(reloaded.hasher().projections(), index.hasher().projections());
   reloaded.index(iota_ids(50), vecs);
   for (std::size_t i = 0; i < 50; i += 7) {
     const auto a = index.query(row(vecs, i)).neighbors;

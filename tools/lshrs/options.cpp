@@ -52,15 +52,8 @@ SourceKind kind_from_path(const std::string& path) {
 
 IndexOptions options_from_model(const ModelConfig& c, const ConfigFlags& flags,
                                 const std::string& prefix) {
-  IndexOptions o;
-  o.dim = c.dim;
-  o.num_perm = c.num_perm;
-  o.num_bands = c.num_bands;
-  o.rows_per_band = c.rows_per_band;
-  o.similarity_threshold = c.similarity_threshold;
+  IndexOptions o = lshrs::options_from_model(c, prefix);
   o.buffer_size = flags.buffer_size.value_or(c.buffer_size);
-  o.seed = c.seed;
-  o.prefix = prefix;
   return o;
 }
 
