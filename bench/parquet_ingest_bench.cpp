@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench_support.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/parquet.hpp"
 #include "lshrs/redis_store.hpp"
@@ -126,10 +127,7 @@ void source_drain(benchmark::State& state) {
   o.batch_size = static_cast<std::size_t>(state.range(0));
   for (auto _ : state) {
     auto source = lshrs::open_parquet_source(o);
-    lshrs::VectorBatch batch;
-    std::size_t n = 0;
-    while (source->next(batch)) n += batch.size();
-    if (n != rows()) state.SkipWithError("short read");
+    if (lshrs::bench::drain(*source) != rows()) state.SkipWithError("short read");
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows()));
 }
@@ -142,25 +140,8 @@ void ingest_to_redis(benchmark::State& state) {
   }
   lshrs::ParquetOptions o;
   o.path = data_dir();
-  lshrs::RedisOptions ro;
-  ro.url = url;
-  auto store = std::make_shared<lshrs::RedisStore>(ro);
-  lshrs::IndexOptions io;
-  io.dim = kDim;
-  io.num_perm = 128;
-  io.num_bands = 16;
-  io.rows_per_band = 8;
-  io.prefix = "lshrs_bench_pq_" + std::to_string(::getpid());
-  for (auto _ : state) {
-    state.PauseTiming();
-    store->clear(io.prefix);
-    state.ResumeTiming();
-    lshrs::Index index(io, store);
-    auto source = lshrs::open_parquet_source(o);
-    if (index.ingest_from(*source) != rows()) state.SkipWithError("short ingest");
-  }
-  store->clear(io.prefix);
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows()));
+  lshrs::bench::ingest_to_redis(state, url, "pq", kDim, rows(),
+                                [&] { return lshrs::open_parquet_source(o); });
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench_support.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/postgres.hpp"
 #include "lshrs/redis_store.hpp"
@@ -97,10 +98,7 @@ void source_drain(benchmark::State& state) {
   o.batch_size = static_cast<std::size_t>(state.range(0));
   for (auto _ : state) {
     auto source = lshrs::open_postgres_source(o);
-    lshrs::VectorBatch batch;
-    std::size_t n = 0;
-    while (source->next(batch)) n += batch.size();
-    if (n != rows()) state.SkipWithError("short read");
+    if (lshrs::bench::drain(*source) != rows()) state.SkipWithError("short read");
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows()));
 }
@@ -115,25 +113,8 @@ void ingest_to_redis(benchmark::State& state) {
   o.dsn = dsn;
   o.table = table(dsn);
   o.vector_column = "v";
-  lshrs::RedisOptions ro;
-  ro.url = url;
-  auto store = std::make_shared<lshrs::RedisStore>(ro);
-  lshrs::IndexOptions io;
-  io.dim = kDim;
-  io.num_perm = 128;
-  io.num_bands = 16;
-  io.rows_per_band = 8;
-  io.prefix = "lshrs_bench_pg_" + std::to_string(::getpid());
-  for (auto _ : state) {
-    state.PauseTiming();
-    store->clear(io.prefix);
-    state.ResumeTiming();
-    lshrs::Index index(io, store);
-    auto source = lshrs::open_postgres_source(o);
-    if (index.ingest_from(*source) != rows()) state.SkipWithError("short ingest");
-  }
-  store->clear(io.prefix);
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows()));
+  lshrs::bench::ingest_to_redis(state, url, "pg", kDim, rows(),
+                                [&] { return lshrs::open_postgres_source(o); });
 }
 
 }  // namespace

@@ -65,23 +65,6 @@ std::vector<std::int64_t> range_ids(std::int64_t first, std::size_t n) {
   return ids;
 }
 
-template <typename Fn>
-SourceError source_error(Fn&& fn) {
-  try {
-    fn();
-  } catch (const SourceError& e) {
-    return e;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected SourceError, got: " << e.what();
-    return SourceError("", "");
-  }
-  ADD_FAILURE() << "expected SourceError, nothing thrown";
-  return SourceError("", "");
-}
-
-void expect_contains(const std::string& text, const std::string& part) {
-  EXPECT_NE(text.find(part), std::string::npos) << "'" << part << "' not in: " << text;
-}
 
 ParquetOptions options_for(const std::filesystem::path& path, std::size_t batch = 10'000) {
   ParquetOptions o;

@@ -76,24 +76,6 @@ class FilesTest : public ::testing::Test {
 };
 ScratchDir* FilesTest::dir_ = nullptr;
 
-// The SourceError raised by `fn`, for inspecting its message and location.
-template <typename Fn>
-SourceError source_error(Fn&& fn) {
-  try {
-    fn();
-  } catch (const SourceError& e) {
-    return e;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected SourceError, got: " << e.what();
-    return SourceError("", "");
-  }
-  ADD_FAILURE() << "expected SourceError, nothing thrown";
-  return SourceError("", "");
-}
-
-void expect_contains(const std::string& text, const std::string& part) {
-  EXPECT_NE(text.find(part), std::string::npos) << "'" << part << "' not in: " << text;
-}
 
 TEST_F(FilesTest, NpyFloat32InBatchesWithRowNumbersAsIds) {
   auto source = open_npy_source({file("f32.npy"), std::nullopt, 500});

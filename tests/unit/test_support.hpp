@@ -12,7 +12,28 @@
 #include <string>
 #include <vector>
 
+#include "lshrs/error.hpp"
+
 namespace lshrs::testing {
+
+// The SourceError raised by `fn`, for inspecting its message and location.
+template <typename Fn>
+SourceError source_error(Fn&& fn) {
+  try {
+    fn();
+  } catch (const SourceError& e) {
+    return e;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected SourceError, got: " << e.what();
+    return SourceError("", "");
+  }
+  ADD_FAILURE() << "expected SourceError, nothing thrown";
+  return SourceError("", "");
+}
+
+inline void expect_contains(const std::string& text, const std::string& part) {
+  EXPECT_NE(text.find(part), std::string::npos) << "'" << part << "' not in: " << text;
+}
 
 // A fresh directory under the system temp dir, removed with its contents.
 class ScratchDir {

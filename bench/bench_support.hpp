@@ -1,0 +1,50 @@
+// Shared pieces of the ingest benchmarks: draining a source, and the
+// "ingest into Redis" measurement run the same way for every source.
+#pragma once
+
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "lshrs/index.hpp"
+#include "lshrs/redis_store.hpp"
+#include "lshrs/source.hpp"
+
+namespace lshrs::bench {
+
+inline std::size_t drain(VectorSource& source) {
+  VectorBatch batch;
+  std::size_t n = 0;
+  while (source.next(batch)) n += batch.size();
+  return n;
+}
+
+// Index (16 bands × 8 rows over `dim`) fed from open_source() into the Redis
+// at `url`, under a prefix of this process cleared before each iteration.
+template <typename OpenSource>
+void ingest_to_redis(benchmark::State& state, const std::string& url, const std::string& tag,
+                     std::size_t dim, std::size_t rows, OpenSource open_source) {
+  RedisOptions ro;
+  ro.url = url;
+  auto store = std::make_shared<RedisStore>(ro);
+  IndexOptions io;
+  io.dim = dim;
+  io.num_perm = 128;
+  io.num_bands = 16;
+  io.rows_per_band = 8;
+  io.prefix = "lshrs_bench_" + tag + "_" + std::to_string(::getpid());
+  for (auto _ : state) {
+    state.PauseTiming();
+    store->clear(io.prefix);
+    state.ResumeTiming();
+    Index index(io, store);
+    auto source = open_source();
+    if (index.ingest_from(*source) != rows) state.SkipWithError("short ingest");
+  }
+  store->clear(io.prefix);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows));
+}
+
+}  // namespace lshrs::bench
