@@ -266,12 +266,26 @@ std::size_t RedisStore::remove(std::string_view prefix, std::span<const std::int
 
   std::vector<std::string> texts(ids.size());
   std::vector<std::size_t> found;
+  std::vector<std::int64_t> unsigned_ids;
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (replies[i].kind != Reply::Kind::kString || replies[i].text.empty()) continue;
+    if (replies[i].kind != Reply::Kind::kString || replies[i].text.empty()) {
+      unsigned_ids.push_back(ids[i]);
+      continue;
+    }
     found.push_back(i);
     texts[i] = id_text(ids[i]);
   }
-  if (found.empty()) return 0;
+  // An index built by the Python package has neither meta nor signature
+  // keys: there, ids can only be found by scanning the buckets. Our own
+  // indexes always have meta, so a missing signature means a missing id.
+  std::size_t scanned = 0;
+  if (!unsigned_ids.empty()) {
+    const Command exists(std::vector<std::string>{"EXISTS", meta_key(prefix)});
+    if (impl_->run(std::span(&exists, 1), "remove (checking meta)").front().integer == 0) {
+      scanned = impl_->remove_by_scan(prefix, unsigned_ids);
+    }
+  }
+  if (found.empty()) return scanned;
   // The signature key holds the bands concatenated; their width comes from
   // this prefix's bucket keys (see Impl::band_widths).
   const auto widths = impl_->band_widths(prefix, ids[found.front()], replies[found.front()].text);
@@ -291,7 +305,7 @@ std::size_t RedisStore::remove(std::string_view prefix, std::span<const std::int
   // Only once the buckets are clean: a remove() that fails before this point
   // still finds the signatures when it is called again.
   impl_->run(dels, "remove (deleting signatures)");
-  return found.size();
+  return found.size() + scanned;
 }
 
 std::optional<std::string> RedisStore::load_meta(std::string_view prefix) {

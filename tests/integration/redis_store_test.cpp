@@ -138,6 +138,22 @@ TEST_F(RedisStoreTest, RemoveWithoutSignatureKeysScansBuckets) {
   EXPECT_EQ(plain->remove(prefix_, doomed), 0u);
 }
 
+TEST_F(RedisStoreTest, TrackingStoreRemovesIdsOfAPythonBuiltIndex) {
+  // The Python package writes buckets only: no meta, no signature keys.
+  auto python_like = single_store(/*track_signatures=*/false);
+  const std::vector<std::int64_t> ids{1, 2};
+  python_like->add(prefix_, ids, one_byte_sigs({{0x01, 0x01}, {0x01, 0x02}}));
+  const std::vector<std::int64_t> doomed{2, 7};
+  EXPECT_EQ(store_->remove(prefix_, doomed), 1u);
+  EXPECT_EQ(sorted_members(*store_, prefix_, 0, "\x01"), std::vector<std::int64_t>{1});
+  EXPECT_TRUE(sorted_members(*store_, prefix_, 1, "\x02").empty());
+  // With meta present (our own index), a missing signature means a missing id.
+  ASSERT_TRUE(store_->store_meta_if_absent(prefix_, "meta"));
+  const std::vector<std::int64_t> one{1};
+  EXPECT_EQ(store_->remove(prefix_, one), 0u);
+  EXPECT_EQ(sorted_members(*store_, prefix_, 0, "\x01"), std::vector<std::int64_t>{1});
+}
+
 TEST_F(RedisStoreTest, AFreshClientRemovesMultiByteBandsItNeverWrote) {
   // 3 bands of 2 bytes: the signature key holds 6 bytes, splittable 6 ways.
   const std::vector<std::int64_t> ids{10, 11};
