@@ -27,10 +27,6 @@ constexpr std::size_t kFiles = 4;
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
 class ParquetRedisE2ETest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -29,26 +29,6 @@ float value(std::int64_t id, std::size_t j) {
       static_cast<double>((id * 131 + static_cast<std::int64_t>(j) * 17) % 2001 - 1000) / 64.0);
 }
 
-struct Drained {
-  std::vector<std::int64_t> ids;
-  std::vector<float> data;
-  std::size_t dim = 0;
-  std::vector<std::size_t> batch_sizes;
-};
-
-Drained drain(VectorSource& source) {
-  Drained out;
-  VectorBatch batch;
-  while (source.next(batch)) {
-    EXPECT_EQ(batch.data.size(), batch.ids.size() * batch.dim);
-    out.dim = batch.dim;
-    out.batch_sizes.push_back(batch.size());
-    out.ids.insert(out.ids.end(), batch.ids.begin(), batch.ids.end());
-    out.data.insert(out.data.end(), batch.data.begin(), batch.data.end());
-  }
-  return out;
-}
-
 void expect_values(const Drained& d, std::size_t dim) {
   ASSERT_EQ(d.dim, dim);
   ASSERT_EQ(d.data.size(), d.ids.size() * dim);

@@ -15,6 +15,7 @@
 #include "lshrs/index.hpp"
 #include "lshrs/postgres.hpp"
 #include "lshrs/redis_store.hpp"
+#include "unit/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -23,10 +24,6 @@ constexpr std::size_t kRows = 200'000;
 constexpr std::size_t kDim = 64;
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 class PostgresRedisE2ETest : public PostgresFixture {};
 

@@ -15,6 +15,7 @@
 
 #include "integration/postgres_test_env.hpp"
 #include "lshrs/postgres.hpp"
+#include "unit/test_support.hpp"
 
 namespace lshrs::testing {
 
@@ -76,27 +77,6 @@ inline std::string bytea_literal(const std::vector<float>& v) {
     }
   }
   return s + "'::bytea";
-}
-
-struct Drained {
-  std::vector<std::int64_t> ids;
-  std::vector<float> data;
-  std::vector<std::size_t> batch_sizes;
-  std::size_t dim = 0;
-};
-
-inline Drained drain(VectorSource& source) {
-  Drained out;
-  VectorBatch batch;
-  while (source.next(batch)) {
-    out.batch_sizes.push_back(batch.size());
-    out.dim = batch.dim;
-    EXPECT_EQ(batch.data.size(), batch.size() * batch.dim);
-    out.ids.insert(out.ids.end(), batch.ids.begin(), batch.ids.end());
-    out.data.insert(out.data.end(), batch.data.begin(), batch.data.end());
-  }
-  EXPECT_FALSE(source.next(batch)) << "a drained source must stay at its end";
-  return out;
 }
 
 }  // namespace lshrs::testing

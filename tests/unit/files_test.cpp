@@ -42,26 +42,6 @@ class FilesTest : public ::testing::Test {
   }
   static std::filesystem::path file(const std::string& name) { return dir_->path() / name; }
 
-  // Everything a source yields, with the batch sizes seen.
-  struct Drained {
-    std::vector<std::int64_t> ids;
-    std::vector<float> data;
-    std::size_t dim = 0;
-    std::vector<std::size_t> batch_sizes;
-  };
-  static Drained drain(VectorSource& source) {
-    Drained out;
-    VectorBatch batch;
-    while (source.next(batch)) {
-      EXPECT_EQ(batch.data.size(), batch.ids.size() * batch.dim);
-      out.dim = batch.dim;
-      out.batch_sizes.push_back(batch.size());
-      out.ids.insert(out.ids.end(), batch.ids.begin(), batch.ids.end());
-      out.data.insert(out.data.end(), batch.data.begin(), batch.data.end());
-    }
-    return out;
-  }
-
   static void expect_oracle_values(const Drained& d, std::size_t rows, std::size_t cols) {
     ASSERT_EQ(d.dim, cols);
     ASSERT_EQ(d.data.size(), rows * cols);

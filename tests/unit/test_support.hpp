@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -13,8 +14,35 @@
 #include <vector>
 
 #include "lshrs/error.hpp"
+#include "lshrs/source.hpp"
 
 namespace lshrs::testing {
+
+// Everything a source yields, with the batch sizes seen.
+struct Drained {
+  std::vector<std::int64_t> ids;
+  std::vector<float> data;
+  std::size_t dim = 0;
+  std::vector<std::size_t> batch_sizes;
+};
+
+inline Drained drain(VectorSource& source) {
+  Drained out;
+  VectorBatch batch;
+  while (source.next(batch)) {
+    EXPECT_EQ(batch.data.size(), batch.ids.size() * batch.dim);
+    out.dim = batch.dim;
+    out.batch_sizes.push_back(batch.size());
+    out.ids.insert(out.ids.end(), batch.ids.begin(), batch.ids.end());
+    out.data.insert(out.data.end(), batch.data.begin(), batch.data.end());
+  }
+  EXPECT_FALSE(source.next(batch)) << "a drained source must stay at its end";
+  return out;
+}
+
+inline double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 // The SourceError raised by `fn`, for inspecting its message and location.
 template <typename Fn>
