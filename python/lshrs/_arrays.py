@@ -1,0 +1,70 @@
+"""Conversions at the boundary: numpy in, numpy out, copies only when needed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._errors import InvalidArgumentError
+
+
+def _describe(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    dtype = getattr(value, "dtype", None)
+    if shape is not None:
+        return f"array of shape {tuple(shape)} and dtype {dtype}"
+    return type(value).__name__
+
+
+def as_matrix(vectors: Any, dim: int, what: str = "vectors") -> np.ndarray:
+    """(n, dim) float32 C-contiguous: no copy when it already is one."""
+    try:
+        arr = np.asarray(vectors, dtype=np.float32, order="C")
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(
+            f"{what} must be numbers of shape (n, {dim}), got {_describe(vectors)}: {exc}"
+        ) from None
+    if arr.ndim == 1 and arr.shape[0] == dim:
+        arr = arr.reshape(1, dim)
+    if arr.ndim != 2 or arr.shape[1] != dim:
+        raise InvalidArgumentError(
+            f"Vectors must have shape (n, {dim}); {what} has shape {arr.shape}"
+        )
+    return arr
+
+
+def as_vector(vector: Any, dim: int, what: str = "vector") -> np.ndarray:
+    """(dim,) float32 C-contiguous: no copy when it already is one."""
+    try:
+        arr = np.asarray(vector, dtype=np.float32, order="C")
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(
+            f"{what} must be {dim} numbers, got {_describe(vector)}: {exc}"
+        ) from None
+    if arr.ndim == 2 and arr.shape[0] == 1:
+        arr = arr.reshape(-1)
+    if arr.shape != (dim,):
+        raise InvalidArgumentError(f"{what} must have shape ({dim},), got shape {arr.shape}")
+    return arr
+
+
+def as_ids(indices: Any, what: str = "indices") -> np.ndarray:
+    """1-D int64 ids; refuses floats, bools and negatives with the value named."""
+    if isinstance(indices, (int, np.integer)) and not isinstance(indices, bool):
+        indices = [indices]
+    arr = np.asarray(indices)
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if arr.dtype == np.bool_ or arr.dtype.kind not in "iu":
+        raise InvalidArgumentError(
+            f"{what} must be integers, got {_describe(arr)} (first: {arr.reshape(-1)[0]!r})"
+        )
+    if arr.ndim != 1:
+        raise InvalidArgumentError(f"{what} must be one-dimensional, got shape {arr.shape}")
+    if arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+        raise InvalidArgumentError(f"{what} holds an id above 2^63-1: {arr.max()}")
+    arr = np.ascontiguousarray(arr, dtype=np.int64)
+    if arr.size and arr.min() < 0:
+        raise InvalidArgumentError(f"{what} must be >= 0, got {int(arr.min())}")
+    return arr

@@ -1,0 +1,41 @@
+// PyBucketStore: a BucketStore whose buckets live in a Python object with the
+// original package's storage protocol — batch_add(operations),
+// get_bucket(band_id, hash_val), remove_indices(indices), clear(), close() —
+// such as a user's RedisStorage subclass or an in-process dict.
+//
+// The C++ core calls it with the GIL released; each call takes the GIL only
+// while Python runs. An optional get_buckets([(band_id, hash_val), ...])
+// method, when the object has one, answers a whole query in one call. The
+// object keeps no `meta`, so an index over it is described by its options alone.
+//
+// Thread safety: as safe as the Python object is; calls are serialised by the GIL.
+#pragma once
+
+#include <string>
+
+#include "common.hpp"
+#include "lshrs/store.hpp"
+
+namespace lshrs::python {
+
+class PyBucketStore final : public BucketStore {
+ public:
+  explicit PyBucketStore(py::object storage);
+
+  void add(std::string_view prefix, std::span<const std::int64_t> ids,
+           const Signatures& sigs) override;
+  std::vector<std::vector<std::int64_t>> members(std::string_view prefix,
+                                                 std::span<const BucketRef> buckets) override;
+  std::size_t remove(std::string_view prefix, std::span<const std::int64_t> ids) override;
+  std::size_t clear(std::string_view prefix) override;
+  std::optional<std::string> load_meta(std::string_view prefix) override;
+  bool store_meta_if_absent(std::string_view prefix, std::string_view meta) override;
+  StoreStats stats(std::string_view prefix) override;
+  std::string describe() const override;
+
+ private:
+  PyRef storage_;
+  std::string name_;
+};
+
+}  // namespace lshrs::python
