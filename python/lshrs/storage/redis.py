@@ -85,7 +85,10 @@ class RedisStorage:
         return set(self._store.members(self.prefix, [(int(band_id), bytes(hash_val))])[0])
 
     def get_buckets(self, buckets: Sequence[Tuple[int, bytes]]) -> list[set[int]]:
-        """Members of many buckets in one round trip (ours)."""
+        """Members of many buckets in one round trip (ours). A subclass that
+        overrides get_bucket, or never called our constructor, is asked bucket by bucket."""
+        if "_store" not in vars(self) or type(self).get_bucket is not RedisStorage.get_bucket:
+            return [self.get_bucket(b, h) for b, h in buckets]
         refs = [(int(b), bytes(h)) for b, h in buckets]
         return [set(m) for m in self._store.members(self.prefix, refs)]
 
