@@ -54,8 +54,11 @@ std::shared_ptr<VectorFetcher> open_parquet_fetcher(const ParquetOptions& option
 
 // Writes n = ids.size() vectors (row-major n × dim) to a Parquet file with
 // columns "index" (BIGINT) and "vector" (FLOAT[]), the Python package's
-// default names, replacing `path`. For sample data and exports.
+// default names unless others are given, replacing `path`. For sample data
+// and exports.
 void write_parquet(const std::string& path, std::span<const std::int64_t> ids,
-                   std::span<const float> vectors, std::size_t dim);
+                   std::span<const float> vectors, std::size_t dim,
+                   const std::string& id_column = "index",
+                   const std::string& vector_column = "vector");
 
 }  // namespace lshrs

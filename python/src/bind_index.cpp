@@ -47,8 +47,10 @@ QueryOptions query_options(std::optional<std::size_t> top_k, std::optional<doubl
   return o;
 }
 
-// (ids int64[], similarities float32[] or None, candidates) — arrays, so the
-// Python layer chooses between lists and arrays without a second pass here.
+// (ids int64[], similarities float32[] or None, candidates, microseconds the
+// C++ query took) — arrays, so the Python layer chooses between lists and
+// arrays without a second pass here; the time lets benchmarks isolate the
+// binding's own cost.
 py::tuple result_tuple(const QueryResult& r) {
   std::vector<std::int64_t> ids(r.neighbors.size());
   std::vector<float> sims;
@@ -60,7 +62,8 @@ py::tuple result_tuple(const QueryResult& r) {
   }
   const auto n = static_cast<py::ssize_t>(ids.size());
   py::object sim_obj = reranked ? py::object(to_numpy(std::move(sims), {n})) : py::object(py::none());
-  return py::make_tuple(to_numpy(std::move(ids), {n}), sim_obj, r.candidates);
+  return py::make_tuple(to_numpy(std::move(ids), {n}), sim_obj, r.candidates,
+                        static_cast<std::int64_t>(r.elapsed.count()));
 }
 
 std::unique_ptr<Index> make_index(std::size_t dim, std::size_t num_perm,

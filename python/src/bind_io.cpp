@@ -109,12 +109,14 @@ void bind_io(py::module_& m) {
       py::arg("path"), py::arg("id_column") = "index", py::arg("vector_column") = "vector");
   m.def(
       "write_parquet",
-      [](const std::string& path, const IdArray& ids, const FloatArray& vectors) {
+      [](const std::string& path, const IdArray& ids, const FloatArray& vectors,
+         const std::string& id_column, const std::string& vector_column) {
         const std::size_t dim = vectors.ndim() == 2 ? static_cast<std::size_t>(vectors.shape(1)) : 0;
         py::gil_scoped_release release;
-        write_parquet(path, as_span(ids), as_span(vectors), dim);
+        write_parquet(path, as_span(ids), as_span(vectors), dim, id_column, vector_column);
       },
-      py::arg("path"), py::arg("ids"), py::arg("vectors"));
+      py::arg("path"), py::arg("ids"), py::arg("vectors"), py::arg("id_column") = "index",
+      py::arg("vector_column") = "vector");
 
   m.def(
       "postgres_source",

@@ -15,7 +15,7 @@ bool parquet_supported() { return false; }
 std::unique_ptr<VectorSource> open_parquet_source(const ParquetOptions&) { unavailable(); }
 std::shared_ptr<VectorFetcher> open_parquet_fetcher(const ParquetOptions&) { unavailable(); }
 void write_parquet(const std::string&, std::span<const std::int64_t>, std::span<const float>,
-                   std::size_t) {
+                   std::size_t, const std::string&, const std::string&) {
   unavailable();
 }
 

@@ -184,7 +184,7 @@ class LSHRS:
 
     @staticmethod
     def _result(result: tuple) -> Union[list[int], CandidateScores]:
-        ids, sims, _ = result
+        ids, sims = result[0], result[1]
         if sims is None:
             return ids.tolist()
         return list(zip(ids.tolist(), sims.tolist()))

@@ -38,10 +38,12 @@ def parquet_fetcher(source: Union[str, os.PathLike], *, index_column: str = "ind
     return _core.parquet_fetcher(os.fspath(source), index_column, vector_column)
 
 
-def write_parquet(path: Union[str, os.PathLike], ids: Any, vectors: Any) -> None:
-    """Writes columns ``index`` (BIGINT) and ``vector`` (FLOAT[]) (ours; sample data)."""
+def write_parquet(path: Union[str, os.PathLike], ids: Any, vectors: Any, *,
+                  index_column: str = "index", vector_column: str = "vector") -> None:
+    """Writes an id column (BIGINT) and a vector column (FLOAT[]) (ours; sample data)."""
     _core.write_parquet(os.fspath(path), np.ascontiguousarray(ids, dtype=np.int64),
-                        np.ascontiguousarray(vectors, dtype=np.float32))
+                        np.ascontiguousarray(vectors, dtype=np.float32), index_column,
+                        vector_column)
 
 
 __all__ = ["DEFAULT_PARQUET_BATCH_SIZE", "iter_parquet_vectors", "parquet_fetcher"]

@@ -50,15 +50,18 @@ void append_chunk(duckdb_appender appender, duckdb_logical_type* types,
 }  // namespace
 
 void write_parquet(const std::string& path, std::span<const std::int64_t> ids,
-                   std::span<const float> vectors, std::size_t dim) {
+                   std::span<const float> vectors, std::size_t dim, const std::string& id_column,
+                   const std::string& vector_column) {
   if (dim == 0 || vectors.size() != ids.size() * dim) {
     throw InvalidArgument("write_parquet: " + std::to_string(vectors.size()) + " floats for " +
                           std::to_string(ids.size()) + " ids of dimension " + std::to_string(dim));
   }
   parquet::Database db;
   parquet::Result created;
-  parquet::execute(db.connection(), "CREATE TABLE t (\"index\" BIGINT, \"vector\" FLOAT[])", created,
-                   path);
+  parquet::execute(db.connection(),
+                   "CREATE TABLE t (" + parquet::quote_identifier(id_column) + " BIGINT, " +
+                       parquet::quote_identifier(vector_column) + " FLOAT[])",
+                   created, path);
   {
     AppenderCloser closer;
     if (duckdb_appender_create(db.connection(), nullptr, "t", &closer.appender) != DuckDBSuccess) {
