@@ -17,14 +17,18 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def as_matrix(vectors: Any, dim: int, what: str = "vectors") -> np.ndarray:
-    """(n, dim) float32 C-contiguous: no copy when it already is one."""
+def _float32(value: Any, what: str, expected: str) -> np.ndarray:
+    """float32 C order: the array itself when it already is one (no copy)."""
     try:
-        arr = np.asarray(vectors, dtype=np.float32, order="C")
+        return np.asarray(value, dtype=np.float32, order="C")
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(
-            f"{what} must be numbers of shape (n, {dim}), got {_describe(vectors)}: {exc}"
-        ) from None
+            f"{what} must be {expected}, got {_describe(value)}: {exc}") from None
+
+
+def as_matrix(vectors: Any, dim: int, what: str = "vectors") -> np.ndarray:
+    """(n, dim) float32 C-contiguous: no copy when it already is one."""
+    arr = _float32(vectors, what, f"numbers of shape (n, {dim})")
     if arr.ndim == 1 and arr.shape[0] == dim:
         arr = arr.reshape(1, dim)
     if arr.ndim != 2 or arr.shape[1] != dim:
@@ -36,12 +40,7 @@ def as_matrix(vectors: Any, dim: int, what: str = "vectors") -> np.ndarray:
 
 def as_vector(vector: Any, dim: int, what: str = "vector") -> np.ndarray:
     """(dim,) float32 C-contiguous: no copy when it already is one."""
-    try:
-        arr = np.asarray(vector, dtype=np.float32, order="C")
-    except (TypeError, ValueError) as exc:
-        raise InvalidArgumentError(
-            f"{what} must be {dim} numbers, got {_describe(vector)}: {exc}"
-        ) from None
+    arr = _float32(vector, what, f"{dim} numbers")
     if arr.ndim == 2 and arr.shape[0] == 1:
         arr = arr.reshape(-1)
     if arr.shape != (dim,):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import lshrs
+import lshrs.storage.redis
 from lshrs import LSHRS
 from lshrs.hash.lsh import LSHHasher
 
@@ -148,19 +149,32 @@ def test_save_and_load_round_trip(prefix, redis_hostport, tmp_path):
         assert repr(loaded) == repr(lsh)
 
 
-def test_password_never_saved_or_pickled(prefix, redis_hostport, tmp_path):
-    # The test server has no password, so a wrong one must not be sent: use a
-    # storage object given separately and check only where the password may leak.
-    secret = "hunter2-very-secret"
-    lsh = make(prefix, redis_hostport)
-    lsh.redis_config["url"] = f"redis://user:{secret}@{redis_hostport[0]}:{redis_hostport[1]}/0"
-    blob = pickle.dumps(lsh)
-    assert secret.encode() not in blob
-    lsh.save_to_disk(tmp_path / "m")
-    for f in (tmp_path / "m").iterdir():
-        assert secret.encode() not in f.read_bytes()
-    assert secret not in repr(lsh)
-    lsh.close()
+def test_password_never_saved_or_pickled(prefix, redis_hostport, rclient, tmp_path):
+    secret = "hunter2-" + prefix
+    user = "u" + prefix
+    rclient.execute_command("ACL", "SETUSER", user, "on", f">{secret}", "~*", "+@all")
+    host, port = redis_hostport
+    try:
+        url = f"redis://{user}:{secret}@{host}:{port}/0"
+        lsh = LSHRS(dim=DIM, num_perm=64, redis_url=url, redis_prefix=prefix)
+        lsh.index([1], np.ones((1, DIM), np.float32))
+        blob = pickle.dumps(lsh)
+        assert secret.encode() not in blob
+        lsh.save_to_disk(tmp_path / "m")
+        for f in (tmp_path / "m").iterdir():
+            assert secret.encode() not in f.read_bytes()
+        assert secret not in repr(lsh) + repr(lsh.storage) + str(lsh.stats())
+        lsh.close()
+        with pytest.raises(ValueError) as info:  # a wrong password: refused, not echoed
+            LSHRS(dim=DIM, redis_url=f"redis://{user}:wrong-{secret}@{host}:{port}/0")
+        assert secret not in str(info.value)
+        # Our own user and password in redis_password: also never written out.
+        lsh = LSHRS(dim=DIM, num_perm=64, storage=lshrs.storage.redis.RedisStorage(
+            url=f"redis://{user}@{host}:{port}/0", password=secret, prefix=prefix))
+        assert secret.encode() not in pickle.dumps(lsh.storage)
+        lsh.close()
+    finally:
+        rclient.execute_command("ACL", "DELUSER", user)
 
 
 def test_pickle_round_trip(prefix, redis_hostport):
