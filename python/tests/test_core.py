@@ -235,3 +235,15 @@ def test_redis_url_and_cluster(prefix, cluster_url):
         assert 17 in lsh.query(data[17])
         assert lsh.stats()["storage"]["ids"] == 200
         lsh.clear()
+
+
+def test_saved_model_names_the_storage_server(prefix, redis_hostport, tmp_path):
+    from lshrs.storage.redis import RedisStorage
+
+    host, port = redis_hostport
+    lsh = LSHRS(dim=DIM, storage=RedisStorage(host=host, port=port, prefix=prefix))
+    lsh.index([], [])  # an empty batch is a no-op, as in the original
+    lsh.save_to_disk(tmp_path / "m")
+    redis_config = json.loads((tmp_path / "m" / "metadata.json").read_text())["redis_config"]
+    assert (redis_config["host"], redis_config["port"], redis_config["prefix"]) == (host, port, prefix)
+    lsh.close()

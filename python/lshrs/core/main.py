@@ -90,6 +90,10 @@ class LSHRS:
                                    password=redis_password, decode_responses=decode_responses,
                                    prefix=redis_prefix, max_connections=redis_max_connections,
                                    url=redis_url, cluster=redis_cluster)
+        elif isinstance(storage, RedisStorage) and "_store" in vars(storage):
+            # Saved models and pickles describe the server the storage really uses.
+            self.redis_config.update({k: getattr(storage, k) for k in (
+                "host", "port", "db", "decode_responses", "max_connections", "url", "cluster")})
         self.storage = storage
         store = _native_store(storage)
         if store is None:
@@ -145,6 +149,8 @@ class LSHRS:
     def index(self, indices: Sequence[int], vectors: Any = None) -> None:
         """Hashes and stores a batch (vectors None: fetched through vector_fetch_fn)."""
         ids = as_ids(indices)
+        if ids.size == 0 and (vectors is None or len(vectors) == 0):
+            return
         if vectors is None:
             if self.vector_fetch_fn is None:
                 raise RerankUnavailableError(
