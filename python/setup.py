@@ -29,7 +29,9 @@ class CMakeBuild(build_ext):
         subprocess.check_call([
             "cmake", "-S", str(ROOT), "-B", str(build_dir), "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
             "-DLSHRS_BUILD_PYTHON=ON", "-DLSHRS_BUILD_TESTS=OFF", "-DLSHRS_BUILD_BENCH=OFF",
-            "-DLSHRS_BUILD_TOOLS=OFF", f"-DPython3_EXECUTABLE={sys.executable}"])
+            "-DLSHRS_BUILD_TOOLS=OFF", f"-DPython3_EXECUTABLE={sys.executable}",
+            # Installed files find each other ($ORIGIN), never this build tree.
+            "-DCMAKE_BUILD_WITH_INSTALL_RPATH=ON"])
         subprocess.check_call(["cmake", "--build", str(build_dir), "-j", str(os.cpu_count() or 2),
                                "--target", "lshrs_python"])
         target = Path(self.get_ext_fullpath(ext.name))
