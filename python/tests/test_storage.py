@@ -192,3 +192,15 @@ def test_many_threads_through_a_python_storage():
     assert not errors
     assert all(i in lsh.query(data[i], top_k=None) for i in range(0, 400, 37))
     assert len(store.threads) > 1
+
+
+def test_cluster_storage_hands_out_a_cluster_client(cluster_url, prefix):
+    from redis.cluster import RedisCluster
+
+    store = RedisStorage(url=cluster_url, cluster="on", prefix=prefix)
+    store.batch_add([(b, bytes([b]), 7) for b in range(16)])  # keys on many slots
+    assert isinstance(store.client, RedisCluster)
+    assert store.get_buckets([(b, bytes([b])) for b in range(16)]) == [{7}] * 16
+    store.clear()
+    assert store.get_bucket(3, b"\x03") == set()
+    store.close()

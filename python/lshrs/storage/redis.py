@@ -50,11 +50,18 @@ class RedisStorage:
     # -- redis-py access, for users who reach for it -------------------------------------
     @property
     def client(self) -> Any:
-        """A redis-py client on the same server (created on first use)."""
+        """A redis-py client on the same server (created on first use); a
+        ``redis.cluster.RedisCluster`` when the store routes by Redis Cluster."""
         if self._client is None:
             import redis  # lazily: the C++ store does not need it
 
-            if self.url:
+            if self._store.describe().startswith("redis-cluster://"):
+                from redis.cluster import RedisCluster
+
+                kwargs = {"password": self._password, "decode_responses": self.decode_responses}
+                self._client = (RedisCluster.from_url(self.url, **kwargs) if self.url
+                                else RedisCluster(host=self.host, port=self.port, **kwargs))
+            elif self.url:
                 self._client = redis.Redis.from_url(self.url, password=self._password,
                                                     decode_responses=self.decode_responses)
             else:
