@@ -6,7 +6,6 @@
 #include <string>
 
 #include "lshrs/error.hpp"
-#include "random.hpp"
 
 namespace lshrs {
 namespace {
@@ -28,18 +27,11 @@ void check_shape(std::size_t dim, std::size_t bands, std::size_t rows) {
 
 }  // namespace
 
-std::vector<float> generate_projections(std::uint64_t seed, std::size_t rows, std::size_t dim) {
-  std::vector<float> out(rows * dim);
-  detail::NormalGenerator normal(seed);
-  for (float& x : out) x = static_cast<float>(normal.next());
-  return out;
-}
-
 Hasher::Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band,
-               std::uint64_t seed)
+               std::uint64_t seed, ProjectionGenerator generator)
     : dim_(dim), num_bands_(num_bands), rows_per_band_(rows_per_band) {
   check_shape(dim, num_bands, rows_per_band);
-  projections_ = generate_projections(seed, num_bands * rows_per_band, dim);
+  projections_ = generate_projections(seed, num_bands * rows_per_band, dim, generator);
   compute_inverse_norms();
 }
 

@@ -25,6 +25,23 @@ std::string describe_config(const ModelConfig& c) {
          ", rows_per_band=" + std::to_string(c.rows_per_band) + ", seed=" + std::to_string(c.seed);
 }
 
+// When the stored projections are another generator's for the same seed (an
+// index created before numpy's generator became the default), say which, so
+// the user can pass it instead of guessing. Runs only on the error path.
+std::string generator_hint(const Model& theirs, const IndexOptions& mine) {
+  const ModelConfig& c = theirs.config;
+  if (c.dim != mine.dim || c.num_perm != mine.num_perm) return "";
+  for (const auto g : {ProjectionGenerator::kNumpy, ProjectionGenerator::kLshrsV0}) {
+    if (g != mine.projection_generator &&
+        generate_projections(mine.seed, c.num_perm, c.dim, g) == theirs.projections) {
+      return " (the stored ones are projection_generator \"" +
+             std::string(projection_generator_name(g)) + "\" for seed " +
+             std::to_string(mine.seed) + ": pass that generator)";
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 Index::Index(IndexOptions options, std::shared_ptr<BucketStore> store,
@@ -45,7 +62,8 @@ Index::Index(IndexOptions options, std::optional<std::vector<float>> projections
       flush_mutex_(std::make_unique<std::mutex>()) {
   const std::size_t bands = *options_.num_bands, rows = *options_.rows_per_band;
   hasher_ = projections ? std::make_unique<Hasher>(options_.dim, bands, rows, std::move(*projections))
-                        : std::make_unique<Hasher>(options_.dim, bands, rows, options_.seed);
+                        : std::make_unique<Hasher>(options_.dim, bands, rows, options_.seed,
+                                                                   options_.projection_generator);
   init_store();
 }
 
@@ -96,6 +114,7 @@ void Index::check_compatible(const Model& theirs, const Model& mine) const {
   throw ConfigurationError("prefix \"" + options_.prefix + "\" in " + store_->describe() +
                            " holds an index with " + describe_config(a) + "; this client has " +
                            describe_config(b) + (same_shape ? " and different projections" : "") +
+                           generator_hint(theirs, options_) +
                            ". Open it with Index::open / `--model`, or use another prefix");
 }
 

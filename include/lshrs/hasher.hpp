@@ -7,9 +7,10 @@
 // least-significant-bit first into ceil(r/8) bytes. Two vectors at cosine
 // similarity s agree on each bit with probability 1 - arccos(s)/π.
 //
-// Projections are a pure function of (seed, rows, dim): see
-// generate_projections() for the specified generator, so that every build on
-// every platform hashes identically. Hashing a batch is one matrix product.
+// Projections are a pure function of (seed, rows, dim) and the generator: by
+// default numpy's, so that a seed gives the hyperplanes the original Python
+// package draws from it (see generate_projections()). Hashing a batch is one
+// matrix product.
 //
 // Thread safety: a Hasher is immutable after construction; hash() may be
 // called from any number of threads at once.
@@ -18,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace lshrs {
@@ -39,24 +41,43 @@ struct Signatures {
   }
 };
 
+// How projections are drawn from a seed. Part of an index's shared
+// configuration only through the projections it produces: an index's meta and
+// a model directory store the projections themselves.
+enum class ProjectionGenerator {
+  // numpy: `np.random.default_rng(seed)` (SeedSequence -> PCG64) and its
+  // `standard_normal` (numpy's 256-level ziggurat), float64 draws rounded to
+  // float32 — bit for bit what the original package computes for the seed.
+  // Seeds are 0 … 2^64-1 (numpy refuses negative ones).
+  kNumpy,
+  // lshrs-v0, this library's generator before numpy's became the default:
+  // xoshiro256** (Blackman & Vigna 2018) seeded with four successive SplitMix64
+  // outputs started at `seed`; u = (next() >> 11) · 2^-53 mapped to [-1, 1) as
+  // 2u - 1; Marsaglia's polar method (x, y uniform, s = x²+y², reject s >= 1 or
+  // s == 0, f = sqrt(-2·ln(s)/s), emit x·f then y·f) with ln from frexp and an
+  // atanh series, so no libm difference can change a bit; each double rounded
+  // to float32. Mirrored by tests/oracle/projections.py. Kept for indexes
+  // created from a seed alone by earlier versions.
+  kLshrsV0,
+};
+
+// "numpy" / "lshrs-v0".
+std::string_view projection_generator_name(ProjectionGenerator generator) noexcept;
+// The inverse; InvalidArgument naming `name` and the choices otherwise.
+ProjectionGenerator parse_projection_generator(std::string_view name);
+
 // The projection matrix for `seed`, `rows` hyperplanes and `dim` dimensions,
-// row-major rows × dim, each entry an independent standard normal.
-//
-// Generator (normative, mirrored by tests/oracle/projections.py):
-//   state   xoshiro256** (Blackman & Vigna 2018) seeded with four successive
-//           outputs of SplitMix64 started at `seed`;
-//   uniform u = (next() >> 11) · 2^-53 mapped to [-1, 1) as 2u - 1;
-//   normal  Marsaglia's polar method: draw x, y uniform in [-1, 1), s = x²+y²,
-//           reject s >= 1 or s == 0, f = sqrt(-2·ln(s)/s), emit x·f then y·f;
-//           ln is evaluated with basic IEEE double operations only (frexp and
-//           an atanh series), so no libm difference can change a bit;
-//   output  each double rounded to float32, filling the matrix row by row.
-std::vector<float> generate_projections(std::uint64_t seed, std::size_t rows, std::size_t dim);
+// row-major rows × dim, each entry an independent standard normal, drawn in
+// that order (row by row) from one stream. With kNumpy, rows = b·r gives the
+// original package's b bands of `standard_normal((r, dim))`, concatenated.
+std::vector<float> generate_projections(std::uint64_t seed, std::size_t rows, std::size_t dim,
+                                        ProjectionGenerator generator = ProjectionGenerator::kNumpy);
 
 class Hasher {
  public:
   // Generates the projections from `seed` (see generate_projections()).
-  Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band, std::uint64_t seed);
+  Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band, std::uint64_t seed,
+         ProjectionGenerator generator = ProjectionGenerator::kNumpy);
 
   // Uses caller-supplied projections, row-major (num_bands·rows_per_band) × dim,
   // e.g. loaded from a model directory written by the Python package.

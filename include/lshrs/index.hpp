@@ -53,6 +53,11 @@ struct IndexOptions {
   std::size_t buffer_size = 10'000;
   // [shared] Seed of the projection generator.
   std::uint64_t seed = 42;
+  // [shared] How the projections are drawn from `seed` (hasher.hpp). The
+  // default, numpy, gives the original Python package's projections for the
+  // same seed; lshrs-v0 reproduces indexes that earlier versions of this
+  // library created from a seed. Unused when projections are given or loaded.
+  ProjectionGenerator projection_generator = ProjectionGenerator::kNumpy;
   // Namespace of every key in the store.
   std::string prefix = "lsh";
 };

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Independent implementation of lshrs's specified projection generator.
+"""Independent implementation of the lshrs-v0 projection generator.
 
-Mirrors the normative description in include/lshrs/hasher.hpp using only
+Mirrors the normative description of ProjectionGenerator::kLshrsV0 in include/lshrs/hasher.hpp using only
 Python integers and floats (IEEE doubles), so that a C++ bug cannot hide in a
 shared helper. Usage: projections.py SEED ROWS DIM OUT.f32 — writes ROWS×DIM
 little-endian float32 values (row-major) to OUT.f32.

@@ -15,14 +15,14 @@
 namespace lshrs::testing {
 namespace {
 
-TEST(ProjectionGenerator, MatchesTheIndependentPythonImplementationBitForBit) {
+TEST(ProjectionGenerator, LshrsV0MatchesTheIndependentPythonImplementationBitForBit) {
   ScratchDir dir("proj");
   for (const auto& [seed, rows, dim] : {std::tuple<std::uint64_t, std::size_t, std::size_t>{42, 16, 24},
                                         {0, 3, 7}, {18446744073709551615ull, 8, 33}}) {
     run_oracle("projections.py", std::to_string(seed) + " " + std::to_string(rows) + " " +
                                      std::to_string(dim) + " " + (dir / "p.f32").string());
     const auto expected = read_floats(dir / "p.f32");
-    const auto got = generate_projections(seed, rows, dim);
+    const auto got = generate_projections(seed, rows, dim, ProjectionGenerator::kLshrsV0);
     ASSERT_EQ(got.size(), expected.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
       ASSERT_EQ(std::bit_cast<std::uint32_t>(got[i]), std::bit_cast<std::uint32_t>(expected[i]))
@@ -31,18 +31,21 @@ TEST(ProjectionGenerator, MatchesTheIndependentPythonImplementationBitForBit) {
   }
 }
 
-TEST(ProjectionGenerator, IsStandardNormal) {
-  const auto p = generate_projections(7, 200, 500);  // 100,000 draws
-  double sum = 0, sum2 = 0, sum4 = 0;
-  for (const float x : p) {
-    sum += x;
-    sum2 += double(x) * x;
-    sum4 += std::pow(double(x), 4);
+TEST(ProjectionGenerator, EachGeneratorIsStandardNormal) {
+  for (const auto generator : {ProjectionGenerator::kNumpy, ProjectionGenerator::kLshrsV0}) {
+    const auto p = generate_projections(7, 200, 500, generator);  // 100,000 draws
+    double sum = 0, sum2 = 0, sum4 = 0;
+    for (const float x : p) {
+      sum += x;
+      sum2 += double(x) * x;
+      sum4 += std::pow(double(x), 4);
+    }
+    const double n = static_cast<double>(p.size());
+    const auto name = projection_generator_name(generator);
+    EXPECT_NEAR(sum / n, 0.0, 0.02) << name;   // sd of the mean: 0.0032
+    EXPECT_NEAR(sum2 / n, 1.0, 0.03) << name;  // sd of the variance estimate: 0.0045
+    EXPECT_NEAR(sum4 / n, 3.0, 0.15) << name;  // kurtosis of a normal
   }
-  const double n = static_cast<double>(p.size());
-  EXPECT_NEAR(sum / n, 0.0, 0.02);       // sd of the mean: 0.0032
-  EXPECT_NEAR(sum2 / n, 1.0, 0.03);      // sd of the variance estimate: 0.0045
-  EXPECT_NEAR(sum4 / n, 3.0, 0.15);      // kurtosis of a normal
 }
 
 TEST(ProjectionGenerator, PortableLogAgreesWithLibm) {
@@ -52,9 +55,16 @@ TEST(ProjectionGenerator, PortableLogAgreesWithLibm) {
   }
 }
 
-TEST(ProjectionGenerator, SeedsGiveDifferentMatrices) {
+TEST(ProjectionGenerator, SeedsAndGeneratorsGiveDifferentMatrices) {
   EXPECT_NE(generate_projections(1, 4, 4), generate_projections(2, 4, 4));
   EXPECT_EQ(generate_projections(1, 4, 4), generate_projections(1, 4, 4));
+  EXPECT_NE(generate_projections(1, 4, 4, ProjectionGenerator::kLshrsV0),
+            generate_projections(1, 4, 4, ProjectionGenerator::kNumpy));
+  // The default is numpy's.
+  EXPECT_EQ(generate_projections(1, 4, 4), generate_projections(1, 4, 4, ProjectionGenerator::kNumpy));
+  EXPECT_EQ(Hasher(4, 2, 2, 1).projections(), generate_projections(1, 4, 4, ProjectionGenerator::kNumpy));
+  EXPECT_EQ(Hasher(4, 2, 2, 1, ProjectionGenerator::kLshrsV0).projections(),
+            generate_projections(1, 4, 4, ProjectionGenerator::kLshrsV0));
 }
 
 // The Python package's keys, computed by numpy from the same projections.
