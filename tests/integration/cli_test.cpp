@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/original_package_oracle.hpp"
 #include "integration/redis_test_env.hpp"
 #include "lshrs/files.hpp"
 #include "redis/connection.hpp"
@@ -264,6 +265,39 @@ class CliRedisTest : public CliTest {
 
   std::string url_, prefix_;
 };
+
+// An index the original Python package built from a seed alone (no meta, no
+// model) is read by `lshrs query --seed`, and `lshrs index --seed` writes the
+// keys the original computes.
+TEST_F(CliRedisTest, SeedAloneReadsAndWritesTheOriginalPackagesIndex) {
+  const OriginalIndexShape shape{7, 10, 9, 20};
+  const std::vector<std::string> config = {"--seed", "7", "--dim", "20", "--bands", "10",
+                                           "--rows-per-band", "9"};
+  auto data = write_original_index_data(dir_, shape, 400, 12);
+  const auto expected = original_build(dir_, url_, prefix_, shape, data, 5);
+  const CliRun r = lshrs(cat(cat({"query", data.queries_path, "-k", "5", "--json"}, config),
+                             at(prefix_)));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), expected.size()) << r.out;
+  for (std::size_t q = 0; q < lines.size(); ++q) {
+    std::vector<std::pair<std::int64_t, std::uint32_t>> got;
+    for (std::size_t i = 0; i < lines[q]["ids"].size(); ++i) {
+      got.emplace_back(lines[q]["ids"][i].get<std::int64_t>(),
+                       lines[q]["collisions"][i].get<std::uint32_t>());
+    }
+    EXPECT_EQ(got, expected[q]) << "query " << q;
+  }
+
+  // The reverse: ids are row numbers when `lshrs index` reads a bare .npy.
+  const std::string other = prefix_ + "-b";
+  ASSERT_EQ(lshrs(cat(cat({"index", data.base_path, "-q"}, config), at(other))).code, 0);
+  for (std::size_t i = 0; i < data.ids.size(); ++i) data.ids[i] = static_cast<std::int64_t>(i);
+  std::ofstream(data.ids_path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(data.ids.data()),
+             static_cast<std::streamsize>(data.ids.size() * sizeof(std::int64_t)));
+  original_check(url_, other, shape, data);
+}
 
 TEST_F(CliRedisTest, IndexQueryStatsDeleteClear) {
   const auto base = write_data("base.npy", 1000, 24, 5);

@@ -75,6 +75,18 @@ void check_flags_agree(const ConfigFlags& f, const IndexOptions& o) {
   check("--seed", f.seed, o.seed);
 }
 
+// The stored projections are the truth; a generator flag must reproduce them.
+void check_generator_agrees(const ConfigFlags& f, const Index& index) {
+  if (!f.projection_generator) return;
+  const auto& o = index.options();
+  const auto g = parse_projection_generator(*f.projection_generator);
+  if (generate_projections(o.seed, o.num_perm, o.dim, g) == index.hasher().projections()) return;
+  throw ConfigurationError("the index under prefix \"" + o.prefix +
+                           "\" does not hold the projections of --projection-generator " +
+                           *f.projection_generator + " for seed " + std::to_string(o.seed) +
+                           ": drop the flag (the index's own projections are used)");
+}
+
 }  // namespace
 
 void add_store_flags(CLI::App& app, StoreFlags& flags, bool allow_memory) {
@@ -271,7 +283,13 @@ void add_config_flags(CLI::App& app, ConfigFlags& f, bool rows_alias) {
                       "Cosine similarity from which pairs should become candidates (default 0.5); "
                       "chooses bands and rows (see `lshrs tune`)")
            ->check(CLI::Range(0.0, 1.0)));
-  excl(app.add_option("--seed", f.seed, "Seed of the projections (default 42)"));
+  excl(app.add_option("--seed", f.seed,
+                      "Seed of the projections (default 42; 0 to 2^64-1): numpy's "
+                      "default_rng(seed) draws, as the Python package's"));
+  excl(app.add_option("--projection-generator", f.projection_generator,
+                      "How projections are drawn from the seed: numpy (default, the Python "
+                      "package's) or lshrs-v0 (for indexes built from a seed by lshrs before 0.2)")
+           ->check(CLI::IsMember({"numpy", "lshrs-v0"})));
   app.add_option("--buffer-size", f.buffer_size, "Vectors buffered before a write to the store")
       ->check(CLI::PositiveNumber)
       ->group(g);
@@ -285,14 +303,20 @@ Index make_index(const ConfigFlags& f, const std::string& prefix,
     return Index(options_from_model(model.config, f, prefix), std::move(model.projections),
                  std::move(store), std::move(fetcher));
   }
-  if (!create || store->load_meta(prefix)) {
+  if ((!create && !f.any_shape_flag()) || store->load_meta(prefix)) {
     Index index = Index::open(std::move(store), prefix, std::move(fetcher));
     check_flags_agree(f, index.options());
+    check_generator_agrees(f, index);
     return index;
   }
   IndexOptions o;
   o.prefix = prefix;
-  if (!f.dim && !data_dim) throw UsageError("--dim is needed to create an index without data");
+  if (!f.dim && !data_dim) {
+    throw UsageError(create ? "--dim is needed to create an index without data"
+                            : "prefix \"" + prefix + "\" has no meta (an index the Python package "
+                              "built?): give --dim, --bands and --rows-per-band with --seed to "
+                              "read it, or --model DIR");
+  }
   o.dim = f.dim ? *f.dim : *data_dim;
   if (f.num_perm) o.num_perm = *f.num_perm;
   if (f.bands.has_value() != f.rows.has_value())
@@ -304,6 +328,7 @@ Index make_index(const ConfigFlags& f, const std::string& prefix,
   }
   if (f.threshold) o.similarity_threshold = *f.threshold;
   if (f.seed) o.seed = *f.seed;
+  if (f.projection_generator) o.projection_generator = parse_projection_generator(*f.projection_generator);
   if (f.buffer_size) o.buffer_size = *f.buffer_size;
   return Index(std::move(o), std::move(store), std::move(fetcher));
 }

@@ -69,7 +69,10 @@ struct ConfigFlags {
   std::optional<std::size_t> dim, num_perm, bands, rows, buffer_size;
   std::optional<double> threshold;
   std::optional<std::uint64_t> seed;
-  bool any_shape_flag() const { return dim || num_perm || bands || rows || threshold || seed; }
+  std::optional<std::string> projection_generator;  // numpy | lshrs-v0
+  bool any_shape_flag() const {
+    return dim || num_perm || bands || rows || threshold || seed || projection_generator;
+  }
 };
 // `rows_alias`: also accept --rows for --rows-per-band (not in `query`,
 // where --rows selects input rows).
@@ -80,7 +83,9 @@ void add_config_flags(CLI::App& app, ConfigFlags& flags, bool rows_alias = true)
 //  - else, when the store already holds an index under `prefix`: that one
 //    (given config flags must agree with it);
 //  - else a new one from the flags, its dim from --dim or `data_dim`.
-// `create` false refuses the last case (query/delete/stats need an index).
+// `create` false refuses the last case unless config flags are given: an index
+// that the Python package built from a seed has buckets but no meta, and the
+// seed (with --dim, --bands, --rows-per-band) is all it takes to read it.
 Index make_index(const ConfigFlags& config, const std::string& prefix,
                  std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher,
                  std::optional<std::size_t> data_dim, bool create);
