@@ -299,6 +299,23 @@ TEST_F(CliRedisTest, SeedAloneReadsAndWritesTheOriginalPackagesIndex) {
   original_check(url_, other, shape, data);
 }
 
+// --projection-generator lshrs-v0 rebuilds an earlier version's seed-only
+// index; against a stored index, a generator that does not reproduce its
+// projections is refused (exit 3, one line) rather than ignored.
+TEST_F(CliRedisTest, ProjectionGeneratorIsChosenAndCheckedAgainstTheStoredIndex) {
+  const auto base = write_data("base.npy", 200, 12, 3);
+  const auto v0 = at(prefix_);
+  ASSERT_EQ(lshrs(cat({"index", base, "-q", "--projection-generator", "lshrs-v0"}, v0)).code, 0);
+  const auto queries = head_rows(base, 1, "q.npy");
+  EXPECT_EQ(lshrs(cat({"query", queries, "--projection-generator", "lshrs-v0"}, v0)).code, 0);
+  const CliRun wrong = lshrs(cat({"query", queries, "--projection-generator", "numpy"}, v0));
+  EXPECT_EQ(wrong.code, 3);
+  expect_one_error_line(wrong, "--projection-generator numpy");
+  const CliRun bad = lshrs(cat({"query", queries, "--projection-generator", "numpy2"}, v0));
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("numpy2"), std::string::npos) << bad.err;
+}
+
 TEST_F(CliRedisTest, IndexQueryStatsDeleteClear) {
   const auto base = write_data("base.npy", 1000, 24, 5);
   const auto queries = head_rows(base, 4, "queries.npy");
