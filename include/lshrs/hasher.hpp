@@ -48,7 +48,9 @@ enum class ProjectionGenerator {
   // numpy: `np.random.default_rng(seed)` (SeedSequence -> PCG64) and its
   // `standard_normal` (numpy's 256-level ziggurat), float64 draws rounded to
   // float32 — bit for bit what the original package computes for the seed.
-  // Seeds are 0 … 2^64-1 (numpy refuses negative ones).
+  // Seeds are 0 … 2^64-1 (numpy refuses negative ones). Like numpy, the
+  // ziggurat's rare wedge and tail draws (~0.7%) call libm's exp and log1p,
+  // so it matches the numpy that runs on the same C library (glibc here).
   kNumpy,
   // lshrs-v0, this library's generator before numpy's became the default:
   // xoshiro256** (Blackman & Vigna 2018) seeded with four successive SplitMix64
