@@ -1,4 +1,4 @@
-// Internal: the specified projection generator (see generate_projections() in
+// Internal: the lshrs-v0 projection generator (see ProjectionGenerator in
 // include/lshrs/hasher.hpp). Every operation is a basic IEEE-754 double
 // operation, compiled without FMA contraction, so results are bit-identical on
 // every conforming platform; tests/oracle/projections.py mirrors it.
