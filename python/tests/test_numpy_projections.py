@@ -1,7 +1,5 @@
-"""Same seed, same projections as the original package (numpy's default_rng).
-
-These pass once the C++ core's default generator reproduces numpy
-(branch numpy-rng, issue 10 item 5)."""
+"""Same seed, same projections as the original package (numpy's default_rng):
+the C++ core's default generator reproduces numpy (src/lsh/numpy_random.hpp)."""
 
 from __future__ import annotations
 
