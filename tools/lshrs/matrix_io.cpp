@@ -32,9 +32,11 @@ void append_row(Matrix& m, const nlohmann::json& row, const std::string& what) {
                           std::to_string(m.cols));
   }
   for (const auto& v : row) {
+    // Named by its type, never dumped: the value may be megabytes of text or
+    // nested deeper than dump()'s recursion survives.
     if (!v.is_number())
-      throw InvalidArgument(what + ": vector " + std::to_string(m.rows) +
-                            " holds a non-number: " + v.dump());
+      throw InvalidArgument(what + ": vector " + std::to_string(m.rows) + " holds a " +
+                            v.type_name() + " where a number belongs");
     m.data.push_back(v.get<float>());
   }
   ++m.rows;
