@@ -10,6 +10,8 @@
 #include <limits>
 #include <optional>
 
+#include "io/printable.hpp"
+
 namespace lshrs::npy {
 namespace {
 
@@ -19,25 +21,7 @@ static_assert(std::endian::native == std::endian::little,
 constexpr std::string_view kMagic = "\x93NUMPY";
 constexpr std::size_t kMaxDims = 32;  // NumPy's own limit (NPY_MAXDIMS)
 
-// Header text as a message may show it: on one line (control bytes as \xNN,
-// the padding dropped) and at most `max` bytes of it.
-std::string printable(std::string_view s, std::size_t max) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  s = s.substr(0, s.find_last_not_of(" \n") + 1);
-  std::string out;
-  for (const char c : s.substr(0, max)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f) {
-      out.push_back(c);
-    } else {
-      out += {'\\', 'x', kHex[u >> 4], kHex[u & 0xf]};
-    }
-  }
-  if (s.size() > max) out += "...";
-  return out;
-}
-
-std::string quoted(std::string_view s) { return "'" + printable(s, 64) + "'"; }
+std::string quoted(std::string_view s) { return "'" + io::printable(s, 64) + "'"; }
 
 std::uint32_t read_le(std::string_view bytes, std::size_t offset, std::size_t width) {
   std::uint32_t value = 0;
@@ -89,7 +73,7 @@ class DictParser {
  private:
   [[noreturn]] void fail(const std::string& what) const {
     throw NpyError("malformed .npy header at character " + std::to_string(pos_) + ": " + what +
-                   " (header: " + printable(text_, 200) + ")");
+                   " (header: " + io::printable(text_, 200) + ")");
   }
   void skip_space() {
     while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' ||

@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "io/printable.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs::redis {
@@ -16,7 +17,7 @@ int hex_value(char c) {
 }
 
 [[noreturn]] void bad_url(std::string_view url, const std::string& why) {
-  throw InvalidArgument("invalid Redis URL '" + redact_url(url) + "': " + why +
+  throw InvalidArgument("invalid Redis URL '" + io::printable(redact_url(url), 200) + "': " + why +
                         "; expected redis://[user[:password]@]host[:port][/db] or "
                         "unix:///path/to/socket[?db=N]");
 }

@@ -15,8 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const lshrs::ModelConfig& c = model.config;
-  lshrs::fuzz::require(c.num_bands * c.rows_per_band == c.num_perm, "bands x rows != num_perm");
-  lshrs::fuzz::require(model.projections.size() == c.num_perm * c.dim, "projection count");
+  lshrs::fuzz::require_consistent(model);
   const lshrs::Model again = lshrs::decode_meta(lshrs::encode_meta(model));
   lshrs::fuzz::require(again.config.dim == c.dim && again.config.num_perm == c.num_perm &&
                            again.config.num_bands == c.num_bands &&

@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lshrs/model_io.hpp"
+
 namespace lshrs::fuzz {
 
 // Aborts (a crash for libFuzzer) with `what` when `ok` is false: for the
@@ -77,6 +79,18 @@ inline std::filesystem::path write_scratch(const std::string& name, std::string_
 inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() &&
          (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+}
+
+// What any accepted model must be, checked without the products that a
+// hostile config makes wrap around (bands x rows = 2^64 + 4 "equals" 4).
+inline void require_consistent(const Model& model) {
+  const ModelConfig& c = model.config;
+  require(c.num_bands > 0 && c.num_perm % c.num_bands == 0 &&
+              c.num_perm / c.num_bands == c.rows_per_band,
+          "num_bands x rows_per_band != num_perm");
+  require(c.dim > 0 && model.projections.size() / c.dim == c.num_perm &&
+              model.projections.size() % c.dim == 0,
+          "projections are not num_perm x dim values");
 }
 
 inline std::string_view as_view(const std::uint8_t* data, std::size_t size) {
