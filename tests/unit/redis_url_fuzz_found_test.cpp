@@ -1,0 +1,44 @@
+// What fuzz_redis_url found (docs/fuzzing.md): control characters in a URL
+// reached error messages and endpoint descriptions raw.
+#include <gtest/gtest.h>
+
+#include "lshrs/error.hpp"
+#include "redis/url.hpp"
+#include "unit/test_support.hpp"
+
+namespace lshrs {
+namespace {
+
+using testing::expect_contains;
+
+template <typename Fn>
+std::string invalid_argument_message(Fn&& fn) {
+  try {
+    fn();
+  } catch (const InvalidArgument& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no InvalidArgument was thrown";
+  return {};
+}
+
+TEST(RedisUrlFuzzFound, RedisUrlWithAControlCharacterIsRefusedOnOneLine) {
+  const std::string message =
+      invalid_argument_message([] { redis::parse_redis_url("r\x01\nrediss://8888"); });
+  expect_contains(message, "control character at byte 1");
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+TEST(RedisUrlFuzzFound, PercentEncodedNewlineInTheUserStaysEscaped) {
+  RedisOptions options;
+  options.url = "redis://%0a%0duser@host";
+  const std::string message = invalid_argument_message([&] { redis::resolve_endpoint(options); });
+  expect_contains(message, "user '\\x0a\\x0duser'");
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  options.url = "redis://%0auser:pw@host";
+  EXPECT_EQ(redis::describe_endpoint(redis::resolve_endpoint(options)),
+            "redis://\\x0auser@host:6379/0");
+}
+
+}  // namespace
+}  // namespace lshrs
