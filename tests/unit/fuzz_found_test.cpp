@@ -18,20 +18,10 @@ using test::read_bytes;
 using test::TempDir;
 using test::write_bytes;
 using testing::expect_contains;
+using testing::message_of;
 
 std::string corpus(const std::string& target, const std::string& name) {
   return read_bytes(std::string(LSHRS_SOURCE_DIR) + "/tests/fuzz/corpus/" + target + "/" + name);
-}
-
-template <typename E, typename Fn>
-std::string message_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "nothing (or another type) was thrown";
-  return {};
 }
 
 void expect_one_line(const std::string& message) {

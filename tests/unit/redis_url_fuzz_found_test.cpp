@@ -10,21 +10,11 @@ namespace lshrs {
 namespace {
 
 using testing::expect_contains;
-
-template <typename Fn>
-std::string invalid_argument_message(Fn&& fn) {
-  try {
-    fn();
-  } catch (const InvalidArgument& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no InvalidArgument was thrown";
-  return {};
-}
+using testing::message_of;
 
 TEST(RedisUrlFuzzFound, RedisUrlWithAControlCharacterIsRefusedOnOneLine) {
   const std::string message =
-      invalid_argument_message([] { redis::parse_redis_url("r\x01\nrediss://8888"); });
+      message_of<InvalidArgument>([] { redis::parse_redis_url("r\x01\nrediss://8888"); });
   expect_contains(message, "control character at byte 1");
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }
@@ -32,7 +22,7 @@ TEST(RedisUrlFuzzFound, RedisUrlWithAControlCharacterIsRefusedOnOneLine) {
 TEST(RedisUrlFuzzFound, PercentEncodedNewlineInTheUserStaysEscaped) {
   RedisOptions options;
   options.url = "redis://%0a%0duser@host";
-  const std::string message = invalid_argument_message([&] { redis::resolve_endpoint(options); });
+  const std::string message = message_of<InvalidArgument>([&] { redis::resolve_endpoint(options); });
   expect_contains(message, "user '\\x0a\\x0duser'");
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   options.url = "redis://%0auser:pw@host";
