@@ -166,6 +166,22 @@ def url_seeds():
     }
 
 
+def neighbors_seeds():
+    ids = struct.pack("<6q", 3, 1, 4, 1, 5, 9)
+    return {
+        "npy-i8-2x3": npy("<i8", (2, 3), ids),
+        "npy-i4-3x1": npy("<i4", (3, 1), struct.pack("<3i", 7, 8, 9)),
+        "npy-f4-1x2": npy("<f4", (1, 2), f4([2.0, 3.0])),
+        "ivecs-two-rows": struct.pack("<i2i", 2, 5, 6) + struct.pack("<i3i", 3, 1, 2, 3),
+        "near-npy-1d": npy("<i8", (6,), ids),
+        "near-npy-short": npy("<i8", (2, 4), ids),
+        "near-npy-u8": npy("|u1", (2, 1), b"\x01\x02"),
+        "near-npy-overflow-shape": npy("<i8", (2**62, 4), ids),
+        "near-npy-zero-cols": npy("<i8", (2**40, 0), b""),
+        "near-ivecs-huge-count": struct.pack("<i", 2**31 - 1) + b"\x00" * 4,
+    }
+
+
 def fnv1a64(data):
     h = 0xCBF29CE484222325
     for byte in data:
@@ -205,7 +221,8 @@ def meta_seeds():
 def main():
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "corpus"
     for fuzzer, seeds in {"npy": npy_seeds(), "fvecs": fvecs_seeds(), "model_dir": model_seeds(),
-                          "json_query": json_seeds(), "redis_url": url_seeds(),
+                          "json_query": json_seeds(), "neighbors": neighbors_seeds(),
+                          "redis_url": url_seeds(),
                           "meta": meta_seeds()}.items():
         directory = out / fuzzer
         directory.mkdir(parents=True, exist_ok=True)

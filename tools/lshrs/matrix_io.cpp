@@ -133,7 +133,9 @@ std::vector<std::vector<std::int64_t>> load_npy_neighbors(const std::filesystem:
     throw SourceError(
         where, "ground-truth dtype '" + h.descr + "' is not supported (int32, int64, float)");
   const std::size_t rows = h.shape[0], cols = h.shape[1];
-  if (bytes.size() - h.offset < rows * cols * item)
+  if (cols == 0) throw SourceError(where, "ground truth has no neighbours per query (k = 0)");
+  // Divided, not multiplied: a shape such as (2^62, 4) wraps around.
+  if ((bytes.size() - h.offset) / item / cols < rows)
     throw SourceError(where, "data shorter than its shape");
   std::vector<std::vector<std::int64_t>> out(rows, std::vector<std::int64_t>(cols));
   for (std::size_t i = 0; i < rows; ++i) {
