@@ -91,7 +91,10 @@ TEST(TuningMath, CandidateProbabilityStableAtExtremes) {
 TEST(TuningMath, ThresholdCosineSitsOnTheSteepPart) {
   const std::vector<std::pair<std::size_t, std::size_t>> shapes = {{16, 8},  {8, 16},  {32, 8},
                                                                    {16, 16}, {20, 12}, {50, 20}};
-  for (const auto& [b, r] : shapes) {
+  for (const auto& shape : shapes) {
+    // Named copies, not a structured binding: clang 14 cannot capture those in
+    // the lambda below.
+    const std::size_t b = shape.first, r = shape.second;
     const double s_star = threshold_cosine(b, r);
     const double bd = static_cast<double>(b);
     // Exactly: p(s*)^r = 1/b.
