@@ -179,7 +179,8 @@ TEST(TuningQuadrature, ManyBandsMatchSimpsonReference) {
   const std::vector<std::pair<std::size_t, std::size_t>> shapes = {
       {16, 8}, {8, 16}, {32, 8}, {16, 16}, {128, 2}, {64, 64}, {3, 5}};
   constexpr int kPanels = 40000;
-  for (const auto& [b, r] : shapes) {
+  for (const auto& shape : shapes) {
+    const std::size_t b = shape.first, r = shape.second;  // lambdas below: see above
     const auto hit = [&](double s) { return candidate_probability(s, b, r); };
     const auto miss = [&](double s) { return 1.0 - candidate_probability(s, b, r); };
     for (double t : {0.2, 0.5, 0.8, 0.9}) {
