@@ -1,5 +1,6 @@
 # Project-wide compile settings applied to our own targets only (never to
-# consumers): warnings, optional -Werror, optional sanitizers.
+# consumers): warnings, optional -Werror, optional sanitizers, fuzzing
+# instrumentation (LSHRS_FUZZ).
 function(lshrs_target_settings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
                                            -Wno-sign-conversion)
@@ -10,5 +11,12 @@ function(lshrs_target_settings target)
     target_compile_options(${target} PRIVATE -fsanitize=${LSHRS_SANITIZE} -fno-omit-frame-pointer
                                              -fno-sanitize-recover=all)
     target_link_options(${target} PRIVATE -fsanitize=${LSHRS_SANITIZE})
+  endif()
+  if(LSHRS_FUZZ)
+    # Coverage feedback for libFuzzer in every target; only the fuzzers
+    # themselves link libFuzzer's main (tests/fuzz/CMakeLists.txt).
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined
+                                             -fno-omit-frame-pointer -fno-sanitize-recover=all)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
 endfunction()

@@ -142,7 +142,7 @@ Model read_metadata(const fs::path& path) {
   json metadata;
   try {
     metadata = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999999
     throw ConfigurationError(quoted(path) + " is not valid JSON: " + e.what());
   }
   const std::string where = quoted(path);

@@ -104,7 +104,8 @@ void validate_config(const ModelConfig& c, const std::string& where) {
          std::to_string(c.dim) + ", " + std::to_string(c.num_perm) + ", " +
          std::to_string(c.num_bands) + ", " + std::to_string(c.rows_per_band) + ")");
   }
-  if (c.num_bands > c.num_perm || c.num_bands * c.rows_per_band != c.num_perm) {
+  // Divided, not multiplied: 4 bands x 4611686018427387905 rows wraps to 4.
+  if (c.num_perm % c.num_bands != 0 || c.num_perm / c.num_bands != c.rows_per_band) {
     fail("num_bands * rows_per_band must equal num_perm (got " + std::to_string(c.num_bands) +
          " * " + std::to_string(c.rows_per_band) + " != " + std::to_string(c.num_perm) + ")");
   }

@@ -31,10 +31,12 @@ class FvecsSource final : public VectorSource {
     const auto dim = static_cast<std::size_t>(dim_);
     VectorBatch out;  // filled completely before it replaces `batch`
     out.dim = dim;
-    const std::size_t cap = std::min(batch_size_, (file_.size() - offset_) / record_bytes_ + 1);
+    // Room for the whole records left, never for what a record merely
+    // declares: a tiny file may claim a dimension of 2^31-1.
+    const std::size_t cap = std::min(batch_size_, (file_.size() - offset_) / record_bytes_);
     out.ids.reserve(cap);
     out.data.resize(cap * dim);
-    while (out.ids.size() < cap && offset_ < file_.size()) {
+    while (out.ids.size() < batch_size_ && offset_ < file_.size()) {
       const std::size_t row = row_;
       const std::int32_t d = read_dim(offset_, row);
       if (d != dim_) {

@@ -1,8 +1,10 @@
 // Redis URL parsing and RedisOptions resolution.
 #include "redis/url.hpp"
 
+#include <algorithm>
 #include <charconv>
 
+#include "io/printable.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs::redis {
@@ -16,7 +18,7 @@ int hex_value(char c) {
 }
 
 [[noreturn]] void bad_url(std::string_view url, const std::string& why) {
-  throw InvalidArgument("invalid Redis URL '" + redact_url(url) + "': " + why +
+  throw InvalidArgument("invalid Redis URL '" + io::printable(redact_url(url), 200) + "': " + why +
                         "; expected redis://[user[:password]@]host[:port][/db] or "
                         "unix:///path/to/socket[?db=N]");
 }
@@ -43,7 +45,7 @@ int parse_int(std::string_view s, int lo, int hi, std::string_view url, const ch
   int value = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size() || value < lo || value > hi) {
-    bad_url(url, std::string(what) + " '" + std::string(s) + "' is not an integer in [" +
+    bad_url(url, std::string(what) + " '" + io::printable(s, 40) + "' is not an integer in [" +
                      std::to_string(lo) + ", " + std::to_string(hi) + "]");
   }
   return value;
@@ -101,7 +103,7 @@ ParsedUrl parse_unix(std::string_view url, std::string_view rest) {
       if (param.substr(0, 3) == "db=") {
         out.db = parse_int(param.substr(3), 0, kMaxDb, url, "db");
       } else if (!param.empty()) {
-        bad_url(url, "unknown parameter '" + std::string(param) + "' (only db=N is understood)");
+        bad_url(url, "unknown parameter '" + io::printable(param, 40) + "' (only db=N is understood)");
       }
       params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
     }
@@ -124,18 +126,27 @@ std::string redact_url(std::string_view url) {
 }
 
 ParsedUrl parse_redis_url(std::string_view url) {
+  // A host, socket path or user with a newline would only reach the server's
+  // resolver and our messages, never a server.
+  const auto control = std::find_if(url.begin(), url.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (control != url.end()) {
+    bad_url(url, "it contains a control character at byte " +
+                     std::to_string(control - url.begin()) + " (a stray newline or tab?)");
+  }
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) bad_url(url, "no scheme");
   const std::string_view scheme = url.substr(0, scheme_end);
   const std::string_view rest = url.substr(scheme_end + 3);
   if (scheme == "rediss") {
-    throw ConfigurationError("Redis URL '" + redact_url(url) +
+    throw ConfigurationError("Redis URL '" + io::printable(redact_url(url), 200) +
                              "' asks for TLS (rediss://): TLS is not supported yet (the hiredis "
                              "0.14 this library uses has none). Refusing to connect in clear text; "
                              "use redis:// over a trusted network or a TLS tunnel (stunnel, spiped)");
   }
   if (scheme == "unix") return parse_unix(url, rest);
-  if (scheme != "redis") bad_url(url, "unknown scheme '" + std::string(scheme) + "'");
+  if (scheme != "redis") bad_url(url, "unknown scheme '" + io::printable(scheme, 40) + "'");
 
   ParsedUrl out;
   const auto path_start = rest.find_first_of("/?");
@@ -180,7 +191,7 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
     }
   }
   if (!ep.settings.user.empty() && ep.settings.password.empty()) {
-    throw InvalidArgument("RedisOptions: user '" + ep.settings.user +
+    throw InvalidArgument("RedisOptions: user '" + io::printable(ep.settings.user, 64) +
                           "' has no password; give one in the URL (redis://user:password@host) or "
                           "in RedisOptions::password (a legacy password is redis://:password@host)");
   }
@@ -198,7 +209,7 @@ std::string describe_endpoint(const Endpoint& endpoint) {
   if (!endpoint.address.unix_path.empty()) {
     return "unix://" + endpoint.address.unix_path + "?db=" + std::to_string(s.db);
   }
-  const std::string user = s.user.empty() ? "" : s.user + "@";
+  const std::string user = s.user.empty() ? "" : io::printable(s.user, 64) + "@";  // %0a decodes to \n
   return "redis://" + user + endpoint.address.to_string() + "/" + std::to_string(s.db);
 }
 

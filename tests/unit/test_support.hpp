@@ -59,6 +59,18 @@ SourceError source_error(Fn&& fn) {
   return SourceError("", "");
 }
 
+// The message of the `E` thrown by `fn` ("" and a test failure if none was).
+template <typename E, typename Fn>
+std::string message_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const E& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "nothing (or another type) was thrown";
+  return {};
+}
+
 inline void expect_contains(const std::string& text, const std::string& part) {
   EXPECT_NE(text.find(part), std::string::npos) << "'" << part << "' not in: " << text;
 }

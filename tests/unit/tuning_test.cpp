@@ -91,7 +91,10 @@ TEST(TuningMath, CandidateProbabilityStableAtExtremes) {
 TEST(TuningMath, ThresholdCosineSitsOnTheSteepPart) {
   const std::vector<std::pair<std::size_t, std::size_t>> shapes = {{16, 8},  {8, 16},  {32, 8},
                                                                    {16, 16}, {20, 12}, {50, 20}};
-  for (const auto& [b, r] : shapes) {
+  for (const auto& shape : shapes) {
+    // Named copies, not a structured binding: clang 14 cannot capture those in
+    // the lambda below.
+    const std::size_t b = shape.first, r = shape.second;
     const double s_star = threshold_cosine(b, r);
     const double bd = static_cast<double>(b);
     // Exactly: p(s*)^r = 1/b.
@@ -176,7 +179,8 @@ TEST(TuningQuadrature, ManyBandsMatchSimpsonReference) {
   const std::vector<std::pair<std::size_t, std::size_t>> shapes = {
       {16, 8}, {8, 16}, {32, 8}, {16, 16}, {128, 2}, {64, 64}, {3, 5}};
   constexpr int kPanels = 40000;
-  for (const auto& [b, r] : shapes) {
+  for (const auto& shape : shapes) {
+    const std::size_t b = shape.first, r = shape.second;  // lambdas below: see above
     const auto hit = [&](double s) { return candidate_probability(s, b, r); };
     const auto miss = [&](double s) { return 1.0 - candidate_probability(s, b, r); };
     for (double t : {0.2, 0.5, 0.8, 0.9}) {

@@ -1,6 +1,7 @@
 // lshrs CLI — whole-matrix file reading (see matrix_io.hpp).
 #include "matrix_io.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -32,9 +33,11 @@ void append_row(Matrix& m, const nlohmann::json& row, const std::string& what) {
                           std::to_string(m.cols));
   }
   for (const auto& v : row) {
+    // Named by its type, never dumped: the value may be megabytes of text or
+    // nested deeper than dump()'s recursion survives.
     if (!v.is_number())
-      throw InvalidArgument(what + ": vector " + std::to_string(m.rows) +
-                            " holds a non-number: " + v.dump());
+      throw InvalidArgument(what + ": vector " + std::to_string(m.rows) + " holds a " +
+                            v.type_name() + " where a number belongs");
     m.data.push_back(v.get<float>());
   }
   ++m.rows;
@@ -95,10 +98,20 @@ NpyIntHeader parse_npy_header(const std::string& bytes, const std::string& where
     try {
       h.shape.push_back(std::stoull(d));
     } catch (const std::exception&) {
-      throw SourceError(where, "bad shape '(" + shape + ")' in .npy header");
+      // Not quoted: the header text may hold anything, newlines included.
+      throw SourceError(where, "bad shape in .npy header (expected a tuple of integers)");
     }
   }
   return h;
+}
+
+// A dtype as messages may quote it: NumPy's are a few printable characters;
+// anything else is header garbage that could break the message's line.
+std::string shown_descr(const std::string& descr) {
+  const bool plain = descr.size() <= 16 && std::all_of(descr.begin(), descr.end(), [](char c) {
+                       return c >= 0x20 && c < 0x7f;
+                     });
+  return plain ? "'" + descr + "'" : "(unreadable)";
 }
 
 template <typename T>
@@ -128,10 +141,12 @@ std::vector<std::vector<std::int64_t>> load_npy_neighbors(const std::filesystem:
   else if (h.descr == "<f8")
     item = 8, load = load_as_int<double>;
   else
-    throw SourceError(
-        where, "ground-truth dtype '" + h.descr + "' is not supported (int32, int64, float)");
+    throw SourceError(where, "ground-truth dtype " + shown_descr(h.descr) +
+                                 " is not supported (int32, int64, float)");
   const std::size_t rows = h.shape[0], cols = h.shape[1];
-  if (bytes.size() - h.offset < rows * cols * item)
+  if (cols == 0) throw SourceError(where, "ground truth has no neighbours per query (k = 0)");
+  // Divided, not multiplied: a shape such as (2^62, 4) wraps around.
+  if ((bytes.size() - h.offset) / item / cols < rows)
     throw SourceError(where, "data shorter than its shape");
   std::vector<std::vector<std::int64_t>> out(rows, std::vector<std::int64_t>(cols));
   for (std::size_t i = 0; i < rows; ++i) {

@@ -80,8 +80,11 @@ std::string type_of(duckdb_connection connection, const std::string& pattern,
 void explain_missing_column(duckdb_connection connection, const std::string& pattern,
                             const ParquetOptions& options) {
   const auto columns = describe_columns(connection, pattern, options.path);
-  for (const auto& [wanted, option] : {std::pair{options.id_column, "id_column"},
+  for (const auto& [column, option] : {std::pair{options.id_column, "id_column"},
                                        std::pair{options.vector_column, "vector_column"}}) {
+    // A named reference, not the binding: lambdas capture bindings from C++20
+    // on, which clang 14 does not implement yet.
+    const std::string& wanted = column;
     const bool found = std::any_of(columns.begin(), columns.end(),
                                    [&](const auto& c) { return same_name(c.first, wanted); });
     if (!found) {

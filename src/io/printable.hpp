@@ -1,0 +1,17 @@
+// lshrs internal — quoting untrusted text (file headers, URLs, keys) in
+// error messages, which must stay one short line whatever the input holds.
+//
+// Thread safety: pure function.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace lshrs::io {
+
+// `text` without its trailing spaces and newlines, at most `max` bytes of it
+// (then "..."), each byte outside printable ASCII written as \xNN.
+std::string printable(std::string_view text, std::size_t max);
+
+}  // namespace lshrs::io
