@@ -36,10 +36,11 @@ struct ModelConfig;  // model_io.hpp
 // Construction settings. Fields marked [shared] must be equal for every client
 // of one prefix: the store's meta records them and a mismatch is refused.
 struct IndexOptions {
-  // [shared] Vector dimension. Required (> 0).
+  // [shared] Vector dimension. Required (> 0, at most kMaxDim; hasher.hpp
+  // lists the limits on the shape).
   std::size_t dim = 0;
-  // [shared] Total hyperplanes, = num_bands · rows_per_band. More bits make
-  // buckets more selective and hashing slower.
+  // [shared] Total hyperplanes, = num_bands · rows_per_band (at most
+  // kMaxHyperplanes). More bits make buckets more selective and hashing slower.
   std::size_t num_perm = 128;
   // [shared] Bands and rows per band. Leave both empty to choose them for
   // `similarity_threshold` (see tuning.hpp); give both or neither.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "integration/cli_test_env.hpp"
+#include "integration/postgres_test_env.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -98,6 +99,26 @@ TEST_F(CliRedisTest, RefusedFirstBatchesDoNotCreateTheIndex) {
   r = lshrs(cat({"index", good, "-q"}, at(prefix_)));
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(keys_of(prefix_).count(":meta"), 1u);
+}
+
+TEST_F(CliRedisTest, RefusedPostgresRowsDoNotCreateTheIndex) {
+  const std::string dsn = pg_dsn();
+  LSHRS_REQUIRE_PG(dsn);
+  TableGuard tables(dsn);
+  const std::string t = tables.add(unique_table("cli_refused"));
+  psql(dsn, "CREATE TABLE " + t + " (id bigint, v real[]);" + "INSERT INTO " + t +
+                " VALUES (1, '{1,2,3}'), (-4, '{1,0,1}');");
+  const std::vector<std::string> index = {"index",   "--from", "postgres",        "--dsn", dsn,
+                                          "--table", t,        "--vector-column", "v",     "-q"};
+  CliRun r = lshrs(cat(index, at(prefix_)));
+  EXPECT_EQ(r.code, 3) << r.err;
+  expect_one_error_line(r, "id -4");
+  EXPECT_TRUE(keys_of(prefix_).empty()) << "no meta, no bucket";
+  psql(dsn, "UPDATE " + t + " SET id = 4, v = '{0,0,0}' WHERE id = -4;");
+  r = lshrs(cat(index, at(prefix_)));
+  EXPECT_EQ(r.code, 3) << r.err;
+  expect_one_error_line(r, "zero vector");
+  EXPECT_TRUE(keys_of(prefix_).empty());
 }
 
 TEST_F(CliRedisTest, ADisagreeingThresholdIsRefusedLikeTheOtherFlags) {
