@@ -61,6 +61,26 @@ TEST_F(CliTest, NegativeOrHugeCountsAndSeedsAreRefused) {
   EXPECT_EQ(lshrs(args).code, 0);
 }
 
+TEST_F(CliTest, AGroundTruthShapeLargerThanItsFileIsRefusedBeforeAllocating) {
+  const auto base = write_data("base.npy", 64, 4, 8);
+  const auto queries = head_rows(base, 4, "queries.npy");
+  // (2^62, 4) int64 wraps rows · cols · 8 around to 0; the file holds 8 bytes.
+  std::string header =
+      "{'descr': '<i8', 'fortran_order': False, 'shape': (4611686018427387904, 4), }";
+  header.append(63 - (10 + header.size()) % 64, ' ');
+  header += '\n';
+  std::string npy = std::string("\x93NUMPY\x01\x00", 8);
+  npy += static_cast<char>(header.size() & 0xff);
+  npy += static_cast<char>(header.size() >> 8);
+  npy += header + std::string(8, '\0');
+  const auto truth = (dir_ / "truth.npy").string();
+  std::ofstream(truth, std::ios::binary) << npy;
+  const CliRun r = lshrs(
+      {"bench", "--store", "memory", "--base", base, "--queries", queries, "--truth", truth, "-q"});
+  EXPECT_EQ(r.code, 3) << r.out;
+  expect_one_error_line(r, "data shorter than its shape");
+}
+
 TEST_F(CliTest, ABrokenVectorReadBackForRerankingNamesItsId) {
   const auto base = write_data("base.npy", 64, 4, 4);
   Matrix broken = read_npy_matrix(base);

@@ -163,8 +163,16 @@ std::vector<std::vector<std::int64_t>> load_npy_neighbors(const std::filesystem:
     throw SourceError(
         where, "ground-truth dtype '" + h.descr + "' is not supported (int32, int64, float)");
   const std::size_t rows = h.shape[0], cols = h.shape[1];
-  if (bytes.size() - h.offset < rows * cols * item)
-    throw SourceError(where, "data shorter than its shape");
+  if (cols == 0)
+    throw SourceError(where,
+                      "ground truth has no columns (shape (" + std::to_string(rows) + ", 0))");
+  // Divided, not multiplied: a hostile shape's rows · cols · item can wrap
+  // around, and `out` below would then be sized by the declared rows.
+  if (rows > (bytes.size() - h.offset) / item / cols) {
+    throw SourceError(where, "data shorter than its shape: (" + std::to_string(rows) + ", " +
+                                 std::to_string(cols) + ") needs more than the " +
+                                 std::to_string(bytes.size() - h.offset) + " bytes it holds");
+  }
   std::vector<std::vector<std::int64_t>> out(rows, std::vector<std::int64_t>(cols));
   for (std::size_t i = 0; i < rows; ++i) {
     for (std::size_t j = 0; j < cols; ++j)
