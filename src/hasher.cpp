@@ -17,20 +17,60 @@ using ConstRowMap = Eigen::Map<const RowMatrix>;
 // enough that the n × bits product stays in cache-friendly memory.
 constexpr std::size_t kChunkRows = 2048;
 
-void check_shape(std::size_t dim, std::size_t bands, std::size_t rows) {
+// Components within this of 0 count as zero, as for vectors (Python's rule).
+constexpr float kZeroTolerance = 1e-8f;
+
+}  // namespace
+
+void validate_shape(std::size_t dim, std::size_t bands, std::size_t rows) {
+  const auto shape = [&] {
+    return "dim=" + std::to_string(dim) + ", num_bands=" + std::to_string(bands) +
+           ", rows_per_band=" + std::to_string(rows);
+  };
   if (dim == 0 || bands == 0 || rows == 0) {
-    throw InvalidArgument("hasher: dim, num_bands and rows_per_band must be positive (got dim=" +
-                          std::to_string(dim) + ", num_bands=" + std::to_string(bands) +
-                          ", rows_per_band=" + std::to_string(rows) + ")");
+    throw InvalidArgument("dim, num_bands and rows_per_band must be positive (got " + shape() +
+                          ")");
+  }
+  if (dim > kMaxDim) {
+    throw InvalidArgument("dim " + std::to_string(dim) + " exceeds the supported " +
+                          std::to_string(kMaxDim));
+  }
+  // Dividing instead of multiplying: bands · rows may not fit in 64 bits.
+  if (bands > kMaxHyperplanes / rows) {
+    throw InvalidArgument("num_bands · rows_per_band exceeds the supported " +
+                          std::to_string(kMaxHyperplanes) + " hyperplanes (got " + shape() + ")");
+  }
+  if (bands * rows > kMaxProjectionValues / dim) {
+    throw InvalidArgument(
+        "num_bands · rows_per_band · dim = " + std::to_string(bands * rows * dim) +
+        " exceeds the supported " + std::to_string(kMaxProjectionValues) +
+        " projection values (got " + shape() + ")");
   }
 }
 
-}  // namespace
+void validate_projections(std::span<const float> projections, std::size_t dim) {
+  if (dim == 0) throw InvalidArgument("projections: dim must be positive");
+  for (std::size_t row = 0; row < projections.size() / dim; ++row) {
+    bool nonzero = false;
+    for (std::size_t k = 0; k < dim; ++k) {
+      const float x = projections[row * dim + k];
+      if (!std::isfinite(x)) {
+        throw InvalidArgument("projection row " + std::to_string(row) + ", column " +
+                              std::to_string(k) + " is not finite (" + std::to_string(x) + ")");
+      }
+      nonzero = nonzero || std::fabs(x) > kZeroTolerance;
+    }
+    if (!nonzero) {
+      throw InvalidArgument("projection row " + std::to_string(row) +
+                            " is all zeros: every vector would get the same bit");
+    }
+  }
+}
 
 Hasher::Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band,
                std::uint64_t seed, ProjectionGenerator generator)
     : dim_(dim), num_bands_(num_bands), rows_per_band_(rows_per_band) {
-  check_shape(dim, num_bands, rows_per_band);
+  validate_shape(dim, num_bands, rows_per_band);
   projections_ = generate_projections(seed, num_bands * rows_per_band, dim, generator);
   compute_inverse_norms();
 }
@@ -53,15 +93,17 @@ Hasher::Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band
                std::vector<float> projections)
     : dim_(dim), num_bands_(num_bands), rows_per_band_(rows_per_band),
       projections_(std::move(projections)) {
-  check_shape(dim, num_bands, rows_per_band);
+  validate_shape(dim, num_bands, rows_per_band);
   if (projections_.size() != num_bands * rows_per_band * dim) {
     throw InvalidArgument("hasher: projections hold " + std::to_string(projections_.size()) +
                           " floats, expected num_bands·rows_per_band·dim = " +
                           std::to_string(num_bands * rows_per_band * dim));
   }
-  const bool finite = std::all_of(projections_.begin(), projections_.end(),
-                                  [](float x) { return std::isfinite(x); });
-  if (!finite) throw InvalidArgument("hasher: projections contain NaN or infinite values");
+  try {
+    validate_projections(projections_, dim_);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("hasher: ") + e.what());
+  }
   compute_inverse_norms();
 }
 

@@ -89,17 +89,30 @@ Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
 }
 
 // Checks that the description already under <prefix>:meta agrees with this
-// client, or writes ours: incompatible clients would silently corrupt buckets.
-// Reading first keeps the common case (the index exists) to one small GET.
+// client. A missing meta is not written here but by the first flush, after a
+// batch passed validation: a refused first batch must not create the index.
 void Index::init_store() {
+  if (const auto existing = store_->load_meta(options_.prefix)) {
+    check_compatible(decode_meta(*existing), to_model(options_, *hasher_));
+    meta_written_ = true;
+  }
+}
+
+// Writes our meta, or checks the one another client wrote meanwhile; runs
+// under flush_mutex_ before the first bucket write of this client.
+void Index::write_meta() {
   const Model mine = to_model(options_, *hasher_);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    if (const auto existing = store_->load_meta(options_.prefix)) {
-      check_compatible(decode_meta(*existing), mine);
+    if (store_->store_meta_if_absent(options_.prefix, encode_meta(mine))) {
+      meta_written_ = true;
       return;
     }
-    if (store_->store_meta_if_absent(options_.prefix, encode_meta(mine))) return;
     // Another client wrote it between our two calls: read theirs.
+    if (const auto existing = store_->load_meta(options_.prefix)) {
+      check_compatible(decode_meta(*existing), mine);
+      meta_written_ = true;
+      return;
+    }
   }
   throw StorageError("could not write or read the meta of prefix \"" + options_.prefix + "\" in " +
                      store_->describe());
@@ -201,6 +214,11 @@ std::uint64_t Index::ingest_from(VectorSource& source, const IngestOptions& opti
 
 void Index::flush() {
   std::lock_guard flush_lock(*flush_mutex_);
+  {
+    std::lock_guard lock(*buffer_mutex_);
+    if (buffer_.ids.empty()) return;
+  }
+  if (!meta_written_) write_meta();  // the buffer stays put if this throws
   Buffer pending;
   {
     std::lock_guard lock(*buffer_mutex_);
@@ -258,6 +276,7 @@ std::size_t Index::clear() {
   std::lock_guard flush_lock(*flush_mutex_);
   const std::size_t removed = store_->clear(options_.prefix);
   store_->store_meta_if_absent(options_.prefix, encode_meta(to_model(options_, *hasher_)));
+  meta_written_ = true;
   return removed;
 }
 

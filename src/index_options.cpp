@@ -34,6 +34,11 @@ void validate_row(std::span<const float> row, const std::string& what) {
 IndexOptions resolve_options(IndexOptions o) {
   if (o.dim == 0) throw InvalidArgument("dim must be positive (got 0): set IndexOptions::dim");
   if (o.num_perm == 0) throw InvalidArgument("num_perm must be positive (got 0)");
+  // Before choose_bands(), whose search grows with num_perm.
+  if (o.num_perm > kMaxHyperplanes) {
+    throw InvalidArgument("num_perm " + str(o.num_perm) + " exceeds the supported " +
+                          str(kMaxHyperplanes) + " hyperplanes");
+  }
   if (o.buffer_size == 0) throw InvalidArgument("buffer_size must be positive (got 0)");
   validate_prefix(o.prefix);
   if (o.num_bands.has_value() != o.rows_per_band.has_value()) {
@@ -49,8 +54,9 @@ IndexOptions resolve_options(IndexOptions o) {
     o.num_bands = chosen.bands;
     o.rows_per_band = chosen.rows;
   }
-  if (*o.num_bands == 0 || *o.rows_per_band == 0 ||
-      *o.num_bands * *o.rows_per_band != o.num_perm) {
+  validate_shape(o.dim, *o.num_bands, *o.rows_per_band);
+  // validate_shape() bounded the product, so it cannot have wrapped around.
+  if (*o.num_bands * *o.rows_per_band != o.num_perm) {
     throw InvalidArgument("num_bands · rows_per_band must equal num_perm (got " +
                           str(*o.num_bands) + " · " + str(*o.rows_per_band) +
                           " != " + str(o.num_perm) + ")");
@@ -79,10 +85,10 @@ void validate_query_options(const QueryOptions& o, bool has_fetcher) {
 
 void validate_batch(std::span<const std::int64_t> ids, std::span<const float> vectors,
                     std::size_t dim) {
-  if (vectors.size() != ids.size() * dim) {
-    throw InvalidArgument("vectors hold " + str(vectors.size()) + " floats but " +
-                          str(ids.size()) + " ids × dim " + str(dim) + " = " +
-                          str(ids.size() * dim) + " were expected (row-major n × dim)");
+  // Divided, not multiplied: ids.size() · dim could wrap around.
+  if (vectors.size() % dim != 0 || vectors.size() / dim != ids.size()) {
+    throw InvalidArgument("vectors hold " + str(vectors.size()) + " floats, not " +
+                          str(ids.size()) + " ids × dim " + str(dim) + " (row-major n × dim)");
   }
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (ids[i] < 0) {
@@ -91,6 +97,21 @@ void validate_batch(std::span<const std::int64_t> ids, std::span<const float> ve
     }
     validate_row(vectors.subspan(i * dim, dim),
                  "vector for id " + std::to_string(ids[i]) + " (row " + str(i) + ")");
+  }
+}
+
+void validate_fetched(std::span<const std::int64_t> ids, std::span<const float> vectors,
+                      std::size_t dim) {
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    try {
+      validate_row(vectors.subspan(i * dim, dim), "the vector");
+    } catch (const InvalidArgument& e) {
+      // Ranking it with cosine 0 would hide broken data in the user's datastore.
+      throw SourceError("candidate id " + std::to_string(ids[i]),
+                        std::string(e.what()) +
+                            " (as returned by the vector fetcher); fix the "
+                            "stored vector or remove the id from the index");
+    }
   }
 }
 

@@ -19,6 +19,10 @@ void validate_query_options(const QueryOptions& options, bool has_fetcher);
 // Each id >= 0; n = ids.size() rows of dim finite, non-zero floats.
 void validate_batch(std::span<const std::int64_t> ids, std::span<const float> vectors,
                     std::size_t dim);
+// The rows a fetcher returned for reranking (shape already checked), each
+// finite and non-zero; SourceError naming the id otherwise.
+void validate_fetched(std::span<const std::int64_t> ids, std::span<const float> vectors,
+                      std::size_t dim);
 // n = vectors.size() / dim query rows, each finite and non-zero.
 void validate_queries(std::span<const float> vectors, std::size_t dim);
 

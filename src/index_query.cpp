@@ -178,6 +178,7 @@ void Index::rerank(std::span<const float> query, const QueryOptions& options,
                           " ids; expected ids × dim = " +
                           std::to_string(fetched.ids.size() * options_.dim));
   }
+  detail::validate_fetched(fetched.ids, fetched.data, options_.dim);
   const std::vector<float> scores = cosine_similarities(query, fetched.data);
   std::unordered_map<std::int64_t, float> score_of;
   for (std::size_t i = 0; i < fetched.ids.size(); ++i) score_of[fetched.ids[i]] = scores[i];

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lshrs/error.hpp"
+#include "lshrs/hasher.hpp"
 #include "model_json.hpp"
 #include "npy.hpp"
 #include "zip_archive.hpp"
@@ -193,15 +194,14 @@ std::vector<std::size_t> locate_entries(const zip::ZipReader& zip, const ModelCo
   return order;
 }
 
-void check_finite(std::span<const float> band, std::size_t b, const ModelConfig& c,
-                  const std::string& where) {
-  for (std::size_t i = 0; i < band.size(); ++i) {
-    if (!std::isfinite(band[i])) {
-      throw ConfigurationError(where + " entry " + entry_name(b) + " holds a non-finite value (" +
-                               std::to_string(band[i]) + ") at row " +
-                               std::to_string(i / c.dim) + ", column " +
-                               std::to_string(i % c.dim) + "; projections must be finite");
-    }
+// Finite values and no zero row (a zero hyperplane puts every vector in one bucket).
+void check_band(std::span<const float> band, std::size_t b, const ModelConfig& c,
+                const std::string& where) {
+  try {
+    validate_projections(band, c.dim);
+  } catch (const InvalidArgument& e) {
+    throw ConfigurationError(where + " entry " + entry_name(b) + " (band " + std::to_string(b) +
+                             "): " + e.what() + "; the model's projections are damaged");
   }
 }
 
@@ -234,7 +234,7 @@ std::vector<float> read_projections(const fs::path& path, const ModelConfig& c) 
                                  ", but metadata.json says (rows_per_band, dim) = " +
                                  npy::shape_string(expected));
       }
-      check_finite(band, b, c, where);
+      check_band(band, b, c, where);
       projections.insert(projections.end(), band.begin(), band.end());
     }
     return projections;

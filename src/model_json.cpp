@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "lshrs/error.hpp"
+#include "lshrs/hasher.hpp"
 
 namespace lshrs::detail {
 namespace {
@@ -99,19 +100,15 @@ ModelConfig config_from_json(const json& object, const std::string& where) {
 
 void validate_config(const ModelConfig& c, const std::string& where) {
   const auto fail = [&](const std::string& what) { throw ConfigurationError(where + ": " + what); };
-  if (c.dim == 0 || c.num_perm == 0 || c.num_bands == 0 || c.rows_per_band == 0) {
-    fail("dim, num_perm, num_bands and rows_per_band must be positive (got " +
-         std::to_string(c.dim) + ", " + std::to_string(c.num_perm) + ", " +
-         std::to_string(c.num_bands) + ", " + std::to_string(c.rows_per_band) + ")");
+  try {
+    validate_shape(c.dim, c.num_bands, c.rows_per_band);
+  } catch (const InvalidArgument& e) {
+    fail(e.what());
   }
-  // Divided, not multiplied: 4 bands x 4611686018427387905 rows wraps to 4.
-  if (c.num_perm % c.num_bands != 0 || c.num_perm / c.num_bands != c.rows_per_band) {
+  // validate_shape() bounded the product, so it cannot have wrapped around.
+  if (c.num_bands * c.rows_per_band != c.num_perm) {
     fail("num_bands * rows_per_band must equal num_perm (got " + std::to_string(c.num_bands) +
          " * " + std::to_string(c.rows_per_band) + " != " + std::to_string(c.num_perm) + ")");
-  }
-  if (c.num_perm > kMaxProjectionValues / c.dim) {
-    fail("num_perm * dim = " + std::to_string(c.num_perm) + " * " + std::to_string(c.dim) +
-         " exceeds the supported " + std::to_string(kMaxProjectionValues) + " projection values");
   }
   if (!std::isfinite(c.similarity_threshold)) fail("similarity_threshold must be finite");
   if (c.buffer_size == 0) fail("buffer_size must be positive");
@@ -130,11 +127,10 @@ void validate_model(const Model& model, const std::string& operation) {
                           " projection values, but num_perm * dim = " +
                           std::to_string(c.num_perm * c.dim));
   }
-  for (std::size_t i = 0; i < model.projections.size(); ++i) {
-    if (!std::isfinite(model.projections[i])) {
-      throw InvalidArgument(operation + ": projection row " + std::to_string(i / c.dim) +
-                            ", column " + std::to_string(i % c.dim) + " is not finite");
-    }
+  try {
+    validate_projections(model.projections, c.dim);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(operation + ": " + e.what());
   }
 }
 

@@ -16,11 +16,6 @@ namespace lshrs::detail {
 // Insertion-ordered, so written files list keys as the Python package does.
 using json = nlohmann::ordered_json;
 
-// The largest projection matrix (values) a model may declare; far above any
-// real model (65536 bits × 16384 dims is 2^30), and low enough that a hostile
-// file cannot make us reserve absurd memory.
-inline constexpr std::size_t kMaxProjectionValues = std::size_t{1} << 31;
-
 // Reads members of one JSON object; every failure is a ConfigurationError
 // "<where>: key "k" ...", naming the expected type and the value found.
 class JsonFields {
@@ -50,10 +45,12 @@ class JsonFields {
 json config_json(const ModelConfig& config);
 // Parses and validates such an object; `where` prefixes error messages.
 ModelConfig config_from_json(const json& object, const std::string& where);
-// Positive sizes, bands·rows = num_perm, a finite threshold, a sane total
-// size. Throws ConfigurationError prefixed by `where`.
+// Positive sizes within the limits of hasher.hpp (checked without overflow),
+// bands·rows = num_perm, a finite threshold. Throws ConfigurationError
+// prefixed by `where`.
 void validate_config(const ModelConfig& config, const std::string& where);
-// validate_config() plus projections of num_perm·dim finite values; throws
+// validate_config() plus num_perm·dim projections that pass
+// validate_projections() (finite, no zero row); throws
 // InvalidArgument prefixed by `operation` (the model came from the caller).
 void validate_model(const Model& model, const std::string& operation);
 

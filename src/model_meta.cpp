@@ -5,10 +5,10 @@
 //   n little-endian float32 values (row-major num_perm × dim).
 // The checksum covers the float bytes; the header is checked field by field.
 #include <bit>
-#include <cmath>
 #include <cstring>
 
 #include "lshrs/error.hpp"
+#include "lshrs/hasher.hpp"
 #include "lshrs/model_io.hpp"
 #include "model_json.hpp"
 
@@ -108,11 +108,10 @@ Model decode_meta(std::string_view bytes) {
   }
   model.projections.resize(count);
   if (count > 0) std::memcpy(model.projections.data(), payload.data(), payload.size());
-  for (std::size_t i = 0; i < count; ++i) {
-    if (!std::isfinite(model.projections[i])) {
-      fail("projection row " + std::to_string(i / c.dim) + ", column " +
-           std::to_string(i % c.dim) + " is not finite");
-    }
+  try {
+    validate_projections(model.projections, c.dim);
+  } catch (const InvalidArgument& e) {
+    fail(e.what());
   }
   return model;
 }

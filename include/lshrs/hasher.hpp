@@ -75,6 +75,25 @@ ProjectionGenerator parse_projection_generator(std::string_view name);
 std::vector<float> generate_projections(std::uint64_t seed, std::size_t rows, std::size_t dim,
                                         ProjectionGenerator generator = ProjectionGenerator::kNumpy);
 
+// Limits on an index's shape. They are checked, without overflow, before
+// anything is allocated or written, so that a mistyped flag, a hostile model
+// file or a crafted `<prefix>:meta` is refused instead of exhausting memory.
+inline constexpr std::size_t kMaxDim = 65'536;
+// num_bands · rows_per_band (num_perm).
+inline constexpr std::size_t kMaxHyperplanes = 65'536;
+// num_perm · dim: 2^26 float32 are 256 MiB, half of the largest value Redis
+// accepts by default (proto-max-bulk-len 512 MB), so `<prefix>:meta` always fits.
+inline constexpr std::size_t kMaxProjectionValues = std::size_t{1} << 26;
+
+// Throws InvalidArgument unless dim, num_bands and rows_per_band are positive
+// and within the limits above.
+void validate_shape(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band);
+
+// Throws InvalidArgument naming the row (and column) when a row-major
+// rows × dim projection matrix holds a non-finite value or an all-zero row:
+// a zero row gives every vector the same bit, so all land in one bucket.
+void validate_projections(std::span<const float> projections, std::size_t dim);
+
 class Hasher {
  public:
   // Generates the projections from `seed` (see generate_projections()).
@@ -82,7 +101,8 @@ class Hasher {
          ProjectionGenerator generator = ProjectionGenerator::kNumpy);
 
   // Uses caller-supplied projections, row-major (num_bands·rows_per_band) × dim,
-  // e.g. loaded from a model directory written by the Python package.
+  // e.g. loaded from a model directory written by the Python package; they
+  // must pass validate_projections().
   Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band,
          std::vector<float> projections);
 

@@ -36,10 +36,11 @@ struct ModelConfig;  // model_io.hpp
 // Construction settings. Fields marked [shared] must be equal for every client
 // of one prefix: the store's meta records them and a mismatch is refused.
 struct IndexOptions {
-  // [shared] Vector dimension. Required (> 0).
+  // [shared] Vector dimension. Required (> 0, at most kMaxDim; hasher.hpp
+  // lists the limits on the shape).
   std::size_t dim = 0;
-  // [shared] Total hyperplanes, = num_bands · rows_per_band. More bits make
-  // buckets more selective and hashing slower.
+  // [shared] Total hyperplanes, = num_bands · rows_per_band (at most
+  // kMaxHyperplanes). More bits make buckets more selective and hashing slower.
   std::size_t num_perm = 128;
   // [shared] Bands and rows per band. Leave both empty to choose them for
   // `similarity_threshold` (see tuning.hpp); give both or neither.
@@ -112,7 +113,9 @@ class Index {
  public:
   // A new or existing index under options.prefix. A null store means an
   // embedded MemoryStore. If the store already describes this prefix, its
-  // config must match (ConfigurationError otherwise).
+  // config must match (ConfigurationError otherwise). A new index is written
+  // to the store (its `<prefix>:meta`) only by the first flush of a validated
+  // batch, so a refused first batch leaves the store untouched.
   explicit Index(IndexOptions options, std::shared_ptr<BucketStore> store = nullptr,
                  std::shared_ptr<VectorFetcher> fetcher = nullptr);
   // Uses given projections (row-major num_perm × dim) instead of the seed's.
@@ -183,6 +186,7 @@ class Index {
   Index(IndexOptions options, std::optional<std::vector<float>> projections,
         std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher);
   void init_store();
+  void write_meta();
   void check_compatible(const Model& theirs, const Model& mine) const;
   void check_vectors(std::span<const float> vectors, std::size_t n, const char* what) const;
   void append(std::span<const std::int64_t> ids, const Signatures& sigs);
@@ -197,6 +201,7 @@ class Index {
   std::unique_ptr<std::mutex> buffer_mutex_;  // guards buffer_
   std::unique_ptr<std::mutex> flush_mutex_;   // one flush at a time keeps writes ordered
   Buffer buffer_;
+  bool meta_written_ = false;  // guarded by flush_mutex_: <prefix>:meta is known to be ours
 };
 
 }  // namespace lshrs

@@ -24,6 +24,13 @@ class FvecsSource final : public VectorSource {
     dim_ = read_dim(0, 0);
     if (dim_ <= 0) fail(0, "declares dimension " + std::to_string(dim_) + "; expected > 0");
     record_bytes_ = 4 + 4 * static_cast<std::size_t>(dim_);
+    // Before any buffer is sized by the declared dimension: 8 bytes must not
+    // make us allocate gigabytes.
+    if (file_.size() < record_bytes_) {
+      fail(0, "declares dimension " + std::to_string(dim_) + " but the file has " +
+                  std::to_string(file_.size()) + " bytes, fewer than the " +
+                  std::to_string(record_bytes_) + " one record needs (truncated or not .fvecs)");
+    }
   }
 
   bool next(VectorBatch& batch) override {

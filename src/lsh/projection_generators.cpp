@@ -22,6 +22,7 @@ ProjectionGenerator parse_projection_generator(std::string_view name) {
 
 std::vector<float> generate_projections(std::uint64_t seed, std::size_t rows, std::size_t dim,
                                         ProjectionGenerator generator) {
+  if (dim != 0 && rows > kMaxProjectionValues / dim) validate_shape(dim, 1, rows);  // throws
   std::vector<float> out(rows * dim);
   if (generator == ProjectionGenerator::kLshrsV0) {
     detail::NormalGenerator normal(seed);

@@ -263,6 +263,23 @@ TEST_F(FilesTest, FvecsBadRecordsNameTheRow) {
   EXPECT_THROW(open_fvecs_source({file("ok.fvecs"), 0}), InvalidArgument);
 }
 
+// 8 bytes declaring dim 2^31 - 1 must fail when opened, before a buffer sized
+// by the declared dimension (8 GiB) exists.
+TEST(FvecsSource, ADeclaredDimensionLargerThanTheFileFailsAtOnce) {
+  ScratchDir dir("fvecs-huge");
+  const auto path = dir / "huge.fvecs";
+  {
+    std::ofstream out(path, std::ios::binary);
+    const std::int32_t dim = 2147483647;
+    const float one = 1.0f;
+    out.write(reinterpret_cast<const char*>(&dim), 4);
+    out.write(reinterpret_cast<const char*>(&one), 4);
+  }
+  const SourceError e = source_error([&] { open_fvecs_source({path, 10'000}); });
+  expect_contains(e.location(), "huge.fvecs row 0");
+  expect_contains(e.what(), "declares dimension 2147483647 but the file has 8 bytes");
+}
+
 // ingest_from() a numpy-written file, then every vector finds itself, first by
 // collisions and, through the .npy fetcher, by cosine.
 TEST_F(FilesTest, RoundTripThroughIndex) {

@@ -3,8 +3,10 @@
 // inflated beyond what metadata.json implies.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "lshrs/error.hpp"
 #include "lshrs/model_io.hpp"
@@ -171,7 +173,7 @@ TEST_F(ModelIoBadInput, WrongShapeDtypeOrValues) {
   expect_load_error({"arr_0.npy", "has shape (20,)"});
   write_npz({{"arr_0.npy", band()}, {"arr_1.npy", band()},
              {"arr_2.npy", band(4, 5, std::numeric_limits<float>::infinity())}});
-  expect_load_error({"arr_2.npy", "non-finite value (inf) at row 0, column 0"});
+  expect_load_error({"arr_2.npy", "row 0, column 0 is not finite (inf)"});
   std::string int32 = band();
   int32.replace(int32.find("<f4"), 3, "<i4");
   write_npz({{"arr_0.npy", int32}, {"arr_1.npy", band()}, {"arr_2.npy", band()}});
@@ -210,6 +212,20 @@ TEST_F(ModelIoBadInput, EntryInflatingBeyondItsDeclaredSizeIsStopped) {
   ASSERT_EQ(test::patch_declared_size(bytes, "arr_1.npy", static_cast<std::uint32_t>(band().size())), 2);
   test::write_bytes(npz(), bytes);
   expect_load_error({"projections.npz", "arr_1.npy", "inflates to more than its declared"});
+}
+
+TEST_F(ModelIoBadInput, DegenerateProjectionsAreRefusedNamingTheBandAndRow) {
+  // All zeros: every vector would land in one bucket per band.
+  write_npz({{"arr_0.npy", band()}, {"arr_1.npy", band(4, 5, 0.0f)}, {"arr_2.npy", band()}});
+  expect_load_error({"projections.npz", "arr_1.npy (band 1)", "projection row 0 is all zeros"});
+  // One zero row among good ones.
+  std::vector<float> values(4 * 5, 0.5f);
+  std::fill(values.begin() + 2 * 5, values.begin() + 3 * 5, 0.0f);
+  const std::size_t shape[] = {4, 5};
+  write_npz({{"arr_0.npy", band()},
+             {"arr_1.npy", band()},
+             {"arr_2.npy", npy::write_float32(values, shape)}});
+  expect_load_error({"arr_2.npy (band 2)", "projection row 2 is all zeros"});
 }
 
 }  // namespace

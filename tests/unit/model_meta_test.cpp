@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "lshrs/error.hpp"
+#include "lshrs/index.hpp"
+#include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
 #include "unit/model_test_util.hpp"
 
@@ -44,6 +46,13 @@ struct Parts {
     payload = meta.substr(nl + 1);
   }
   std::string join() const { return header.dump() + "\n" + payload; }
+  // Keeps the checksum right, so that only the edited field is at fault.
+  std::string join_with_checksum() {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(payload)));
+    header["fnv1a64"] = hex;
+    return join();
+  }
 };
 
 TEST(ModelMeta, RoundTripIsBitExact) {
@@ -129,6 +138,45 @@ TEST(ModelMeta, DecodeValidatesTheHeaderFields) {
     p.header["fnv1a64"] = hex;
   });
   bad(nan, {"row 1, column 3 is not finite"});
+}
+
+// A crafted meta whose num_bands · rows_per_band wraps around to num_perm
+// (4 · (2^62 + 1) = 4 mod 2^64), self-consistent otherwise.
+std::string wrapping_meta() {
+  Parts p(encode_meta(sample()));
+  p.header["config"]["num_perm"] = 4;
+  p.header["config"]["rows_per_band"] = std::uint64_t{4611686018427387905u};
+  p.header["projections"] = 4 * 7;
+  p.payload.resize(4 * 7 * sizeof(float));
+  return p.join_with_checksum();
+}
+
+TEST(ModelMeta, DecodeRefusesAShapeWhoseProductWrapsAround) {
+  expect_error<ConfigurationError>([] { decode_meta(wrapping_meta()); },
+                                   {"index meta", "exceeds the supported 65536 hyperplanes"});
+  // Opening or querying such an index is a clear error, never a crash.
+  auto store = std::make_shared<MemoryStore>();
+  ASSERT_TRUE(store->store_meta_if_absent("crafted", wrapping_meta()));
+  expect_error<ConfigurationError>([&] { Index::open(store, "crafted"); }, {"65536 hyperplanes"});
+  IndexOptions o;
+  o.dim = 7;
+  o.prefix = "crafted";
+  expect_error<ConfigurationError>([&] { Index{o, store}; }, {"65536 hyperplanes"});
+}
+
+TEST(ModelMeta, DecodeRefusesHugeDeclaredSizes) {
+  Parts p(encode_meta(sample()));
+  p.header["config"]["num_perm"] = 10'000'000;
+  p.header["config"]["num_bands"] = 10;
+  p.header["config"]["rows_per_band"] = 1'000'000;
+  expect_error<ConfigurationError>([&] { decode_meta(p.join()); }, {"65536 hyperplanes"});
+}
+
+TEST(ModelMeta, DecodeRefusesAnAllZeroProjectionRow) {
+  Parts p(encode_meta(sample()));
+  std::memset(p.payload.data() + 7 * sizeof(float), 0, 7 * sizeof(float));  // row 1
+  expect_error<ConfigurationError>([&] { decode_meta(p.join_with_checksum()); },
+                                   {"index meta", "projection row 1 is all zeros"});
 }
 
 }  // namespace

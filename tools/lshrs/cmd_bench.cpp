@@ -324,16 +324,17 @@ Command add_bench_command(CLI::App& app) {
   sub->add_option("--save-truth", a->save_truth,
                   "Write the computed exact neighbours (int64 .npy) for --truth")
       ->excludes("--truth");
-  sub->add_option("-k,--k", a->k, "Neighbours per query (recall@k)")
+  whole_number(sub->add_option("-k,--k", a->k, "Neighbours per query (recall@k)"))
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--batch", a->batch, "Queries per query_batch call in the batched modes")
+  whole_number(
+      sub->add_option("--batch", a->batch, "Queries per query_batch call in the batched modes"))
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--probes", a->probes, "Multi-probe: extra buckets per band")
+  whole_number(sub->add_option("--probes", a->probes, "Multi-probe: extra buckets per band"))
       ->capture_default_str();
-  sub->add_option("--max-candidates", a->max_candidates,
-                  "Rerank at most this many candidates per query")
+  whole_number(sub->add_option("--max-candidates", a->max_candidates,
+                               "Rerank at most this many candidates per query"))
       ->check(CLI::PositiveNumber);
   add_store_flags(*sub, a->store, true);
   add_config_flags(*sub, a->config);

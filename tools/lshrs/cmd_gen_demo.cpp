@@ -13,6 +13,7 @@
 #include "cli.hpp"
 #include "lshrs/files.hpp"
 #include "lshrs/parquet.hpp"
+#include "options.hpp"
 
 namespace lshrs::cli {
 namespace {
@@ -79,20 +80,23 @@ Command add_gen_demo_command(CLI::App& app) {
       app.add_subcommand("gen-demo", "Write a synthetic clustered data set (for scripts/demo)");
   sub->group("");  // hidden from --help: a helper of the demo, not a user command
   sub->add_option("--out", a->out, "Output directory")->capture_default_str();
-  sub->add_option("--rows", a->rows, "Base vectors")
+  whole_number(sub->add_option("--rows", a->rows, "Base vectors"))
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--dim", a->dim, "Dimension")->check(CLI::PositiveNumber)->capture_default_str();
-  sub->add_option("--queries", a->queries, "Query vectors")
+  whole_number(sub->add_option("--dim", a->dim, "Dimension"))
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--clusters", a->clusters, "Clusters (default rows/1000, at least 10)")
+  whole_number(sub->add_option("--queries", a->queries, "Query vectors"))
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  whole_number(
+      sub->add_option("--clusters", a->clusters, "Clusters (default rows/1000, at least 10)"))
       ->check(CLI::PositiveNumber);
   sub->add_option("--spread", a->spread,
                   "Noise around the centres (cosine within a cluster ~ 1/(1+spread^2))")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  sub->add_option("--seed", a->seed, "Random seed")->capture_default_str();
+  whole_number(sub->add_option("--seed", a->seed, "Random seed"))->capture_default_str();
 #ifdef LSHRS_CLI_HAVE_PARQUET_WRITER
   // Only offered when it can work: scripts/demo looks for it in --help.
   if (parquet_supported())

@@ -180,7 +180,7 @@ Command add_query_command(CLI::App& app) {
   sub->add_option("--rows", a->rows, "Only these rows of the input, e.g. 0,5,10-19");
   sub->add_option("--vector", a->vector_json,
                   "Query vector(s) as JSON: '[0.1, 0.2, ...]' or '[[...], [...]]'");
-  sub->add_option("-k,--top-k", a->top_k, "Neighbours per query (0: every candidate)")
+  whole_number(sub->add_option("-k,--top-k", a->top_k, "Neighbours per query (0: every candidate)"))
       ->capture_default_str();
   sub->add_option("--top-p", a->top_p,
                   "Keep the best ceil(candidates x P) by cosine, in (0, 1] (needs --vectors)")
@@ -190,11 +190,11 @@ Command add_query_command(CLI::App& app) {
       ->check(CLI::Range(-1.0, 1.0));
   sub->add_flag("--rerank", a->rerank,
                 "Rank candidates by cosine instead of collisions (needs --vectors)");
-  sub->add_option("--max-candidates", a->max_candidates,
-                  "Rerank only this many candidates (the most collisions first)")
+  whole_number(sub->add_option("--max-candidates", a->max_candidates,
+                               "Rerank only this many candidates (the most collisions first)"))
       ->check(CLI::PositiveNumber);
-  sub->add_option("--probes", a->probes,
-                  "Multi-probe: also read buckets one flipped bit away (per band)")
+  whole_number(sub->add_option("--probes", a->probes,
+                               "Multi-probe: also read buckets one flipped bit away (per band)"))
       ->capture_default_str();
   sub->add_option(
       "--vectors", a->vectors_spec,

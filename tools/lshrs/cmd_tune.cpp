@@ -10,6 +10,7 @@
 
 #include "cli.hpp"
 #include "lshrs/tuning.hpp"
+#include "options.hpp"
 #include "output.hpp"
 #include "progress.hpp"
 #include "svg_plot.hpp"
@@ -115,13 +116,13 @@ Command add_tune_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "tune",
       "Show the (bands, rows) choices for N hyperplanes and a target cosine; plot their S-curves");
-  sub->add_option("--num-perm", args->num_perm, "Hyperplanes in total (bands x rows)")
+  whole_number(sub->add_option("--num-perm", args->num_perm, "Hyperplanes in total (bands x rows)"))
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_option("--threshold", args->threshold, "Target cosine similarity, in (0, 1)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  sub->add_option("--dim", args->dim, "Vector dimension (to show the hashing cost)")
+  whole_number(sub->add_option("--dim", args->dim, "Vector dimension (to show the hashing cost)"))
       ->check(CLI::PositiveNumber);
   sub->add_option("--fp-weight", args->fp_weight, "Weight of false positives in the choice")
       ->check(CLI::NonNegativeNumber)

@@ -23,6 +23,38 @@ std::string read_file(const std::filesystem::path& path) {
   return s.str();
 }
 
+// A vector is [x, ...] and several are [[...], [...]]: JSON nested deeper is
+// refused while it is parsed, before a deep tree exists whose dump (for an
+// error message) would recurse once per level and overflow the stack.
+constexpr int kMaxJsonDepth = 2;
+// Longest piece of the user's input quoted in an error: messages stay one line.
+constexpr std::size_t kMaxExcerpt = 40;
+
+std::string excerpt(const nlohmann::json& value) {
+  std::string text = value.dump(-1, ' ', true);
+  if (text.size() > kMaxExcerpt) text = text.substr(0, kMaxExcerpt - 3) + "...";
+  return text;
+}
+
+// nlohmann's parser is iterative; the callback drops (and flags) anything
+// deeper than kMaxJsonDepth. Invalid JSON yields a discarded value.
+nlohmann::json parse_shallow(const std::string& text, const std::string& what) {
+  bool too_deep = false;
+  auto result = nlohmann::json::parse(
+      text,
+      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        too_deep = too_deep || depth > kMaxJsonDepth;
+        return depth <= kMaxJsonDepth;
+      },
+      /*allow_exceptions=*/false);
+  if (too_deep) {
+    throw InvalidArgument(what +
+                          ": JSON nested deeper than a list of vectors; expected "
+                          "[x, ...] or [[x, ...], [x, ...]] of numbers");
+  }
+  return result;
+}
+
 void append_row(Matrix& m, const nlohmann::json& row, const std::string& what) {
   if (!row.is_array() || row.empty())
     throw InvalidArgument(what + ": each vector must be a non-empty JSON array of numbers");
@@ -36,8 +68,8 @@ void append_row(Matrix& m, const nlohmann::json& row, const std::string& what) {
     // Named by its type, never dumped: the value may be megabytes of text or
     // nested deeper than dump()'s recursion survives.
     if (!v.is_number())
-      throw InvalidArgument(what + ": vector " + std::to_string(m.rows) + " holds a " +
-                            v.type_name() + " where a number belongs");
+      throw InvalidArgument(what + ": vector " + std::to_string(m.rows) +
+                            " holds a non-number: " + excerpt(v));
     m.data.push_back(v.get<float>());
   }
   ++m.rows;
@@ -144,10 +176,16 @@ std::vector<std::vector<std::int64_t>> load_npy_neighbors(const std::filesystem:
     throw SourceError(where, "ground-truth dtype " + shown_descr(h.descr) +
                                  " is not supported (int32, int64, float)");
   const std::size_t rows = h.shape[0], cols = h.shape[1];
-  if (cols == 0) throw SourceError(where, "ground truth has no neighbours per query (k = 0)");
-  // Divided, not multiplied: a shape such as (2^62, 4) wraps around.
-  if ((bytes.size() - h.offset) / item / cols < rows)
-    throw SourceError(where, "data shorter than its shape");
+  if (cols == 0)
+    throw SourceError(where,
+                      "ground truth has no columns (shape (" + std::to_string(rows) + ", 0))");
+  // Divided, not multiplied: a hostile shape's rows · cols · item can wrap
+  // around, and `out` below would then be sized by the declared rows.
+  if (rows > (bytes.size() - h.offset) / item / cols) {
+    throw SourceError(where, "data shorter than its shape: (" + std::to_string(rows) + ", " +
+                                 std::to_string(cols) + ") needs more than the " +
+                                 std::to_string(bytes.size() - h.offset) + " bytes it holds");
+  }
   std::vector<std::vector<std::int64_t>> out(rows, std::vector<std::int64_t>(cols));
   for (std::size_t i = 0; i < rows; ++i) {
     for (std::size_t j = 0; j < cols; ++j)
@@ -195,7 +233,7 @@ Matrix drain_source(VectorSource& source, std::vector<std::int64_t>* ids) {
 
 Matrix parse_json_vectors(const std::string& text, const std::string& what) {
   Matrix m;
-  const auto whole = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  const auto whole = parse_shallow(text, what);
   if (!whole.is_discarded()) {
     append_value(m, whole, what);
     return m;
@@ -205,7 +243,7 @@ Matrix parse_json_vectors(const std::string& text, const std::string& what) {
   for (std::string line; std::getline(lines, line);) {
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const auto j = nlohmann::json::parse(line, nullptr, false);
+    const auto j = parse_shallow(line, what + ": line " + std::to_string(number));
     if (j.is_discarded())
       throw InvalidArgument(what + ": line " + std::to_string(number) + " is not valid JSON");
     append_value(m, j, what);

@@ -73,6 +73,7 @@ void check_flags_agree(const ConfigFlags& f, const IndexOptions& o) {
   check("--bands", f.bands, *o.num_bands);
   check("--rows-per-band", f.rows, *o.rows_per_band);
   check("--seed", f.seed, o.seed);
+  check("--threshold", f.threshold, o.similarity_threshold);
 }
 
 // The stored projections are the truth; a generator flag must reproduce them.
@@ -88,6 +89,21 @@ void check_generator_agrees(const ConfigFlags& f, const Index& index) {
 }
 
 }  // namespace
+
+CLI::Option* whole_number(CLI::Option* option) {
+  return option->check(CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        const char* end = text.data() + text.size();
+        const auto [stop, ec] = std::from_chars(text.data(), end, value);
+        if (text.empty() || ec == std::errc::result_out_of_range) {
+          return "'" + text + "' is not a whole number from 0 to 18446744073709551615";
+        }
+        if (ec != std::errc() || stop != end) return "'" + text + "' is not a whole number >= 0";
+        return {};
+      },
+      "UINT"));
+}
 
 void add_store_flags(CLI::App& app, StoreFlags& flags, bool allow_memory) {
   flags.redis_url = default_redis_url();
@@ -149,12 +165,12 @@ void add_source_flags(CLI::App& app, SourceFlags& f) {
   app.add_option("--table", f.table, "postgres: table (may be schema.table)")->group(g);
   app.add_option("--where", f.where, "postgres: SQL condition selecting rows")->group(g);
   app.add_option("--order-by", f.order_by, "postgres: SQL ORDER BY expression")->group(g);
-  app.add_option("--limit", f.limit, "postgres: at most this many rows")->group(g);
+  whole_number(app.add_option("--limit", f.limit, "postgres: at most this many rows"))->group(g);
   app.add_option("--sql", f.sql, "postgres: a query returning (id, vector), instead of --table")
       ->group(g);
   app.add_option("--param", f.params, "postgres: value for $1, $2, ... in --sql (repeatable)")
       ->group(g);
-  app.add_option("--batch-size", f.batch_size, "Rows read per batch")
+  whole_number(app.add_option("--batch-size", f.batch_size, "Rows read per batch"))
       ->check(CLI::PositiveNumber)
       ->capture_default_str()
       ->group(g);
@@ -268,7 +284,7 @@ void add_config_flags(CLI::App& app, ConfigFlags& f, bool rows_alias) {
                                "Model directory (metadata.json + projections.npz, as written by "
                                "--save-model or the Python package's save_to_disk)")
                     ->group(g);
-  auto excl = [&](CLI::Option* o) { o->excludes(model)->group(g); };
+  auto excl = [&](CLI::Option* o) { whole_number(o)->excludes(model)->group(g); };
   excl(app.add_option("--dim", f.dim, "Vector dimension (default: the data's)")
            ->check(CLI::PositiveNumber));
   excl(app.add_option("--num-perm", f.num_perm, "Hyperplanes in total, bands x rows (default 128)")
@@ -279,18 +295,23 @@ void add_config_flags(CLI::App& app, ConfigFlags& f, bool rows_alias) {
   excl(app.add_option(rows_alias ? "--rows-per-band,--rows" : "--rows-per-band", f.rows,
                       "Rows (bits) per band")
            ->check(CLI::PositiveNumber));
-  excl(app.add_option("--threshold", f.threshold,
-                      "Cosine similarity from which pairs should become candidates (default 0.5); "
-                      "chooses bands and rows (see `lshrs tune`)")
-           ->check(CLI::Range(0.0, 1.0)));
+  app.add_option("--threshold", f.threshold,
+                 "Cosine similarity from which pairs should become candidates (default 0.5); "
+                 "chooses bands and rows (see `lshrs tune`)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->excludes(model)
+      ->group(g);
   excl(app.add_option("--seed", f.seed,
                       "Seed of the projections (default 42; 0 to 2^64-1): numpy's "
                       "default_rng(seed) draws, as the Python package's"));
-  excl(app.add_option("--projection-generator", f.projection_generator,
-                      "How projections are drawn from the seed: numpy (default, the Python "
-                      "package's) or lshrs-v0 (for indexes built from a seed by lshrs before 0.2)")
-           ->check(CLI::IsMember({"numpy", "lshrs-v0"})));
-  app.add_option("--buffer-size", f.buffer_size, "Vectors buffered before a write to the store")
+  app.add_option("--projection-generator", f.projection_generator,
+                 "How projections are drawn from the seed: numpy (default, the Python "
+                 "package's) or lshrs-v0 (for indexes built from a seed by lshrs before 0.2)")
+      ->check(CLI::IsMember({"numpy", "lshrs-v0"}))
+      ->excludes(model)
+      ->group(g);
+  whole_number(app.add_option("--buffer-size", f.buffer_size,
+                              "Vectors buffered before a write to the store"))
       ->check(CLI::PositiveNumber)
       ->group(g);
 }

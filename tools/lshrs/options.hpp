@@ -18,9 +18,15 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace lshrs::cli {
+
+// Makes an unsigned option accept only a plain whole number that fits its
+// type: CLI11 would read "-1" as 2^64-1 and a 30-digit number as the maximum.
+// Returns `option` for chaining.
+CLI::Option* whole_number(CLI::Option* option);
 
 struct StoreFlags {
   std::string store = "redis";  // redis | memory
