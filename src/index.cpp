@@ -93,12 +93,17 @@ Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
 // Reading first keeps the common case (the index exists) to one small GET.
 void Index::init_store() {
   const Model mine = to_model(options_, *hasher_);
+  const std::string encoded = encode_meta(mine);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    if (const auto existing = store_->load_meta(options_.prefix)) {
+    if (auto existing = store_->load_meta(options_.prefix)) {
       check_compatible(decode_meta(*existing), mine);
+      meta_ = std::move(*existing);
       return;
     }
-    if (store_->store_meta_if_absent(options_.prefix, encode_meta(mine))) return;
+    if (store_->store_meta_if_absent(options_.prefix, encoded)) {
+      meta_ = encoded;
+      return;
+    }
     // Another client wrote it between our two calls: read theirs.
   }
   throw StorageError("could not write or read the meta of prefix \"" + options_.prefix + "\" in " +
@@ -129,7 +134,25 @@ Index::~Index() {
   }
 }
 
-void Index::close() { flush(); }
+void Index::close() {
+  flush();
+  std::lock_guard flush_lock(*flush_mutex_);
+  verify_meta();
+}
+
+// A server restarted without persistence, or a `clear` by another client,
+// deletes the index under a writer that reconnects and carries on: its
+// acknowledged writes are then gone. The meta is the witness: written once
+// when the index was created, it must still be there, unchanged.
+void Index::verify_meta() const {
+  const auto now = store_->load_meta(options_.prefix);
+  if (now && *now == meta_) return;
+  throw StorageError(
+      "the index under prefix \"" + options_.prefix + "\" in " + store_->describe() +
+      (now ? " was replaced by a different index" : " is gone (its meta key was deleted)") +
+      " while this client was writing: the server lost its data (restarted without persistence?) "
+      "or the prefix was cleared, so vectors reported written may be missing; index them again");
+}
 
 void Index::append(std::span<const std::int64_t> ids, const Signatures& sigs) {
   std::size_t buffered = 0;
@@ -225,6 +248,7 @@ void Index::flush() {
   sigs.count = ids.size();
   try {
     store_->add(options_.prefix, ids, sigs);
+    verify_meta();
   } catch (...) {
     std::lock_guard lock(*buffer_mutex_);  // put it back in front: nothing is lost
     pending.ids.insert(pending.ids.end(), buffer_.ids.begin(), buffer_.ids.end());
@@ -257,7 +281,14 @@ std::size_t Index::clear() {
   flush();
   std::lock_guard flush_lock(*flush_mutex_);
   const std::size_t removed = store_->clear(options_.prefix);
-  store_->store_meta_if_absent(options_.prefix, encode_meta(to_model(options_, *hasher_)));
+  const Model mine = to_model(options_, *hasher_);
+  const std::string encoded = encode_meta(mine);
+  if (store_->store_meta_if_absent(options_.prefix, encoded)) {
+    meta_ = encoded;
+  } else if (auto theirs = store_->load_meta(options_.prefix)) {
+    check_compatible(decode_meta(*theirs), mine);
+    meta_ = std::move(*theirs);
+  }
   return removed;
 }
 
@@ -282,7 +313,14 @@ IndexStats Index::stats() {
 
 void Index::save(const std::filesystem::path& dir) {
   flush();
-  save_model(dir, to_model(options_, *hasher_));
+  Model model = to_model(options_, *hasher_);
+  // The Python package's load_from_disk connects where the model says.
+  if (const auto where = store_->address()) {
+    model.redis.host = where->host;
+    model.redis.port = where->port;
+    model.redis.db = where->db;
+  }
+  save_model(dir, model);
 }
 
 }  // namespace lshrs

@@ -9,6 +9,7 @@
 #include "lshrs/error.hpp"
 #include "redis/redis_store_impl.hpp"
 #include "redis/single_transport.hpp"
+#include "redis/url.hpp"
 
 namespace lshrs {
 namespace {
@@ -62,7 +63,10 @@ std::vector<Reply> RedisStore::Impl::run(std::span<const Command> commands, std:
       got = redis::with_retry(retry, [&] {
         std::vector<Reply> r = transport->execute(chunk);
         for (const Reply& reply : r) {
-          if (reply.is_error() && is_retryable_error(reply.error_code())) {
+          // A script on a key whose slot is migrating right now: the next
+          // attempt is redirected (ASK) once the key has moved.
+          const bool migrating = reply.is_error() && reply.text.find("non local key") != std::string::npos;
+          if (reply.is_error() && (migrating || is_retryable_error(reply.error_code()))) {
             throw ConnectionError("server busy: " + reply.text);
           }
         }
@@ -97,6 +101,12 @@ RedisStore::~RedisStore() = default;
 const RedisOptions& RedisStore::options() const noexcept { return impl_->options; }
 
 std::string RedisStore::describe() const { return impl_->transport->describe(); }
+
+std::optional<StoreAddress> RedisStore::address() const {
+  const redis::Endpoint ep = redis::resolve_endpoint(impl_->options);
+  if (!ep.address.unix_path.empty()) return StoreAddress{ep.address.unix_path, 0, ep.settings.db};
+  return StoreAddress{ep.address.host, ep.address.port, ep.settings.db};
+}
 
 std::vector<std::vector<std::int64_t>> RedisStore::members(std::string_view prefix,
                                                            std::span<const BucketRef> buckets) {

@@ -361,6 +361,7 @@ std::size_t RedisStore::remove(std::string_view prefix, std::span<const std::int
   std::vector<std::string> texts(ids.size());
   std::vector<Begun> state;
   std::vector<std::int64_t> unsigned_ids;
+  std::vector<std::size_t> unsigned_at;  // their indices in ids
   std::size_t present = 0;
   std::optional<std::size_t> probe;  // an id whose signature tells the band width
   for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -373,6 +374,7 @@ std::size_t RedisStore::remove(std::string_view prefix, std::span<const std::int
       // No signature key: an id written by the Python package or by a client
       // without track_signatures, found only by scanning the buckets.
       unsigned_ids.push_back(ids[i]);
+      unsigned_at.push_back(i);
     }
   }
   std::vector<std::size_t> widths;
@@ -407,7 +409,20 @@ std::size_t RedisStore::remove(std::string_view prefix, std::span<const std::int
     if (replies[i].integer == kRepairDue) due.push_back(i);
   }
   if (!due.empty()) impl_->repair(prefix, ids, std::move(due), widths);
-  const std::size_t scanned = unsigned_ids.empty() ? 0 : impl_->remove_by_scan(prefix, unsigned_ids);
+  if (unsigned_ids.empty()) return present;
+  const std::size_t scanned = impl_->remove_by_scan(prefix, unsigned_ids);
+  // The scan works outside the protocol: a writer that committed one of
+  // these ids meanwhile may have lost memberships to it. Such ids now have a
+  // signature key; a repair round (after the scan was acknowledged) puts
+  // them back into exactly their committed buckets.
+  std::vector<Command> exists;
+  for (const auto id : unsigned_ids) exists.emplace_back(std::vector<std::string>{"EXISTS", signature_key(prefix, id)});
+  const auto found = impl_->run(exists, "remove (re-checking scanned ids)");
+  std::vector<std::size_t> rewritten;
+  for (std::size_t k = 0; k < found.size(); ++k) {
+    if (found[k].integer == 1) rewritten.push_back(unsigned_at[k]);
+  }
+  if (!rewritten.empty()) impl_->repair(prefix, ids, std::move(rewritten), widths);
   return present + scanned;
 }
 
