@@ -108,6 +108,13 @@ class RedisStore final : public BucketStore {
   const RedisOptions& options() const noexcept;
 
  private:
+  // add() and remove() with signature keys, under the given lease tokens.
+  void add_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
+                   const Signatures& sigs, const std::vector<std::string>& texts,
+                   const std::vector<std::string>& tokens);
+  std::size_t remove_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
+                             const std::vector<std::string>& tokens);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

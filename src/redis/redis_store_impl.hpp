@@ -60,6 +60,14 @@ struct RedisStore::Impl {
   // Repair rounds for ids[i], i in `due` (redis_store_write.cpp).
   void repair(std::string_view prefix, std::span<const std::int64_t> ids, std::vector<std::size_t> due,
               const std::vector<std::size_t>& widths);
+  void repair_round(std::string_view prefix, std::span<const std::int64_t> ids,
+                    std::vector<std::size_t>& due, const std::vector<std::size_t>& widths,
+                    std::vector<std::string>& texts, const std::vector<std::string>& tokens);
+  // Lease tokens for calls named by `whats` (key + role): those a failed
+  // call left behind, else fresh ones; settle_tokens() records or forgets them.
+  std::vector<std::string> tokens_for(const std::vector<std::string>& whats);
+  void settle_tokens(const std::vector<std::string>& whats, const std::vector<std::string>& tokens,
+                     bool failed);
 
   // Mean MEMORY USAGE of `keys` in bytes; empty if the server will not say.
   std::optional<double> mean_memory(const std::vector<std::string>& keys);
@@ -82,6 +90,8 @@ struct RedisStore::Impl {
  private:
   std::mutex widths_mutex_;
   std::unordered_map<std::string, std::size_t> widths_;  // prefix -> band bytes
+  std::mutex tokens_mutex_;
+  std::unordered_map<std::string, std::string> resumable_;  // what -> token of a failed call
   std::mutex scripts_mutex_;
   std::string begin_sha_, end_sha_;
 };

@@ -35,7 +35,10 @@
 // Leases: a token older than kLeaseSeconds (a crashed client) is dropped and
 // bumps n, so no one is blocked by it forever; an actor that finds its own
 // token gone re-adds its target to D and repairs, so a lease that expired
-// under a live but slow client costs time, never correctness.
+// under a live but slow client costs time, never correctness. A call that
+// failed (server down) is repeated with the tokens it left behind, so the
+// repeat takes its own lease over. n starts at the server's clock in µs
+// whenever the key turns busy, so it never takes a value twice.
 // Consequences: at quiescence every id is in exactly the buckets of C (one of
 // the vectors written for it) or in none if the last end was a remove, and
 // its key is the clean string C. Uncontended, an add is still three round
@@ -44,8 +47,10 @@
 // Known limit: an id whose writer died mid-flush stays in up to two buckets
 // per band until it is written or removed again after the lease.
 #include <algorithm>
-#include <atomic>
 #include <random>
+#include <unistd.h>
+
+#include <atomic>
 #include <unordered_map>
 
 #include "lshrs/error.hpp"
@@ -75,12 +80,13 @@ std::span<const std::uint8_t> as_bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-// A token no other actor uses: random per process, counted per call.
-std::string new_token() {
-  static const std::uint64_t process = std::random_device{}() * 0x9e3779b97f4a7c15ULL ^
-                                       std::random_device{}();
+// A token no other actor uses: the pid (forked children differ), a random
+// number per process and a count.
+std::string unique_token() {
+  static const std::string process = std::to_string(std::random_device{}()) +
+                                     std::to_string(std::random_device{}());
   static std::atomic<std::uint64_t> counter{0};
-  return std::to_string(process) + "." + std::to_string(counter.fetch_add(1));
+  return std::to_string(::getpid()) + "." + process + "." + std::to_string(counter.fetch_add(1));
 }
 
 // Groups (band, signature) -> ids and emits one variadic command per group:
@@ -153,6 +159,32 @@ Begun parse_begin(Reply& reply, std::string_view key) {
 
 }  // namespace
 
+// A call that failed leaves its lease tokens on the ids' keys; the same
+// call made again (Index::flush() retrying its buffer) reuses them, so it
+// takes its own lease over instead of waiting for it to expire.
+std::vector<std::string> RedisStore::Impl::tokens_for(const std::vector<std::string>& whats) {
+  std::lock_guard lock(tokens_mutex_);
+  std::vector<std::string> tokens;
+  tokens.reserve(whats.size());
+  for (const auto& w : whats) {
+    const auto it = resumable_.find(w);
+    tokens.push_back(it != resumable_.end() ? it->second : unique_token());
+  }
+  return tokens;
+}
+
+void RedisStore::Impl::settle_tokens(const std::vector<std::string>& whats,
+                                     const std::vector<std::string>& tokens, bool failed) {
+  std::lock_guard lock(tokens_mutex_);
+  for (std::size_t i = 0; i < whats.size(); ++i) {
+    if (failed) {
+      resumable_.insert_or_assign(whats[i], tokens[i]);
+    } else {
+      resumable_.erase(whats[i]);
+    }
+  }
+}
+
 std::vector<Reply> RedisStore::Impl::run_script(bool begin, std::vector<std::vector<std::string>> args,
                                                 std::string_view what) {
   const char* text = begin ? redis::kBeginScript : redis::kEndScript;
@@ -221,9 +253,29 @@ void RedisStore::Impl::repair(std::string_view prefix, std::span<const std::int6
                          std::to_string(kMaxRepairRounds) +
                          " repair rounds; the call may be repeated as is");
     }
-    const std::string token = new_token();
+    std::vector<std::string> whats;
+    for (const std::size_t i : due) whats.push_back(signature_key(prefix, ids[i]) + "\nfix");
+    const std::vector<std::string> tokens = tokens_for(whats);
+    try {
+      repair_round(prefix, ids, due, widths, texts, tokens);
+    } catch (...) {
+      settle_tokens(whats, tokens, /*failed=*/true);
+      throw;
+    }
+    settle_tokens(whats, tokens, /*failed=*/false);
+  }
+}
+
+// One repair round over ids[due[j]] with tokens[j]; leaves in `due` the ids
+// that need another.
+void RedisStore::Impl::repair_round(std::string_view prefix, std::span<const std::int64_t> ids,
+                                    std::vector<std::size_t>& due, const std::vector<std::size_t>& widths,
+                                    std::vector<std::string>& texts, const std::vector<std::string>& tokens) {
+  {
     std::vector<std::vector<std::string>> begins;
-    for (const std::size_t i : due) begins.push_back({signature_key(prefix, ids[i]), token, "", kLeaseSeconds});
+    for (std::size_t j = 0; j < due.size(); ++j) {
+      begins.push_back({signature_key(prefix, ids[due[j]]), tokens[j], "", kLeaseSeconds});
+    }
     auto replies = run_script(true, std::move(begins), "repair (begin)");
     std::vector<Begun> state;
     BucketGroups adds, rems;
@@ -259,7 +311,7 @@ void RedisStore::Impl::repair(std::string_view prefix, std::span<const std::int6
     run(writes, "repair");
     std::vector<std::vector<std::string>> ends;
     for (std::size_t j = 0; j < due.size(); ++j) {
-      ends.push_back({signature_key(prefix, ids[due[j]]), token, state[j].committed.value_or(""),
+      ends.push_back({signature_key(prefix, ids[due[j]]), tokens[j], state[j].committed.value_or(""),
                       std::to_string(state[j].n), "0"});
     }
     replies = run_script(false, std::move(ends), "repair (end)");
@@ -304,11 +356,28 @@ void RedisStore::add(std::string_view prefix, std::span<const std::int64_t> ids,
   }
 
   // Round trip 1: register as a writer of each id; learn its dirty signatures.
-  const std::string token = new_token();
+  std::vector<std::string> whats(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    whats[i] = signature_key(prefix, ids[i]) + "\n" + std::string(as_view(sigs.row(i)));
+  }
+  const std::vector<std::string> tokens = impl_->tokens_for(whats);
+  try {
+    add_tracked(prefix, ids, sigs, texts, tokens);
+  } catch (...) {
+    impl_->settle_tokens(whats, tokens, /*failed=*/true);
+    throw;
+  }
+  impl_->settle_tokens(whats, tokens, /*failed=*/false);
+}
+
+void RedisStore::add_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
+                             const Signatures& sigs, const std::vector<std::string>& texts,
+                             const std::vector<std::string>& tokens) {
+  const std::size_t row_bytes = sigs.num_bands * sigs.band_bytes;
   std::vector<std::vector<std::string>> begins;
   begins.reserve(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    begins.push_back({signature_key(prefix, ids[i]), token, std::string(as_view(sigs.row(i))),
+    begins.push_back({signature_key(prefix, ids[i]), tokens[i], std::string(as_view(sigs.row(i))),
                       kLeaseSeconds});
   }
   auto replies = impl_->run_script(true, std::move(begins), "add (begin)");
@@ -336,7 +405,7 @@ void RedisStore::add(std::string_view prefix, std::span<const std::int64_t> ids,
   std::vector<std::vector<std::string>> ends;
   ends.reserve(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    ends.push_back({signature_key(prefix, ids[i]), token, std::string(as_view(sigs.row(i))),
+    ends.push_back({signature_key(prefix, ids[i]), tokens[i], std::string(as_view(sigs.row(i))),
                     std::to_string(state[i].n), "1"});
   }
   replies = impl_->run_script(false, std::move(ends), "add (commit)");
@@ -352,10 +421,27 @@ std::size_t RedisStore::remove(std::string_view prefix, std::span<const std::int
   if (ids.empty()) return 0;
   if (!impl_->options.track_signatures) return impl_->remove_by_scan(prefix, ids);
 
-  const std::string token = new_token();
+  std::vector<std::string> whats;
+  for (const auto id : ids) whats.push_back(signature_key(prefix, id) + "\nrm");
+  const std::vector<std::string> tokens = impl_->tokens_for(whats);
+  std::size_t removed = 0;
+  try {
+    removed = remove_tracked(prefix, ids, tokens);
+  } catch (...) {
+    impl_->settle_tokens(whats, tokens, /*failed=*/true);
+    throw;
+  }
+  impl_->settle_tokens(whats, tokens, /*failed=*/false);
+  return removed;
+}
+
+std::size_t RedisStore::remove_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
+                                       const std::vector<std::string>& tokens) {
   std::vector<std::vector<std::string>> begins;
   begins.reserve(ids.size());
-  for (const auto id : ids) begins.push_back({signature_key(prefix, id), token, "", kLeaseSeconds});
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    begins.push_back({signature_key(prefix, ids[i]), tokens[i], "", kLeaseSeconds});
+  }
   auto replies = impl_->run_script(true, std::move(begins), "remove (begin)");
 
   std::vector<std::string> texts(ids.size());
@@ -401,7 +487,7 @@ std::size_t RedisStore::remove(std::string_view prefix, std::span<const std::int
   std::vector<std::vector<std::string>> ends;
   ends.reserve(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    ends.push_back({signature_key(prefix, ids[i]), token, "", std::to_string(state[i].n), "1"});
+    ends.push_back({signature_key(prefix, ids[i]), tokens[i], "", std::to_string(state[i].n), "1"});
   }
   replies = impl_->run_script(false, std::move(ends), "remove (commit)");
   std::vector<std::size_t> due;

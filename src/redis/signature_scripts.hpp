@@ -8,7 +8,10 @@
 //    what earlier releases wrote.
 //  - busy: a hash, while writers or removers are at work or a repair is due:
 //      c            the committed signature (absent: the id is deleted)
-//      n            a counter, bumped by every begin, end and expired lease
+//      n            a counter, bumped by every begin, end and expired lease;
+//                   a new hash starts it at the server's time in µs, so it
+//                   never repeats a value across clean/busy cycles of the
+//                   key (an end compares it with the value its begin saw)
 //      d<sig>       a signature whose buckets may hold the id ("dirty")
 //      p<token>     an actor at work, valued with its lease deadline (s)
 //
@@ -30,13 +33,17 @@ namespace lshrs::redis {
 // Shared prelude: the key's current form as a hash, expired leases dropped.
 #define LSHRS_SIG_PRELUDE                                                              \
   "local k = KEYS[1]\n"                                                                \
-  "local now = tonumber(redis.call('TIME')[1])\n"                                      \
+  "local tm = redis.call('TIME')\n"                                                    \
+  "local now = tonumber(tm[1])\n"                                                      \
+  "local base = tm[1] .. string.format('%06d', tonumber(tm[2]))\n"                      \
   "local t = redis.call('TYPE', k).ok\n"                                               \
   "if t == 'string' then\n"                                                            \
   "  local c = redis.call('GET', k)\n"                                                 \
   "  redis.call('DEL', k)\n"                                                           \
-  "  redis.call('HSET', k, 'c', c, 'd' .. c, '1', 'n', '0')\n"                         \
-  "elseif t ~= 'none' and t ~= 'hash' then\n"                                          \
+  "  redis.call('HSET', k, 'c', c, 'd' .. c, '1', 'n', base)\n"                        \
+  "elseif t == 'none' then\n"                                                          \
+  "  redis.call('HSET', k, 'n', base)\n"                                               \
+  "elseif t ~= 'hash' then\n"                                                          \
   "  return redis.error_reply('WRONGTYPE lshrs signature key ' .. k .. ' holds a ' .. " \
   "t .. ', not a signature; is another application writing under this prefix?')\n"     \
   "end\n"                                                                              \
