@@ -94,7 +94,7 @@ Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
 void Index::init_store() {
   if (const auto existing = store_->load_meta(options_.prefix)) {
     check_compatible(decode_meta(*existing), to_model(options_, *hasher_));
-    meta_written_ = true;
+    meta_ = *existing;
   }
 }
 
@@ -102,15 +102,16 @@ void Index::init_store() {
 // under flush_mutex_ before the first bucket write of this client.
 void Index::write_meta() {
   const Model mine = to_model(options_, *hasher_);
+  const std::string encoded = encode_meta(mine);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    if (store_->store_meta_if_absent(options_.prefix, encode_meta(mine))) {
-      meta_written_ = true;
+    if (store_->store_meta_if_absent(options_.prefix, encoded)) {
+      meta_ = encoded;
       return;
     }
     // Another client wrote it between our two calls: read theirs.
     if (const auto existing = store_->load_meta(options_.prefix)) {
       check_compatible(decode_meta(*existing), mine);
-      meta_written_ = true;
+      meta_ = *existing;
       return;
     }
   }
@@ -142,7 +143,26 @@ Index::~Index() {
   }
 }
 
-void Index::close() { flush(); }
+void Index::close() {
+  flush();
+  std::lock_guard flush_lock(*flush_mutex_);
+  verify_meta();
+}
+
+// A server restarted without persistence, or a `clear` by another client,
+// deletes the index under a writer that reconnects and carries on: its
+// acknowledged writes are then gone. The meta is the witness: written once
+// when the index was created, it must still be there, unchanged.
+void Index::verify_meta() const {
+  if (meta_.empty()) return;  // this client never wrote: nothing of ours can be lost
+  const auto now = store_->load_meta(options_.prefix);
+  if (now && *now == meta_) return;
+  throw StorageError(
+      "the index under prefix \"" + options_.prefix + "\" in " + store_->describe() +
+      (now ? " was replaced by a different index" : " is gone (its meta key was deleted)") +
+      " while this client was writing: the server lost its data (restarted without persistence?) "
+      "or the prefix was cleared, so vectors reported written may be missing; index them again");
+}
 
 void Index::append(std::span<const std::int64_t> ids, const Signatures& sigs) {
   std::size_t buffered = 0;
@@ -218,7 +238,7 @@ void Index::flush() {
     std::lock_guard lock(*buffer_mutex_);
     if (buffer_.ids.empty()) return;
   }
-  if (!meta_written_) write_meta();  // the buffer stays put if this throws
+  if (meta_.empty()) write_meta();  // the buffer stays put if this throws
   Buffer pending;
   {
     std::lock_guard lock(*buffer_mutex_);
@@ -243,6 +263,7 @@ void Index::flush() {
   sigs.count = ids.size();
   try {
     store_->add(options_.prefix, ids, sigs);
+    verify_meta();
   } catch (...) {
     std::lock_guard lock(*buffer_mutex_);  // put it back in front: nothing is lost
     pending.ids.insert(pending.ids.end(), buffer_.ids.begin(), buffer_.ids.end());
@@ -275,8 +296,14 @@ std::size_t Index::clear() {
   flush();
   std::lock_guard flush_lock(*flush_mutex_);
   const std::size_t removed = store_->clear(options_.prefix);
-  store_->store_meta_if_absent(options_.prefix, encode_meta(to_model(options_, *hasher_)));
-  meta_written_ = true;
+  const Model mine = to_model(options_, *hasher_);
+  const std::string encoded = encode_meta(mine);
+  if (store_->store_meta_if_absent(options_.prefix, encoded)) {
+    meta_ = encoded;
+  } else if (auto theirs = store_->load_meta(options_.prefix)) {
+    check_compatible(decode_meta(*theirs), mine);
+    meta_ = std::move(*theirs);
+  }
   return removed;
 }
 
@@ -301,7 +328,14 @@ IndexStats Index::stats() {
 
 void Index::save(const std::filesystem::path& dir) {
   flush();
-  save_model(dir, to_model(options_, *hasher_));
+  Model model = to_model(options_, *hasher_);
+  // The Python package's load_from_disk connects where the model says.
+  if (const auto where = store_->address()) {
+    model.redis.host = where->host;
+    model.redis.port = where->port;
+    model.redis.db = where->db;
+  }
+  save_model(dir, model);
 }
 
 }  // namespace lshrs

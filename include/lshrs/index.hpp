@@ -151,6 +151,9 @@ class Index {
   // validated, then written and flushed. Returns the number of rows indexed.
   std::uint64_t ingest_from(VectorSource& source, const IngestOptions& options = {});
   // Writes the buffer to the store. On failure the buffer is kept (StorageError).
+  // Also StorageError when the store lost the index meanwhile (its meta is
+  // gone or changed: a server restarted without persistence, a `clear` by
+  // another client), since earlier acknowledged writes may be gone with it.
   void flush();
 
   QueryResult query(std::span<const float> vector, const QueryOptions& options = {});
@@ -169,9 +172,11 @@ class Index {
   // Returns the number of keys deleted.
   std::size_t clear();
   IndexStats stats();
-  // Writes the model directory (Python package format, see model_io.hpp).
+  // Writes the model directory (Python package format, see model_io.hpp);
+  // its redis_config names the store's server (StoreAddress), never a password.
   void save(const std::filesystem::path& dir);
-  // Flushes and reports any error; the destructor does the same silently.
+  // Flushes, checks that the store still holds this index (see flush()) and
+  // reports any error; the destructor flushes silently.
   void close();
 
   const IndexOptions& options() const noexcept { return options_; }
@@ -187,6 +192,7 @@ class Index {
         std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher);
   void init_store();
   void write_meta();
+  void verify_meta() const;
   void check_compatible(const Model& theirs, const Model& mine) const;
   void check_vectors(std::span<const float> vectors, std::size_t n, const char* what) const;
   void append(std::span<const std::int64_t> ids, const Signatures& sigs);
@@ -201,7 +207,9 @@ class Index {
   std::unique_ptr<std::mutex> buffer_mutex_;  // guards buffer_
   std::unique_ptr<std::mutex> flush_mutex_;   // one flush at a time keeps writes ordered
   Buffer buffer_;
-  bool meta_written_ = false;  // guarded by flush_mutex_: <prefix>:meta is known to be ours
+  // Guarded by flush_mutex_: <prefix>:meta as this client found or wrote it;
+  // empty until the first flush when the index did not exist yet.
+  std::string meta_;
 };
 
 }  // namespace lshrs

@@ -5,7 +5,10 @@
 // SADD per distinct bucket per flush) and pipelined; reads of any number of
 // buckets are one round trip per server. With track_signatures, each id's
 // band signatures are kept at <prefix>:sig:<id>, which makes remove() and
-// updates O(bands) instead of a scan of the keyspace.
+// updates O(bands) instead of a scan of the keyspace, and lets any number of
+// clients write and remove the same ids at once (also on Cluster): each id
+// ends in exactly the buckets of one vector written for it, or in none after
+// a remove. This uses two Lua scripts on the signature key (EVALSHA).
 //
 // Connection loss is retried with bounded backoff (every command sent is
 // idempotent); a call that still fails throws StorageError (ConnectionError
@@ -100,10 +103,18 @@ class RedisStore final : public BucketStore {
   bool store_meta_if_absent(std::string_view prefix, std::string_view meta) override;
   StoreStats stats(std::string_view prefix) override;
   std::string describe() const override;
+  std::optional<StoreAddress> address() const override;
 
   const RedisOptions& options() const noexcept;
 
  private:
+  // add() and remove() with signature keys, under the given lease tokens.
+  void add_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
+                   const Signatures& sigs, const std::vector<std::string>& texts,
+                   const std::vector<std::string>& tokens);
+  std::size_t remove_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
+                             const std::vector<std::string>& tokens);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

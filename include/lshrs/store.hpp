@@ -52,6 +52,15 @@ struct StoreStats {
   std::optional<double> bytes_per_vector;     // store memory per indexed id
 };
 
+// The server a store talks to, as a model file records it (the Python
+// package's redis_config): TCP host and port, or a unix socket path as host
+// with port 0; for a Cluster, the seed node. Never a password.
+struct StoreAddress {
+  std::string host;
+  int port = 0;
+  int db = 0;
+};
+
 class BucketStore {
  public:
   virtual ~BucketStore() = default;
@@ -80,6 +89,10 @@ class BucketStore {
 
   // Where the data lives, for messages and stats; never contains a password.
   virtual std::string describe() const = 0;
+
+  // The server behind the store, for Index::save(); empty for in-process
+  // stores (the model then records the Python package's defaults).
+  virtual std::optional<StoreAddress> address() const { return std::nullopt; }
 };
 
 // Key construction: the single place that defines the layout above.

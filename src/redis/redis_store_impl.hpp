@@ -1,8 +1,10 @@
-// lshrs internal — RedisStore's state and the round-trip helper its methods
-// share (split over redis_store.cpp and redis_store_scan.cpp).
+// lshrs internal — RedisStore's state and the round-trip helpers its methods
+// share (split over redis_store.cpp, redis_store_write.cpp and
+// redis_store_scan.cpp).
 //
 // Thread safety: Impl is immutable after construction apart from the
-// transport, which is itself thread-safe.
+// transport, which is itself thread-safe, and the caches guarded by their
+// mutexes.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +49,26 @@ struct RedisStore::Impl {
   // remove() without signature keys: SCAN every bucket of the prefix.
   std::size_t remove_by_scan(std::string_view prefix, std::span<const std::int64_t> ids);
 
+  // Runs the signature script kBeginScript (begin) or kEndScript on each
+  // args = {key, ARGV...} (see signature_scripts.hpp), by EVALSHA, loading
+  // the script where a server lacks it. Error replies throw StorageError.
+  std::vector<redis::Reply> run_script(bool begin, std::vector<std::vector<std::string>> args,
+                                       std::string_view what);
+  // The script's SHA1 as the servers know it (SCRIPT LOAD on every master
+  // the first time, or again with reload).
+  std::string script_sha(bool begin, bool reload);
+  // Repair rounds for ids[i], i in `due` (redis_store_write.cpp).
+  void repair(std::string_view prefix, std::span<const std::int64_t> ids, std::vector<std::size_t> due,
+              const std::vector<std::size_t>& widths);
+  void repair_round(std::string_view prefix, std::span<const std::int64_t> ids,
+                    std::vector<std::size_t>& due, const std::vector<std::size_t>& widths,
+                    std::vector<std::string>& texts, const std::vector<std::string>& tokens);
+  // Lease tokens for calls named by `whats` (key + role): those a failed
+  // call left behind, else fresh ones; settle_tokens() records or forgets them.
+  std::vector<std::string> tokens_for(const std::vector<std::string>& whats);
+  void settle_tokens(const std::vector<std::string>& whats, const std::vector<std::string>& tokens,
+                     bool failed);
+
   // Mean MEMORY USAGE of `keys` in bytes; empty if the server will not say.
   std::optional<double> mean_memory(const std::vector<std::string>& keys);
 
@@ -68,6 +90,10 @@ struct RedisStore::Impl {
  private:
   std::mutex widths_mutex_;
   std::unordered_map<std::string, std::size_t> widths_;  // prefix -> band bytes
+  std::mutex tokens_mutex_;
+  std::unordered_map<std::string, std::string> resumable_;  // what -> token of a failed call
+  std::mutex scripts_mutex_;
+  std::string begin_sha_, end_sha_;
 };
 
 // Decimal ASCII, as the Python package writes members.

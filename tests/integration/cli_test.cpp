@@ -13,6 +13,13 @@
 
 #include "integration/cli_test_env.hpp"
 #include "integration/original_package_oracle.hpp"
+#include "integration/redis_test_env.hpp"
+#include "lshrs/files.hpp"
+#include "lshrs/index.hpp"
+#include "lshrs/redis_store.hpp"
+#include "redis/connection.hpp"
+#include "redis/url.hpp"
+#include "unit/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -319,6 +326,39 @@ TEST_F(CliRedisTest, WrongDimensionExitsWithThreeAndWritesNothing) {
   EXPECT_EQ(r.code, 3);
   expect_one_error_line(r, "dimension 6");
   EXPECT_EQ(keys_of(prefix_), before);
+}
+
+// `lshrs delete` finds ids that have no signature key (written by the Python
+// package, or by a client without track_signatures) even though a client of
+// ours wrote <prefix>:meta when it opened the prefix.
+TEST_F(CliRedisTest, DeleteFindsIdsWithoutSignatureKeysOnAnOpenedIndex) {
+  RedisOptions o;
+  o.url = url_;
+  o.track_signatures = false;
+  auto python_like = std::make_shared<RedisStore>(o);
+  IndexOptions io;
+  io.dim = 8;
+  io.num_perm = 16;
+  io.num_bands = 4;
+  io.rows_per_band = 4;
+  io.prefix = prefix_;
+  Index index(io, python_like);
+  const std::vector<std::int64_t> ids{1, 2, 3};
+  index.index(ids, random_vectors(ids.size(), io.dim, 5));
+  ASSERT_TRUE(keys_of(prefix_).count(":meta"));
+  ASSERT_FALSE(keys_of(prefix_).count(":sig:3"));
+
+  CliRun r = lshrs(cat({"delete", "--ids", "3", "--json"}, at(prefix_)));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["removed"], 1);
+  RedisStore reader(o);
+  for (std::uint32_t b = 0; b < 4; ++b) {
+    std::vector<BucketRef> all;
+    for (int v = 0; v < 16; ++v) all.push_back({b, std::string(1, static_cast<char>(v))});
+    for (const auto& bucket : reader.members(prefix_, all)) {
+      EXPECT_EQ(std::count(bucket.begin(), bucket.end(), 3), 0) << "id 3 still in band " << b;
+    }
+  }
 }
 
 }  // namespace

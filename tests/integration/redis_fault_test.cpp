@@ -25,10 +25,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// One redis-server child process with an append-only file in `dir`.
+// One redis-server child process with an append-only file in `dir` (or,
+// not persistent, with no persistence at all: a restart loses everything).
 class RedisProcess {
  public:
-  RedisProcess(std::filesystem::path dir, int port) : dir_(std::move(dir)), port_(port) {}
+  RedisProcess(std::filesystem::path dir, int port, bool persistent = true)
+      : dir_(std::move(dir)), port_(port), persistent_(persistent) {}
   ~RedisProcess() { kill_hard(); }
   RedisProcess(const RedisProcess&) = delete;
   RedisProcess& operator=(const RedisProcess&) = delete;
@@ -42,7 +44,7 @@ class RedisProcess {
     ASSERT_GE(pid_, 0) << "fork failed";
     if (pid_ == 0) {
       ::execlp(binary.c_str(), binary.c_str(), "--bind", "127.0.0.1", "--port", port.c_str(),
-               "--dir", dir.c_str(), "--appendonly", "yes", "--appendfsync", "always", "--save",
+               "--dir", dir.c_str(), "--appendonly", persistent_ ? "yes" : "no", "--appendfsync", "always", "--save",
                "", "--daemonize", "no", "--logfile", "redis.log", static_cast<char*>(nullptr));
       ::_exit(127);  // exec failed
     }
@@ -74,6 +76,7 @@ class RedisProcess {
  private:
   std::filesystem::path dir_;
   int port_;
+  bool persistent_;
   pid_t pid_ = -1;
 };
 
@@ -214,6 +217,67 @@ TEST_F(RedisFaultTest, FlushWhileTheServerIsDownRaisesAndKeepsTheBuffer) {
   index.flush();
   EXPECT_EQ(missing_ids(index, *store, prefix, ids, vectors), std::vector<std::int64_t>{});
   EXPECT_EQ(store->stats(prefix).ids, 30u) << "the first 10 survived the SIGKILL (AOF)";
+}
+
+// Issue 8 item 5: a server that lost the index under a running writer must
+// make the writer fail, not report success. Here the server has no
+// persistence and is restarted between two flushes: the client reconnects,
+// its next flush succeeds on the empty server, and the meta is gone.
+TEST_F(RedisFaultTest, ARestartWithoutPersistenceIsReportedNotHidden) {
+  if (!server_) return;
+  server_->kill_hard();
+  RedisProcess volatile_server(dir_.path() / "volatile", unused_loopback_port(), false);
+  std::filesystem::create_directories(dir_.path() / "volatile");
+  volatile_server.start();
+  auto store = std::make_shared<RedisStore>(fault_options(volatile_server.url()));
+  const std::string prefix = unique_prefix("volatile");
+  Index index(small_index(prefix), store);
+  std::vector<std::int64_t> ids(50);
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+  const auto vectors = random_vectors(ids.size(), 16, 9);
+  index.index(std::span(ids).first(25), std::span(vectors).first(25 * 16));
+
+  volatile_server.kill_hard();
+  volatile_server.start();  // empty: no AOF, no RDB
+  try {
+    index.index(std::span(ids).subspan(25), std::span(vectors).subspan(25 * 16));
+    ADD_FAILURE() << "the flush after the data loss succeeded silently";
+  } catch (const StorageError& e) {
+    expect_contains(e.what(), "prefix \"" + prefix + "\"");
+    expect_contains(e.what(), "is gone");
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << "one line";
+  }
+  EXPECT_THROW(index.close(), StorageError) << "the end of the run says so too";
+}
+
+// The same when another client clears the prefix during the run; and a
+// clear after the last flush is caught by close(), at the end of the run.
+TEST_F(RedisFaultTest, AClearDuringAnIngestIsReported) {
+  if (!server_) return;
+  auto store = std::make_shared<RedisStore>(fault_options(server_->url()));
+  auto other = std::make_shared<RedisStore>(fault_options(server_->url()));
+  const std::string prefix = unique_prefix("cleared");
+  Index index(small_index(prefix), store);
+  std::vector<std::int64_t> ids(20);
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+  const auto vectors = random_vectors(ids.size(), 16, 10);
+  index.index(std::span(ids).first(10), std::span(vectors).first(10 * 16));
+  other->clear(prefix);
+  EXPECT_THROW(index.index(std::span(ids).subspan(10), std::span(vectors).subspan(10 * 16)),
+               StorageError);
+
+  Index fresh(small_index(prefix + "-b"), store);
+  fresh.index(ids, vectors);
+  fresh.close();  // intact: no error
+  other->clear(prefix + "-b");
+  EXPECT_THROW(fresh.close(), StorageError);
+  // Our own clear() keeps the index usable: it re-creates the meta.
+  Index own(small_index(prefix + "-c"), store);
+  own.index(ids, vectors);
+  own.clear();
+  own.index(ids, vectors);
+  own.close();
+  store->clear(prefix + "-c");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "integration/redis_test_env.hpp"
 #include "lshrs/index.hpp"
+#include "lshrs/model_io.hpp"
 #include "redis/connection.hpp"
 #include "redis/url.hpp"
 #include "unit/store_contract.hpp"
@@ -122,6 +123,43 @@ TEST(RedisLayout, KeysAndMembersMatchTheNumpyOracle) {
   EXPECT_EQ(meta_keys, 1u);
   EXPECT_EQ(other, 0u);
   EXPECT_GT(store->clear(prefix), kN);
+}
+
+// An index built by the Python package (buckets from the numpy oracle, a model
+// directory, no meta, no signature keys) keeps its ids removable after our
+// client opened it, which writes <prefix>:meta.
+TEST(RedisLayout, IdsOfAPythonBuiltIndexAreRemovableAfterWeOpenedIt) {
+  auto store = single_store();
+  if (!store) return;
+  const std::string url = server_url("LSHRS_TEST_REDIS_URL");
+  const redis::Endpoint ep = redis::resolve_endpoint(redis_options(url));
+  redis::Connection conn = redis::Connection::open(ep.address, ep.settings);
+
+  constexpr std::size_t kDim = 16, kBands = 4, kRows = 8, kN = 50;
+  const std::string prefix = unique_prefix("python-built");
+  Model model;
+  model.config = {kDim, kBands * kRows, kBands, kRows, 0.5, 1000, 7};
+  model.redis.prefix = prefix;
+  model.projections = random_vectors(kBands * kRows, kDim, 51);
+  const auto vectors = random_vectors(kN, kDim, 52);
+  std::vector<std::int64_t> ids(kN);
+  for (std::size_t i = 0; i < kN; ++i) ids[i] = static_cast<std::int64_t>(i);
+  ScratchDir dir("python-built");
+  save_model(dir / "model", model);
+  Layout python = oracle_layout(dir, model.projections, vectors, ids, kDim, kBands, kRows, prefix);
+  for (const auto& [key, members] : python) {
+    for (const auto id : members) conn.command({"SADD", key, std::to_string(id)});
+  }
+
+  Index index = Index::load(dir / "model", store);
+  ASSERT_TRUE(store->load_meta(prefix).has_value()) << "opening writes the meta";
+  const std::int64_t doomed[] = {3};
+  EXPECT_EQ(index.remove(doomed), 1u);
+  for (auto& [key, members] : python) members.erase(3);
+  std::erase_if(python, [](const auto& entry) { return entry.second.empty(); });
+  EXPECT_EQ(bucket_layout(conn, prefix), python) << "id 3 must be gone from all its buckets";
+  EXPECT_EQ(index.remove(doomed), 0u);
+  store->clear(prefix);
 }
 
 }  // namespace

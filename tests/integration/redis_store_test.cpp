@@ -1,11 +1,15 @@
 // RedisStore against a real single redis-server (LSHRS_TEST_REDIS_URL and
 // friends, started by scripts/test): the BucketStore contract, credentials,
 // prefix isolation, stats, removal without signature keys, error reporting.
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "integration/redis_test_env.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
+#include "lshrs/model_io.hpp"
 #include "redis/connection.hpp"
 #include "redis/url.hpp"
 #include "unit/store_contract.hpp"
@@ -147,11 +151,13 @@ TEST_F(RedisStoreTest, TrackingStoreRemovesIdsOfAPythonBuiltIndex) {
   EXPECT_EQ(store_->remove(prefix_, doomed), 1u);
   EXPECT_EQ(sorted_members(*store_, prefix_, 0, "\x01"), std::vector<std::int64_t>{1});
   EXPECT_TRUE(sorted_members(*store_, prefix_, 1, "\x02").empty());
-  // With meta present (our own index), a missing signature means a missing id.
+  // Once a client of ours opened the prefix (meta written), ids without a
+  // signature key are still found by the scan, whatever meta says.
   ASSERT_TRUE(store_->store_meta_if_absent(prefix_, "meta"));
   const std::vector<std::int64_t> one{1};
-  EXPECT_EQ(store_->remove(prefix_, one), 0u);
-  EXPECT_EQ(sorted_members(*store_, prefix_, 0, "\x01"), std::vector<std::int64_t>{1});
+  EXPECT_EQ(store_->remove(prefix_, one), 1u);
+  EXPECT_TRUE(sorted_members(*store_, prefix_, 0, "\x01").empty());
+  EXPECT_EQ(store_->remove(prefix_, one), 0u) << "gone: found by neither key nor scan";
 }
 
 TEST_F(RedisStoreTest, AFreshClientRemovesMultiByteBandsItNeverWrote) {
@@ -286,6 +292,42 @@ TEST_F(RedisStoreTest, IndexOpensFromRedisAlone) {
   IndexOptions other = io;
   other.seed = 43;  // different projections under the same prefix
   EXPECT_THROW(Index(other, store_), ConfigurationError);
+}
+
+// save() records where the store really is (the Python package's
+// load_from_disk connects there), with the password always redacted.
+TEST(RedisStoreSave, TheModelNamesTheStoresServerAndNeverItsPassword) {
+  const std::string url = server_url("LSHRS_TEST_REDIS_ACL_URL");
+  if (url.empty()) return;
+  const std::string password = std::getenv("LSHRS_TEST_REDIS_ACL_PASSWORD");
+  auto store = std::make_shared<RedisStore>(redis_options(url + "/3"));
+  const StoreAddress where = store->address().value();
+  EXPECT_EQ(where.host, "127.0.0.1");
+  EXPECT_NE(where.port, 6379) << "the test server listens on a random port";
+  EXPECT_EQ(where.db, 3);
+  IndexOptions io;
+  io.dim = 8;
+  io.num_bands = 4;
+  io.rows_per_band = 4;
+  io.num_perm = 16;
+  io.prefix = unique_prefix("save");
+  ScratchDir dir("save-address");
+  {
+    Index index(io, store);
+    index.save(dir / "model");
+    store->clear(io.prefix);
+  }
+  std::ifstream in(dir / "model" / "metadata.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto metadata = nlohmann::json::parse(text.str());
+  const auto& r = metadata.at("redis_config");
+  EXPECT_EQ(r.at("host"), "127.0.0.1");
+  EXPECT_EQ(r.at("port"), where.port);
+  EXPECT_EQ(r.at("db"), 3);
+  EXPECT_EQ(r.at("password"), "<REDACTED>");
+  EXPECT_EQ(text.str().find(password), std::string::npos) << "the password leaked into the model";
+  EXPECT_EQ(load_model(dir / "model").redis.port, where.port);
 }
 
 }  // namespace

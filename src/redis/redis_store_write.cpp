@@ -1,0 +1,515 @@
+// RedisStore: the write and remove paths, and why concurrent writers of one
+// id converge.
+//
+// The problem: on Redis Cluster an id's signature key and its bucket keys
+// live in different slots, so no atomic operation spans them, and two
+// writers of one id with different vectors (or a writer and a remover) can
+// interleave their bucket writes in any order. Reading the old signature,
+// moving the id and storing the new signature leaves the id in the buckets of
+// both vectors when two writers read the same old signature.
+//
+// The protocol. Every actor that touches an id's buckets first registers on
+// the id's signature key (one key, so one atomic Lua script even on Cluster,
+// see signature_scripts.hpp) and deregisters after all its bucket writes were
+// acknowledged:
+//   begin(target)  adds a lease token and the target signature to the key's
+//                  "dirty" set D; returns D and the counter n.
+//   bucket writes  SADD the target's buckets; SREM the buckets of every other
+//                  signature in D (band by band, where they differ).
+//   end(target)    drops the token; a writer or remover makes its target the
+//                  committed signature C (last end wins); bumps n.
+// Invariant I: every bucket that may hold the id belongs to a signature in D.
+// It holds because an actor adds its target to D before its first SADD, and D
+// is only emptied (the key made clean, a plain string C again) by an end that
+// proves its own writes were the last and complete: its token was still
+// there, no other actor holds a token, and n moved by exactly its own end
+// since its begin. Then no other actor began or ended in between; every
+// earlier actor ended (so its writes were acknowledged) before our begin; so
+// our writes ran after all others, over a D that no one changed, and left the
+// id in exactly target's buckets (or none). When the proof fails, the last
+// actor to end (the one that sees no other token) runs repair rounds: begin
+// with no target, SADD C's buckets and SREM every other signature of D, end
+// without committing; it repeats until one round passes the same proof. An
+// actor that still holds a token at another's end is responsible instead: it
+// ends later and sees the counter moved.
+// Leases: a token older than kLeaseSeconds (a crashed client) is dropped and
+// bumps n, so no one is blocked by it forever; an actor that finds its own
+// token gone re-adds its target to D and repairs, so a lease that expired
+// under a live but slow client costs time, never correctness. A call that
+// failed (server down) is repeated with the tokens it left behind, so the
+// repeat takes its own lease over. n starts at the server's clock in µs
+// whenever the key turns busy, so it never takes a value twice.
+// Consequences: at quiescence every id is in exactly the buckets of C (one of
+// the vectors written for it) or in none if the last end was a remove, and
+// its key is the clean string C. Uncontended, an add is still three round
+// trips (begin, bucket writes, end), and the buffer is kept by the caller
+// until all three were acknowledged; every step is safe to resend.
+// Known limit: an id whose writer died mid-flush stays in up to two buckets
+// per band until it is written or removed again after the lease.
+#include <algorithm>
+#include <random>
+#include <unistd.h>
+
+#include <atomic>
+#include <unordered_map>
+
+#include "lshrs/error.hpp"
+#include "lshrs/redis_store.hpp"
+#include "redis/redis_store_impl.hpp"
+#include "redis/signature_scripts.hpp"
+
+namespace lshrs {
+namespace {
+
+using redis::Command;
+using redis::Reply;
+
+// Bounds the time one command blocks the server; a larger group is split.
+constexpr std::size_t kMaxMembersPerCommand = 10'000;
+// How long an actor's token protects an id's buckets from a concurrent repair.
+constexpr const char* kLeaseSeconds = "60";
+// Repair rounds before giving up on an id that other actors keep touching.
+constexpr int kMaxRepairRounds = 64;
+
+enum EndResult : long long { kClean = 0, kOtherActorBusy = 1, kRepairDue = 2 };
+
+std::string_view as_view(std::span<const std::uint8_t> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+std::span<const std::uint8_t> as_bytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// A token no other actor uses: the pid (forked children differ), a random
+// number per process and a count.
+std::string unique_token() {
+  static const std::string process = std::to_string(std::random_device{}()) +
+                                     std::to_string(std::random_device{}());
+  static std::atomic<std::uint64_t> counter{0};
+  return std::to_string(::getpid()) + "." + process + "." + std::to_string(counter.fetch_add(1));
+}
+
+// Groups (band, signature) -> ids and emits one variadic command per group:
+// `verb key id id ...`, split every kMaxMembersPerCommand ids.
+class BucketGroups {
+ public:
+  void add(std::size_t band, std::string_view sig, std::size_t id_index) {
+    if (band >= index_.size()) index_.resize(band + 1);
+    auto [it, inserted] = index_[band].try_emplace(sig, groups_.size());
+    if (inserted) groups_.push_back({band, sig, {}});
+    groups_[it->second].ids.push_back(id_index);
+  }
+  // Every band of `sig` (split every `width` bytes).
+  void add_all(std::string_view sig, std::size_t width, std::size_t id_index) {
+    for (std::size_t b = 0; (b + 1) * width <= sig.size(); ++b) add(b, sig.substr(b * width, width), id_index);
+  }
+  // The bands of `stale` that differ from `kept`'s (same width and length).
+  void add_differing(std::string_view stale, std::string_view kept, std::size_t width,
+                     std::size_t id_index) {
+    for (std::size_t b = 0; (b + 1) * width <= stale.size(); ++b) {
+      const std::string_view band = stale.substr(b * width, width);
+      if (band != kept.substr(b * width, width)) add(b, band, id_index);
+    }
+  }
+  void emit(std::string_view verb, std::string_view prefix, const std::vector<std::string>& ids,
+            std::vector<Command>& out) const {
+    for (const Group& g : groups_) {
+      const std::string key = bucket_key(prefix, g.band, as_bytes(g.sig));
+      for (std::size_t start = 0; start < g.ids.size(); start += kMaxMembersPerCommand) {
+        const std::size_t end = std::min(g.ids.size(), start + kMaxMembersPerCommand);
+        std::vector<std::string> argv;
+        argv.reserve(2 + end - start);
+        argv.emplace_back(verb);
+        argv.push_back(key);
+        for (std::size_t k = start; k < end; ++k) argv.push_back(ids[g.ids[k]]);
+        out.emplace_back(std::move(argv));
+      }
+    }
+  }
+
+ private:
+  struct Group {
+    std::size_t band;
+    std::string_view sig;  // points into caller-owned bytes
+    std::vector<std::size_t> ids;
+  };
+  std::vector<std::unordered_map<std::string_view, std::size_t>> index_;
+  std::vector<Group> groups_;
+};
+
+// What begin() told about one id.
+struct Begun {
+  long long n = 0;
+  std::optional<std::string> committed;
+  std::vector<std::string> dirty;
+};
+
+Begun parse_begin(Reply& reply, std::string_view key) {
+  if (!reply.is_array() || reply.elements.size() < 2 ||
+      reply.elements[0].kind != Reply::Kind::kInteger) {
+    throw StorageError("Redis returned an unexpected reply to the signature script on '" +
+                       std::string(key) + "'");
+  }
+  Begun b;
+  b.n = reply.elements[0].integer;
+  if (reply.elements[1].kind == Reply::Kind::kString) b.committed = std::move(reply.elements[1].text);
+  for (std::size_t i = 2; i < reply.elements.size(); ++i) b.dirty.push_back(std::move(reply.elements[i].text));
+  return b;
+}
+
+}  // namespace
+
+// A call that failed leaves its lease tokens on the ids' keys; the same
+// call made again (Index::flush() retrying its buffer) reuses them, so it
+// takes its own lease over instead of waiting for it to expire.
+std::vector<std::string> RedisStore::Impl::tokens_for(const std::vector<std::string>& whats) {
+  std::lock_guard lock(tokens_mutex_);
+  std::vector<std::string> tokens;
+  tokens.reserve(whats.size());
+  for (const auto& w : whats) {
+    const auto it = resumable_.find(w);
+    tokens.push_back(it != resumable_.end() ? it->second : unique_token());
+  }
+  return tokens;
+}
+
+void RedisStore::Impl::settle_tokens(const std::vector<std::string>& whats,
+                                     const std::vector<std::string>& tokens, bool failed) {
+  std::lock_guard lock(tokens_mutex_);
+  for (std::size_t i = 0; i < whats.size(); ++i) {
+    if (failed) {
+      resumable_.insert_or_assign(whats[i], tokens[i]);
+    } else {
+      resumable_.erase(whats[i]);
+    }
+  }
+}
+
+std::vector<Reply> RedisStore::Impl::run_script(bool begin, std::vector<std::vector<std::string>> args,
+                                                std::string_view what) {
+  const char* text = begin ? redis::kBeginScript : redis::kEndScript;
+  std::vector<Command> cmds;
+  cmds.reserve(args.size());
+  const std::string sha = script_sha(begin, /*reload=*/false);
+  for (auto& a : args) {
+    std::vector<std::string> argv{"EVALSHA", sha, "1"};
+    argv.insert(argv.end(), std::make_move_iterator(a.begin()), std::make_move_iterator(a.end()));
+    cmds.emplace_back(std::move(argv), 3);
+  }
+  auto replies = run(cmds, what, /*allow_errors=*/true);
+  // A restarted server or a new cluster node has no script cache: load the
+  // script everywhere once and resend; the text itself only as a last resort.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::vector<std::size_t> missing;
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+      if (replies[i].is_error() && replies[i].error_code() == "NOSCRIPT") missing.push_back(i);
+    }
+    if (missing.empty()) break;
+    const std::string fresh = script_sha(begin, /*reload=*/true);
+    std::vector<Command> again;
+    for (const std::size_t i : missing) {
+      Command c = cmds[i];
+      if (attempt == 0) {
+        c.argv[1] = fresh;
+      } else {
+        c.argv[0] = "EVAL";
+        c.argv[1] = text;
+      }
+      again.push_back(std::move(c));
+    }
+    auto got = run(again, what, /*allow_errors=*/true);
+    for (std::size_t j = 0; j < missing.size(); ++j) replies[missing[j]] = std::move(got[j]);
+  }
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    if (replies[i].is_error()) fail(what, "'" + replies[i].text + "' on " + std::string(cmds[i].key()));
+  }
+  return replies;
+}
+
+std::string RedisStore::Impl::script_sha(bool begin, bool reload) {
+  std::lock_guard lock(scripts_mutex_);
+  std::string& sha = begin ? begin_sha_ : end_sha_;
+  if (!sha.empty() && !reload) return sha;
+  const Command load(std::vector<std::string>{"SCRIPT", "LOAD", begin ? redis::kBeginScript
+                                                                      : redis::kEndScript},
+                     0);
+  transport->for_each_master([&](const std::string& name, const redis::NodeExecutor& node) {
+    const Reply reply = redis::with_retry(retry, [&] { return node(std::span(&load, 1)).front(); });
+    if (reply.kind != Reply::Kind::kString) fail("SCRIPT LOAD", "on " + name + ": " + reply.text);
+    sha = reply.text;
+  });
+  return sha;
+}
+
+// Runs repair rounds on ids[i] for i in `due` until each is clean or left to
+// another actor at work. `widths`: the band width(s) of this prefix.
+void RedisStore::Impl::repair(std::string_view prefix, std::span<const std::int64_t> ids,
+                              std::vector<std::size_t> due, const std::vector<std::size_t>& widths) {
+  std::vector<std::string> texts(ids.size());
+  for (int round = 0; !due.empty(); ++round) {
+    if (round == kMaxRepairRounds) {
+      throw StorageError("Redis add/remove: id " + id_text(ids[due.front()]) + " under prefix \"" +
+                         std::string(prefix) + "\" is still being rewritten by other clients after " +
+                         std::to_string(kMaxRepairRounds) +
+                         " repair rounds; the call may be repeated as is");
+    }
+    std::vector<std::string> whats;
+    for (const std::size_t i : due) whats.push_back(signature_key(prefix, ids[i]) + "\nfix");
+    const std::vector<std::string> tokens = tokens_for(whats);
+    try {
+      repair_round(prefix, ids, due, widths, texts, tokens);
+    } catch (...) {
+      settle_tokens(whats, tokens, /*failed=*/true);
+      throw;
+    }
+    settle_tokens(whats, tokens, /*failed=*/false);
+  }
+}
+
+// One repair round over ids[due[j]] with tokens[j]; leaves in `due` the ids
+// that need another.
+void RedisStore::Impl::repair_round(std::string_view prefix, std::span<const std::int64_t> ids,
+                                    std::vector<std::size_t>& due, const std::vector<std::size_t>& widths,
+                                    std::vector<std::string>& texts, const std::vector<std::string>& tokens) {
+  {
+    std::vector<std::vector<std::string>> begins;
+    for (std::size_t j = 0; j < due.size(); ++j) {
+      begins.push_back({signature_key(prefix, ids[due[j]]), tokens[j], "", kLeaseSeconds});
+    }
+    auto replies = run_script(true, std::move(begins), "repair (begin)");
+    std::vector<Begun> state;
+    BucketGroups adds, rems;
+    for (std::size_t j = 0; j < due.size(); ++j) {
+      state.push_back(parse_begin(replies[j], signature_key(prefix, ids[due[j]])));
+      texts[due[j]] = id_text(ids[due[j]]);
+    }
+    for (std::size_t j = 0; j < due.size(); ++j) {
+      const Begun& s = state[j];
+      const std::size_t i = due[j];
+      // A remover may not know the width yet; adding needs exactly one.
+      const std::vector<std::size_t> ws =
+          s.committed && widths.size() != 1 ? band_widths(prefix, ids[i], *s.committed) : widths;
+      if (s.committed && ws.size() != 1) {
+        throw StorageError("Redis repair of id " + texts[i] + " under prefix \"" + std::string(prefix) +
+                           "\": cannot tell the band width of its signature; write it again");
+      }
+      for (const std::string& d : s.dirty) {
+        for (const std::size_t w : ws) {
+          if (d.size() % w != 0) continue;
+          if (s.committed && d.size() == s.committed->size()) {
+            if (d != *s.committed) rems.add_differing(d, *s.committed, w, i);
+          } else {
+            rems.add_all(d, w, i);
+          }
+        }
+      }
+      if (s.committed) adds.add_all(*s.committed, ws.front(), i);
+    }
+    std::vector<Command> writes;
+    rems.emit("SREM", prefix, texts, writes);
+    adds.emit("SADD", prefix, texts, writes);
+    run(writes, "repair");
+    std::vector<std::vector<std::string>> ends;
+    for (std::size_t j = 0; j < due.size(); ++j) {
+      ends.push_back({signature_key(prefix, ids[due[j]]), tokens[j], state[j].committed.value_or(""),
+                      std::to_string(state[j].n), "0"});
+    }
+    replies = run_script(false, std::move(ends), "repair (end)");
+    std::vector<std::size_t> next;
+    for (std::size_t j = 0; j < due.size(); ++j) {
+      if (replies[j].integer == kRepairDue) next.push_back(due[j]);
+    }
+    due = std::move(next);
+  }
+}
+
+void RedisStore::add(std::string_view prefix, std::span<const std::int64_t> ids,
+                     const Signatures& sigs) {
+  validate_prefix(prefix);
+  if (ids.size() != sigs.count) {
+    throw InvalidArgument("RedisStore::add: " + std::to_string(ids.size()) + " ids but " +
+                          std::to_string(sigs.count) + " signatures; pass one row per id");
+  }
+  const std::size_t row_bytes = sigs.num_bands * sigs.band_bytes;
+  if (sigs.count > 0 && row_bytes == 0) {
+    throw InvalidArgument("RedisStore::add: signatures with " + std::to_string(sigs.num_bands) +
+                          " bands of " + std::to_string(sigs.band_bytes) +
+                          " bytes; need at least one band of at least one byte");
+  }
+  if (sigs.bytes.size() != sigs.count * row_bytes) {
+    throw InvalidArgument("RedisStore::add: signature buffer holds " +
+                          std::to_string(sigs.bytes.size()) + " bytes, expected " +
+                          std::to_string(sigs.count * row_bytes));
+  }
+  if (ids.empty()) return;
+  impl_->remember_band_width(prefix, sigs.band_bytes);
+  std::vector<std::string> texts(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) texts[i] = id_text(ids[i]);
+
+  if (!impl_->options.track_signatures) {
+    BucketGroups fresh;
+    for (std::size_t i = 0; i < ids.size(); ++i) fresh.add_all(as_view(sigs.row(i)), sigs.band_bytes, i);
+    std::vector<Command> writes;
+    fresh.emit("SADD", prefix, texts, writes);
+    impl_->run(writes, "add");
+    return;
+  }
+
+  // Round trip 1: register as a writer of each id; learn its dirty signatures.
+  std::vector<std::string> whats(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    whats[i] = signature_key(prefix, ids[i]) + "\n" + std::string(as_view(sigs.row(i)));
+  }
+  const std::vector<std::string> tokens = impl_->tokens_for(whats);
+  try {
+    add_tracked(prefix, ids, sigs, texts, tokens);
+  } catch (...) {
+    impl_->settle_tokens(whats, tokens, /*failed=*/true);
+    throw;
+  }
+  impl_->settle_tokens(whats, tokens, /*failed=*/false);
+}
+
+void RedisStore::add_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
+                             const Signatures& sigs, const std::vector<std::string>& texts,
+                             const std::vector<std::string>& tokens) {
+  const std::size_t row_bytes = sigs.num_bands * sigs.band_bytes;
+  std::vector<std::vector<std::string>> begins;
+  begins.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    begins.push_back({signature_key(prefix, ids[i]), tokens[i], std::string(as_view(sigs.row(i))),
+                      kLeaseSeconds});
+  }
+  auto replies = impl_->run_script(true, std::move(begins), "add (begin)");
+  std::vector<Begun> state;
+  state.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) state.push_back(parse_begin(replies[i], texts[i]));
+
+  // Round trip 2: SADD the new buckets, SREM every other dirty signature's.
+  BucketGroups stale, fresh;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::string_view mine = as_view(sigs.row(i));
+    fresh.add_all(mine, sigs.band_bytes, i);
+    for (const std::string& d : state[i].dirty) {
+      // A signature of another shape predates a config change the meta check
+      // would have refused; it cannot name buckets of this config.
+      if (d.size() == row_bytes && d != mine) stale.add_differing(d, mine, sigs.band_bytes, i);
+    }
+  }
+  std::vector<Command> writes;
+  stale.emit("SREM", prefix, texts, writes);
+  fresh.emit("SADD", prefix, texts, writes);
+  impl_->run(writes, "add");
+
+  // Round trip 3, only once every bucket write was acknowledged: commit.
+  std::vector<std::vector<std::string>> ends;
+  ends.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    ends.push_back({signature_key(prefix, ids[i]), tokens[i], std::string(as_view(sigs.row(i))),
+                    std::to_string(state[i].n), "1"});
+  }
+  replies = impl_->run_script(false, std::move(ends), "add (commit)");
+  std::vector<std::size_t> due;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (replies[i].integer == kRepairDue) due.push_back(i);
+  }
+  if (!due.empty()) impl_->repair(prefix, ids, std::move(due), {sigs.band_bytes});
+}
+
+std::size_t RedisStore::remove(std::string_view prefix, std::span<const std::int64_t> ids) {
+  validate_prefix(prefix);
+  if (ids.empty()) return 0;
+  if (!impl_->options.track_signatures) return impl_->remove_by_scan(prefix, ids);
+
+  std::vector<std::string> whats;
+  for (const auto id : ids) whats.push_back(signature_key(prefix, id) + "\nrm");
+  const std::vector<std::string> tokens = impl_->tokens_for(whats);
+  std::size_t removed = 0;
+  try {
+    removed = remove_tracked(prefix, ids, tokens);
+  } catch (...) {
+    impl_->settle_tokens(whats, tokens, /*failed=*/true);
+    throw;
+  }
+  impl_->settle_tokens(whats, tokens, /*failed=*/false);
+  return removed;
+}
+
+std::size_t RedisStore::remove_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
+                                       const std::vector<std::string>& tokens) {
+  std::vector<std::vector<std::string>> begins;
+  begins.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    begins.push_back({signature_key(prefix, ids[i]), tokens[i], "", kLeaseSeconds});
+  }
+  auto replies = impl_->run_script(true, std::move(begins), "remove (begin)");
+
+  std::vector<std::string> texts(ids.size());
+  std::vector<Begun> state;
+  std::vector<std::int64_t> unsigned_ids;
+  std::vector<std::size_t> unsigned_at;  // their indices in ids
+  std::size_t present = 0;
+  std::optional<std::size_t> probe;  // an id whose signature tells the band width
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    texts[i] = id_text(ids[i]);
+    state.push_back(parse_begin(replies[i], texts[i]));
+    if (state[i].committed) {
+      ++present;
+      if (!probe) probe = i;
+    } else if (state[i].dirty.empty()) {
+      // No signature key: an id written by the Python package or by a client
+      // without track_signatures, found only by scanning the buckets.
+      unsigned_ids.push_back(ids[i]);
+      unsigned_at.push_back(i);
+    }
+  }
+  std::vector<std::size_t> widths;
+  if (probe) {
+    widths = impl_->band_widths(prefix, ids[*probe], *state[*probe].committed);
+  } else {
+    for (std::size_t i = 0; i < ids.size() && widths.empty(); ++i) {
+      if (!state[i].dirty.empty()) widths = impl_->band_widths(prefix, ids[i], state[i].dirty.front());
+    }
+  }
+  BucketGroups doomed;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    for (const std::string& d : state[i].dirty) {
+      for (const std::size_t w : widths) {
+        if (d.size() % w == 0) doomed.add_all(d, w, i);
+      }
+    }
+  }
+  std::vector<Command> srems;
+  doomed.emit("SREM", prefix, texts, srems);
+  impl_->run(srems, "remove");
+  // Only once the buckets are clean: a remove() that fails before this point
+  // still finds the signatures when it is called again.
+  std::vector<std::vector<std::string>> ends;
+  ends.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    ends.push_back({signature_key(prefix, ids[i]), tokens[i], "", std::to_string(state[i].n), "1"});
+  }
+  replies = impl_->run_script(false, std::move(ends), "remove (commit)");
+  std::vector<std::size_t> due;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (replies[i].integer == kRepairDue) due.push_back(i);
+  }
+  if (!due.empty()) impl_->repair(prefix, ids, std::move(due), widths);
+  if (unsigned_ids.empty()) return present;
+  const std::size_t scanned = impl_->remove_by_scan(prefix, unsigned_ids);
+  // The scan works outside the protocol: a writer that committed one of
+  // these ids meanwhile may have lost memberships to it. Such ids now have a
+  // signature key; a repair round (after the scan was acknowledged) puts
+  // them back into exactly their committed buckets.
+  std::vector<Command> exists;
+  for (const auto id : unsigned_ids) exists.emplace_back(std::vector<std::string>{"EXISTS", signature_key(prefix, id)});
+  const auto found = impl_->run(exists, "remove (re-checking scanned ids)");
+  std::vector<std::size_t> rewritten;
+  for (std::size_t k = 0; k < found.size(); ++k) {
+    if (found[k].integer == 1) rewritten.push_back(unsigned_at[k]);
+  }
+  if (!rewritten.empty()) impl_->repair(prefix, ids, std::move(rewritten), widths);
+  return present + scanned;
+}
+
+}  // namespace lshrs

@@ -1,0 +1,206 @@
+// Concurrent writers (and removers) of the same ids with different vectors,
+// racing on one prefix of a real redis-server and of the real 3-master
+// Cluster, in several threads and several processes: at the end every id must
+// be in exactly the buckets of ONE of the vectors written for it, with a clean
+// signature key that agrees, or (if a remove ended last) in none and without
+// a key. Then a remove of all ids must leave zero memberships.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "integration/redis_test_env.hpp"
+#include "lshrs/redis_store.hpp"
+#include "redis/single_transport.hpp"
+#include "unit/store_contract.hpp"
+
+namespace lshrs::testing {
+namespace {
+
+constexpr std::size_t kIds = 600, kBands = 4, kBatch = 50, kRounds = 3;
+constexpr int kWriters = 4;  // writer w writes vector w of every id
+
+// Writer w's signature of `id`: one byte per band, different for every writer
+// in every band, so any mix of two vectors shows as extra memberships.
+std::uint8_t band_byte(int writer, std::int64_t id, std::size_t band) {
+  return static_cast<std::uint8_t>((static_cast<std::size_t>(id) * 7 + band * 61) % 64 +
+                                   64 * static_cast<std::size_t>(writer));
+}
+std::string row(int writer, std::int64_t id) {
+  std::string r;
+  for (std::size_t b = 0; b < kBands; ++b) r.push_back(static_cast<char>(band_byte(writer, id, b)));
+  return r;
+}
+
+// Writes every id as writer w, in a shuffled order, kRounds times; a remover
+// (w < 0) removes every id the same way.
+void race(RedisStore& store, const std::string& prefix, int w, unsigned seed) {
+  std::vector<std::int64_t> ids(kIds);
+  for (std::size_t i = 0; i < kIds; ++i) ids[i] = static_cast<std::int64_t>(i);
+  std::mt19937 rng(seed);
+  for (std::size_t round = 0; round < kRounds; ++round) {
+    std::shuffle(ids.begin(), ids.end(), rng);
+    for (std::size_t start = 0; start < kIds; start += kBatch) {
+      const std::span<const std::int64_t> batch(ids.data() + start, kBatch);
+      if (w < 0) {
+        store.remove(prefix, batch);
+        continue;
+      }
+      Signatures sigs{kBatch, kBands, 1, {}};
+      for (const auto id : batch) {
+        const std::string r = row(w, id);
+        sigs.bytes.insert(sigs.bytes.end(), r.begin(), r.end());
+      }
+      store.add(prefix, batch, sigs);
+    }
+  }
+}
+
+// Every bucket any writer may have used, read in one call: id -> memberships.
+std::map<std::int64_t, std::set<std::pair<std::size_t, std::uint8_t>>> memberships(
+    RedisStore& store, const std::string& prefix) {
+  std::vector<BucketRef> refs;
+  for (std::uint32_t b = 0; b < kBands; ++b) {
+    for (int v = 0; v < 256; ++v) refs.push_back({b, std::string(1, static_cast<char>(v))});
+  }
+  std::map<std::int64_t, std::set<std::pair<std::size_t, std::uint8_t>>> out;
+  const auto got = store.members(prefix, refs);
+  for (std::size_t k = 0; k < refs.size(); ++k) {
+    for (const auto id : got[k]) {
+      out[id].insert({refs[k].band, static_cast<std::uint8_t>(refs[k].signature[0])});
+    }
+  }
+  return out;
+}
+
+// The raw signature keys, read past the store: nil, a clean string, or not.
+std::vector<redis::Reply> signature_keys(const RedisOptions& options, const std::string& prefix) {
+  auto transport = redis::make_transport(options);
+  std::vector<redis::Command> gets;
+  for (std::size_t i = 0; i < kIds; ++i) {
+    gets.emplace_back(std::vector<std::string>{"GET", signature_key(prefix, static_cast<std::int64_t>(i))});
+  }
+  return transport->execute(gets);
+}
+
+void expect_converged(RedisStore& store, const RedisOptions& options, const std::string& prefix,
+                      bool removers) {
+  const auto held = memberships(store, prefix);
+  const auto keys = signature_keys(options, prefix);
+  std::size_t bad = 0, written = 0;
+  for (std::size_t i = 0; i < kIds && bad < 5; ++i) {
+    const auto id = static_cast<std::int64_t>(i);
+    const auto it = held.find(id);
+    const std::size_t count = it == held.end() ? 0 : it->second.size();
+    const redis::Reply& key = keys[i];
+    if (removers && count == 0 && key.is_nil()) continue;  // a remove ended last
+    int winner = -1;
+    for (int w = 0; w < kWriters; ++w) {
+      if (key.kind == redis::Reply::Kind::kString && key.text == row(w, id)) winner = w;
+    }
+    std::set<std::pair<std::size_t, std::uint8_t>> expected;
+    for (std::size_t b = 0; winner >= 0 && b < kBands; ++b) expected.insert({b, band_byte(winner, id, b)});
+    if (winner < 0 || count != kBands || it->second != expected) {
+      ++bad;
+      ADD_FAILURE() << "id " << id << ": " << count << " memberships (want " << kBands
+                    << "), signature key "
+                    << (key.is_nil() ? "missing" : key.is_error() ? key.text : "not one written vector")
+                    << (winner >= 0 ? " / memberships not those of its signature" : "");
+    }
+    ++written;
+  }
+  EXPECT_EQ(bad, 0u);
+  if (!removers) {
+    EXPECT_EQ(written, kIds);
+  }
+}
+
+void race_and_check(const RedisOptions& options, bool removers) {
+  const std::string prefix = unique_prefix("converge");
+  // Processes: two children write as writers 2 and 3, each with its own store.
+  std::vector<pid_t> children;
+  for (int w = 2; w < kWriters; ++w) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      int rc = 0;
+      try {
+        RedisStore own(options);
+        race(own, prefix, w, 100 + static_cast<unsigned>(w));
+      } catch (...) {
+        rc = 1;
+      }
+      ::_exit(rc);
+    }
+    children.push_back(pid);
+  }
+  // Threads: writers 0 and 1 (and a remover) share one store, as an
+  // application's threads would, plus one on a store of its own.
+  RedisStore shared(options), own(options);
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { race(shared, prefix, 0, 1); });
+  threads.emplace_back([&] { race(own, prefix, 1, 2); });
+  if (removers) threads.emplace_back([&] { race(shared, prefix, -1, 3); });
+  for (auto& t : threads) t.join();
+  for (const pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a writer process failed";
+  }
+  expect_converged(shared, options, prefix, removers);
+
+  std::vector<std::int64_t> all(kIds);
+  for (std::size_t i = 0; i < kIds; ++i) all[i] = static_cast<std::int64_t>(i);
+  shared.remove(prefix, all);
+  EXPECT_TRUE(memberships(shared, prefix).empty()) << "remove left memberships behind";
+  EXPECT_EQ(shared.stats(prefix).buckets, 0u);
+  shared.clear(prefix);
+}
+
+RedisOptions single_options() {
+  const std::string url = server_url("LSHRS_TEST_REDIS_URL");
+  RedisOptions o = redis_options(url);
+  o.cluster = ClusterMode::kOff;
+  return o;
+}
+RedisOptions cluster_options() {
+  const std::string url = server_url("LSHRS_TEST_REDIS_CLUSTER_URL");
+  RedisOptions o = redis_options(url);
+  o.cluster = ClusterMode::kOn;
+  return o;
+}
+
+TEST(RedisConvergence, ConcurrentWritersOfTheSameIdsConvergeOnOneServer) {
+  const RedisOptions o = single_options();
+  if (o.url.empty()) return;
+  race_and_check(o, /*removers=*/false);
+}
+
+TEST(RedisConvergence, ConcurrentWritersOfTheSameIdsConvergeOnCluster) {
+  const RedisOptions o = cluster_options();
+  if (o.url.empty()) return;
+  race_and_check(o, /*removers=*/false);
+}
+
+TEST(RedisConvergence, WritersRacingARemoverConvergeOnOneServer) {
+  const RedisOptions o = single_options();
+  if (o.url.empty()) return;
+  race_and_check(o, /*removers=*/true);
+}
+
+TEST(RedisConvergence, WritersRacingARemoverConvergeOnCluster) {
+  const RedisOptions o = cluster_options();
+  if (o.url.empty()) return;
+  race_and_check(o, /*removers=*/true);
+}
+
+}  // namespace
+}  // namespace lshrs::testing
