@@ -91,10 +91,10 @@ Model decode_meta(std::string_view bytes) {
   model.version = f.string("version");
   model.config = detail::config_from_json(f.object("config"), kWhere + " \"config\"");
   const ModelConfig& c = model.config;
-  const std::size_t count = c.num_perm * c.dim;  // bounded by config_from_json
+  const std::size_t count = c.num_perm * projection_width(c);  // bounded by config_from_json
   const std::uint64_t declared = f.integer("projections", 0, std::numeric_limits<std::uint64_t>::max());
   if (declared != count) {
-    fail("it declares " + std::to_string(declared) + " projection values, but num_perm * dim = " +
+    fail("it declares " + std::to_string(declared) + " projection values, but num_perm * width = " +
          std::to_string(count));
   }
   const std::string_view payload = bytes.substr(offset);
@@ -110,8 +110,8 @@ Model decode_meta(std::string_view bytes) {
   if (count > 0) std::memcpy(model.projections.data(), payload.data(), payload.size());
   for (std::size_t i = 0; i < count; ++i) {
     if (!std::isfinite(model.projections[i])) {
-      fail("projection row " + std::to_string(i / c.dim) + ", column " +
-           std::to_string(i % c.dim) + " is not finite");
+      fail("projection row " + std::to_string(i / projection_width(c)) + ", column " +
+           std::to_string(i % projection_width(c)) + " is not finite");
     }
   }
   return model;
