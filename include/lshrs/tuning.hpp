@@ -75,8 +75,7 @@ BandConfig choose_bands(std::size_t num_perm, double threshold, double fp_weight
 // in docs/tuning.md). A band of B bits splits n vectors into ~2^B buckets, so
 // the expected bucket size stays near `target_bucket_size` when
 //   B = ceil(log2(expected_size / target_bucket_size)), at least 1 bit;
-// rows = B for hyperplanes, and B / (log2(d')+1) rounded to nearest (>= 1)
-// cross-polytope hashes of log2(d')+1 bits each (d' = padded dim). Bands take
+// rows = B for hyperplanes, and ceil(B / (log2(d')+1)) cross-polytope hashes of log2(d')+1 bits each (d' = padded dim). Bands take
 // the rest of the bit budget: bands = max(1, floor(bit_budget / (rows·bits per
 // hash))); recall is then recovered by multi-probe, not by bigger buckets.
 // Without expected_size (cross-polytope only) one hash per band. Throws

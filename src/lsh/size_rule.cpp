@@ -29,8 +29,8 @@ SizeBasedBands size_based_bands(HashFamily family, std::size_t dim,
   if (expected_size) {
     const double ratio = static_cast<double>(*expected_size) / static_cast<double>(target_bucket_size);
     const auto bits = static_cast<std::size_t>(std::max(1.0, std::ceil(std::log2(ratio))));
-    rows = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(
-                                        static_cast<double>(bits) / static_cast<double>(bits_per_hash))));
+    // Rounded up, so a cross-polytope band is never coarser than the target.
+    rows = (bits + bits_per_hash - 1) / bits_per_hash;
   }
   // A band never holds more bits than the whole budget.
   rows = std::min(rows, std::max<std::size_t>(1, bit_budget / bits_per_hash));
