@@ -77,7 +77,7 @@ Signatures CrossPolytopeHasher::hash_impl(std::span<const float> vectors,
   Signatures sigs{n, num_bands_, band_bytes(), {}};
   sigs.bytes.assign(n * num_bands_ * sigs.band_bytes, 0);
   if (rotated) rotated->resize(n * hashes * padded_);
-  std::vector<float> block(kBlock * padded_);
+  std::vector<float> block(std::min(kBlock, std::max<std::size_t>(n, 1)) * padded_);
   for (std::size_t first = 0; first < n; first += kBlock) {
     const std::size_t count = std::min(kBlock, n - first);
     for (std::size_t t = 0; t < hashes; ++t) {

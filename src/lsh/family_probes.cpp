@@ -15,8 +15,8 @@ std::vector<std::vector<Perturbation>> hyperplane_candidates(std::span<const flo
       const float m = margins[b * rows + j];
       band[j] = {m * m, static_cast<std::uint32_t>(j), 0};
     }
-    sort_candidates(band, budget);
   }
+  select_candidates(out, budget);
   return out;
 }
 
@@ -45,8 +45,8 @@ std::vector<std::vector<Perturbation>> polytope_candidates(std::span<const float
         }
       }
     }
-    sort_candidates(band, budget);
   }
+  select_candidates(out, budget);
   return out;
 }
 

@@ -23,14 +23,14 @@
 namespace lshrs::detail {
 
 // Candidates of each band of one query from its bit margins (bands·rows
-// values, as Hasher::hash returns them), sorted, at most `budget` per band.
+// values, as Hasher::hash returns them), as select_candidates() leaves them.
 std::vector<std::vector<Perturbation>> hyperplane_candidates(std::span<const float> margins,
                                                              std::size_t bands, std::size_t rows,
                                                              std::size_t budget);
 
 // Candidates of each band of one query from its rotated copies
 // (bands·hashes_per_band rows of `padded` values, as CrossPolytopeHasher::hash
-// returns them), sorted, at most `budget` per band.
+// returns them), as select_candidates() leaves them.
 std::vector<std::vector<Perturbation>> polytope_candidates(std::span<const float> rotated,
                                                            std::size_t bands,
                                                            std::size_t hashes_per_band,

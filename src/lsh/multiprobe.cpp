@@ -17,29 +17,41 @@ struct Node {
 };
 
 // At most one change per hash: two runner-ups of one cross-polytope (or the
-// same bit twice) do not describe a bucket. Such sets are skipped but still
-// expanded, since their successors can be valid (Lv et al., §4.3).
-bool valid(std::span<const std::uint32_t> set, const std::vector<Perturbation>& band) {
-  for (std::size_t i = 0; i < set.size(); ++i) {
-    for (std::size_t j = i + 1; j < set.size(); ++j) {
-      if (band[set[i]].hash == band[set[j]].hash) return false;
-    }
+// same bit twice) do not describe a bucket. Every set in the heap has a valid
+// prefix (all but its last element), so only the last element can conflict.
+bool last_conflicts(std::span<const std::uint32_t> set, const std::vector<Perturbation>& band) {
+  const std::uint32_t hash = band[set.back()].hash;
+  for (std::size_t i = 0; i + 1 < set.size(); ++i) {
+    if (band[set[i]].hash == hash) return true;
   }
-  return true;
+  return false;
 }
 
 }  // namespace
 
-void sort_candidates(std::vector<Perturbation>& candidates, std::size_t budget) {
-  const auto by_cost = [](const Perturbation& a, const Perturbation& b) {
-    return a.cost != b.cost ? a.cost < b.cost : a.hash < b.hash;
-  };
-  if (budget < candidates.size()) {
-    const auto keep = candidates.begin() + static_cast<std::ptrdiff_t>(budget);
-    std::nth_element(candidates.begin(), keep, candidates.end(), by_cost);
-    candidates.erase(keep, candidates.end());
+void select_candidates(std::vector<std::vector<Perturbation>>& bands, std::size_t budget) {
+  std::size_t total = 0;
+  for (const auto& band : bands) total += band.size();
+  if (budget == 0) {
+    for (auto& band : bands) band.clear();
+    return;
   }
-  std::sort(candidates.begin(), candidates.end(), by_cost);
+  if (budget < total) {
+    std::vector<float> costs;
+    costs.reserve(total);
+    for (const auto& band : bands) {
+      for (const auto& p : band) costs.push_back(p.cost);
+    }
+    const auto nth = costs.begin() + static_cast<std::ptrdiff_t>(budget - 1);
+    std::nth_element(costs.begin(), nth, costs.end());
+    const float limit = *nth;
+    for (auto& band : bands) std::erase_if(band, [limit](const Perturbation& p) { return p.cost > limit; });
+  }
+  for (auto& band : bands) {
+    std::sort(band.begin(), band.end(), [](const Perturbation& a, const Perturbation& b) {
+      return a.cost != b.cost ? a.cost < b.cost : a.hash < b.hash;
+    });
+  }
 }
 
 std::vector<ProbeSet> probe_sequence(std::span<const std::vector<Perturbation>> bands,
@@ -66,15 +78,19 @@ std::vector<ProbeSet> probe_sequence(std::span<const std::vector<Perturbation>> 
     const auto& band = bands[top.band];
     set.assign(pool.begin() + top.offset, pool.begin() + top.offset + top.size);
     const std::uint32_t last = set.back();
+    const bool valid = !last_conflicts(set, band);
     if (last + 1 < band.size()) {
       const double next = band[last + 1].cost;
-      // shift: the largest element moves to the next candidate.
+      // shift: the largest element moves to the next candidate; it keeps the
+      // valid prefix, so it may be valid even when this set is not.
       push(top.band, std::span(set).first(set.size() - 1), last + 1,
            top.cost - band[last].cost + next);
-      // expand: the next candidate joins the set.
-      push(top.band, set, last + 1, top.cost + next);
+      // expand: the next candidate joins the set. Every descendant of an
+      // invalid set's expansion contains the conflict: Lv et al. generate and
+      // skip them; pruning them here keeps deep cross-polytope heaps small.
+      if (valid) push(top.band, set, last + 1, top.cost + next);
     }
-    if (valid(set, band)) out.push_back({top.band, top.cost, set});
+    if (valid) out.push_back({top.band, top.cost, set});
   }
   return out;
 }

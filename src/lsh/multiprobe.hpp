@@ -36,13 +36,14 @@ struct ProbeSet {
   std::vector<std::uint32_t> elements;
 };
 
-// Sorts a band's candidates by cost and keeps the `budget` cheapest: a set
-// holding the j-th cheapest costs at least the j singletons before it, so it
-// can never be among the first `budget` probes when j >= budget.
-void sort_candidates(std::vector<Perturbation>& candidates, std::size_t budget);
+// Keeps, over all bands, only the candidates that can appear in the `budget`
+// cheapest sets, each band sorted by cost. Every singleton is a valid set, so
+// no set holding a candidate dearer than the budget-th cheapest candidate of
+// all bands (T) can be among the first `budget`: keep those costing <= T.
+void select_candidates(std::vector<std::vector<Perturbation>>& bands, std::size_t budget);
 
 // The `budget` cheapest valid perturbation sets over all bands, cheapest
-// first; `bands[b]` must be sorted by cost (sort_candidates). Fewer are
+// first; `bands[b]` must be sorted by cost (select_candidates). Fewer are
 // returned when the bands have fewer sets.
 std::vector<ProbeSet> probe_sequence(std::span<const std::vector<Perturbation>> bands,
                                      std::size_t budget);

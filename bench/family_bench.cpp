@@ -1,0 +1,110 @@
+// Hash families and multi-probe: hashing 10,000 vectors of dim 128 into 8
+// bands of 16 bits with hyperplanes (8 × 16 rows) and cross-polytopes
+// (8 × 2 hashes of 8 bits), against their ceilings in the same run (the bare
+// matrix product; three bare FHTs per hash); and the cost of generating one
+// query's probe buckets for a budget (hash + candidates + heap + keys).
+//
+//   build/release/bench/family_bench --benchmark_min_time=1
+#include <benchmark/benchmark.h>
+
+#include <Eigen/Core>
+#include <random>
+
+#include "lsh/family_probes.hpp"
+#include "lshrs/cross_polytope.hpp"
+#include "lshrs/hasher.hpp"
+
+namespace {
+
+constexpr std::size_t kBatch = 10'000, kDim = 128, kBands = 8;
+
+std::vector<float> random_batch(std::size_t n) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal;
+  std::vector<float> v(n * kDim);
+  for (auto& x : v) x = normal(rng);
+  return v;
+}
+
+void hyperplane_hash(benchmark::State& state) {
+  const lshrs::Hasher hasher(kDim, kBands, 16, 42);
+  const auto batch = random_batch(kBatch);
+  for (auto _ : state) benchmark::DoNotOptimize(hasher.hash(batch).bytes.data());
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
+}
+
+void hyperplane_ceiling_product(benchmark::State& state) {
+  using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const auto data = random_batch(kBatch);
+  const auto proj = lshrs::generate_projections(42, kBands * 16, kDim);
+  const Eigen::Map<const RowMatrix> v(data.data(), kBatch, kDim);
+  const Eigen::Map<const RowMatrix> p(proj.data(), kBands * 16, kDim);
+  RowMatrix out(kBatch, kBands * 16);
+  for (auto _ : state) {
+    out.noalias() = v * p.transpose();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
+}
+
+void polytope_hash(benchmark::State& state) {
+  const lshrs::CrossPolytopeHasher hasher(kDim, kBands, 2, 42);
+  const auto batch = random_batch(kBatch);
+  for (auto _ : state) benchmark::DoNotOptimize(hasher.hash(batch).bytes.data());
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
+}
+
+// Three in-place FHTs of d' floats per hash, nothing else: the rotation's floor.
+void polytope_ceiling_fht(benchmark::State& state) {
+  auto batch = random_batch(kBatch);
+  for (auto _ : state) {
+    for (std::size_t t = 0; t < kBands * 2; ++t) {
+      for (std::size_t i = 0; i < kBatch; ++i) {
+        const std::span<float> x(batch.data() + i * kDim, kDim);
+        for (int round = 0; round < 3; ++round) lshrs::fast_hadamard_transform(x);
+      }
+    }
+    benchmark::DoNotOptimize(batch.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
+}
+
+void hyperplane_probes(benchmark::State& state) {
+  const auto budget = static_cast<std::size_t>(state.range(0));
+  const lshrs::Hasher hasher(kDim, kBands, 16, 42);
+  const auto query = random_batch(1);
+  for (auto _ : state) {
+    std::vector<float> margins;
+    const auto sigs = hasher.hash(query, margins);
+    const auto candidates = lshrs::detail::hyperplane_candidates(margins, kBands, 16, budget);
+    std::vector<lshrs::BucketRef> refs;
+    lshrs::detail::append_query_buckets(sigs, 0, candidates, budget, 0, refs);
+    benchmark::DoNotOptimize(refs.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+void polytope_probes(benchmark::State& state) {
+  const auto budget = static_cast<std::size_t>(state.range(0));
+  const lshrs::CrossPolytopeHasher hasher(kDim, kBands, 2, 42);
+  const auto query = random_batch(1);
+  for (auto _ : state) {
+    std::vector<float> rotated;
+    const auto sigs = hasher.hash(query, rotated);
+    const auto candidates = lshrs::detail::polytope_candidates(rotated, kBands, 2, kDim, budget);
+    std::vector<lshrs::BucketRef> refs;
+    lshrs::detail::append_query_buckets(sigs, 0, candidates, budget, hasher.bits_per_hash(), refs);
+    benchmark::DoNotOptimize(refs.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+}  // namespace
+
+BENCHMARK(hyperplane_hash)->Unit(benchmark::kMillisecond);
+BENCHMARK(hyperplane_ceiling_product)->Unit(benchmark::kMillisecond);
+BENCHMARK(polytope_hash)->Unit(benchmark::kMillisecond);
+BENCHMARK(polytope_ceiling_fht)->Unit(benchmark::kMillisecond);
+BENCHMARK(hyperplane_probes)->Arg(0)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);
+BENCHMARK(polytope_probes)->Arg(0)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);
+BENCHMARK_MAIN();
