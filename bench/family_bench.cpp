@@ -11,6 +11,7 @@
 #include <random>
 
 #include "lsh/family_probes.hpp"
+#include "lshrs/index.hpp"
 #include "lshrs/cross_polytope.hpp"
 #include "lshrs/hasher.hpp"
 
@@ -99,8 +100,45 @@ void polytope_probes(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
+// The whole query path without a server (MemoryStore): 100,000 vectors,
+// bands sized for that n, 64 probes, reranked through an in-memory fetcher.
+// For profiling the client side (perf record), not a store figure.
+void memory_query(benchmark::State& state) {
+  constexpr std::size_t kN = 100'000;
+  static const auto base = random_batch(kN);
+  lshrs::IndexOptions o;
+  o.dim = kDim;
+  o.expected_size = kN;
+  o.family = state.range(0) ? lshrs::HashFamily::kCrossPolytope : lshrs::HashFamily::kHyperplane;
+  auto fetcher = std::make_shared<lshrs::CallbackFetcher>(kDim, [](std::span<const std::int64_t> ids) {
+    std::vector<float> out;
+    out.reserve(ids.size() * kDim);
+    for (const auto id : ids) {
+      const auto* row = base.data() + static_cast<std::size_t>(id) * kDim;
+      out.insert(out.end(), row, row + kDim);
+    }
+    return out;
+  });
+  lshrs::Index index(o, nullptr, fetcher);
+  std::vector<std::int64_t> ids(kN);
+  for (std::size_t i = 0; i < kN; ++i) ids[i] = static_cast<std::int64_t>(i);
+  index.index(ids, base);
+  lshrs::QueryOptions q;
+  q.rerank = true;
+  q.probes = 64;
+  std::size_t i = 0, candidates = 0;
+  for (auto _ : state) {
+    const auto r = index.query(std::span(base).subspan((i++ % kN) * kDim, kDim), q);
+    candidates += r.candidates;
+    benchmark::DoNotOptimize(r.neighbors.data());
+  }
+  state.counters["candidates"] = static_cast<double>(candidates) / static_cast<double>(state.iterations());
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 }  // namespace
 
+BENCHMARK(memory_query)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(hyperplane_hash)->Unit(benchmark::kMillisecond);
 BENCHMARK(hyperplane_ceiling_product)->Unit(benchmark::kMillisecond);
 BENCHMARK(polytope_hash)->Unit(benchmark::kMillisecond);

@@ -169,17 +169,29 @@ void Index::rerank(std::span<const float> query, const QueryOptions& options,
                           std::to_string(fetched.ids.size() * options_.dim));
   }
   const std::vector<float> scores = cosine_similarities(query, fetched.data);
-  std::unordered_map<std::int64_t, float> score_of;
-  for (std::size_t i = 0; i < fetched.ids.size(); ++i) score_of[fetched.ids[i]] = scores[i];
-
   const std::size_t considered = neighbors.size();
   std::vector<Neighbor> ranked;
   ranked.reserve(considered);
-  for (auto& nb : neighbors) {
-    auto it = score_of.find(nb.id);
-    if (it == score_of.end()) continue;  // deleted from the source since it was indexed
-    nb.similarity = it->second;
-    ranked.push_back(nb);
+  // Fetchers return the ids they found in the order asked (the built-in ones
+  // all do): match both lists in one walk, without building a node-based map
+  // per query; other orders fall back to the map.
+  std::size_t next = 0;
+  for (const auto& nb : neighbors) {
+    if (next < fetched.ids.size() && fetched.ids[next] == nb.id) {
+      ranked.push_back(nb);
+      ranked.back().similarity = scores[next++];
+    }
+  }
+  if (next != fetched.ids.size()) {
+    std::unordered_map<std::int64_t, float> score_of;
+    for (std::size_t i = 0; i < fetched.ids.size(); ++i) score_of[fetched.ids[i]] = scores[i];
+    ranked.clear();
+    for (const auto& nb : neighbors) {
+      const auto it = score_of.find(nb.id);
+      if (it == score_of.end()) continue;  // deleted from the source since it was indexed
+      ranked.push_back(nb);
+      ranked.back().similarity = it->second;
+    }
   }
   result.missing_vectors = considered - ranked.size();
   std::sort(ranked.begin(), ranked.end(), by_similarity);
