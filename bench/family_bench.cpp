@@ -8,8 +8,8 @@
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Core>
-#include <random>
 
+#include "bench_support.hpp"
 #include "lsh/family_probes.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/cross_polytope.hpp"
@@ -19,16 +19,12 @@ namespace {
 
 constexpr std::size_t kBatch = 10'000, kDim = 128, kBands = 8;
 
-std::vector<float> random_batch(std::size_t n) {
-  std::mt19937 rng(1);
-  std::normal_distribution<float> normal;
-  std::vector<float> v(n * kDim);
-  for (auto& x : v) x = normal(rng);
-  return v;
-}
+std::vector<float> random_batch(std::size_t n) { return lshrs::bench::random_matrix(n, kDim); }
 
-void hyperplane_hash(benchmark::State& state) {
-  const lshrs::Hasher hasher(kDim, kBands, 16, 42);
+// Hashing kBatch vectors into kBands bands of `rows` hashes of the family H.
+template <typename H, std::size_t rows>
+void hash_family(benchmark::State& state) {
+  const H hasher(kDim, kBands, rows, 42);
   const auto batch = random_batch(kBatch);
   for (auto _ : state) benchmark::DoNotOptimize(hasher.hash(batch).bytes.data());
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
@@ -45,13 +41,6 @@ void hyperplane_ceiling_product(benchmark::State& state) {
     out.noalias() = v * p.transpose();
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
-}
-
-void polytope_hash(benchmark::State& state) {
-  const lshrs::CrossPolytopeHasher hasher(kDim, kBands, 2, 42);
-  const auto batch = random_batch(kBatch);
-  for (auto _ : state) benchmark::DoNotOptimize(hasher.hash(batch).bytes.data());
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
 }
 
@@ -139,9 +128,9 @@ void memory_query(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(memory_query)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
-BENCHMARK(hyperplane_hash)->Unit(benchmark::kMillisecond);
+BENCHMARK(hash_family<lshrs::Hasher, 16>)->Name("hyperplane_hash")->Unit(benchmark::kMillisecond);
 BENCHMARK(hyperplane_ceiling_product)->Unit(benchmark::kMillisecond);
-BENCHMARK(polytope_hash)->Unit(benchmark::kMillisecond);
+BENCHMARK(hash_family<lshrs::CrossPolytopeHasher, 2>)->Name("polytope_hash")->Unit(benchmark::kMillisecond);
 BENCHMARK(polytope_ceiling_fht)->Unit(benchmark::kMillisecond);
 BENCHMARK(hyperplane_probes)->Arg(0)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);
 BENCHMARK(polytope_probes)->Arg(0)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);
