@@ -1,4 +1,4 @@
-// Shared pieces of the ingest benchmarks: draining a source, and the
+// Shared pieces of the benchmarks: random input, draining a source, and the
 // "ingest into Redis" measurement run the same way for every source.
 #pragma once
 
@@ -6,13 +6,24 @@
 #include <unistd.h>
 
 #include <memory>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "lshrs/index.hpp"
 #include "lshrs/redis_store.hpp"
 #include "lshrs/source.hpp"
 
 namespace lshrs::bench {
+
+// n × dim standard normals, row-major, from a fixed seed.
+inline std::vector<float> random_matrix(std::size_t n, std::size_t dim, unsigned seed = 1) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal;
+  std::vector<float> v(n * dim);
+  for (auto& x : v) x = normal(rng);
+  return v;
+}
 
 inline std::size_t drain(VectorSource& source) {
   VectorBatch batch;

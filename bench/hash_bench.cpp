@@ -10,19 +10,14 @@
 #include <Eigen/Core>
 #include <random>
 
+#include "bench_support.hpp"
 #include "lshrs/hasher.hpp"
 
 namespace {
 
 constexpr std::size_t kBatch = 10'000;
 
-std::vector<float> random_batch(std::size_t dim) {
-  std::mt19937 rng(1);
-  std::normal_distribution<float> normal;
-  std::vector<float> v(kBatch * dim);
-  for (auto& x : v) x = normal(rng);
-  return v;
-}
+std::vector<float> random_batch(std::size_t dim) { return lshrs::bench::random_matrix(kBatch, dim); }
 
 void hash_batch(benchmark::State& state) {
   const auto dim = static_cast<std::size_t>(state.range(0));

@@ -12,16 +12,18 @@
 namespace lshrs {
 namespace {
 
-Model to_model(const IndexOptions& o, const Hasher& h) {
+Model to_model(const IndexOptions& o, const Index& index) {
   Model m;
   m.config = detail::model_config(o);
   m.redis.prefix = o.prefix;
-  m.projections = h.projections();
+  m.projections = o.family == HashFamily::kCrossPolytope ? index.polytope_hasher().signs()
+                                                         : index.hasher().projections();
   return m;
 }
 
 std::string describe_config(const ModelConfig& c) {
-  return "dim=" + std::to_string(c.dim) + ", num_bands=" + std::to_string(c.num_bands) +
+  return "family=" + std::string(family_name(c.family)) + ", dim=" + std::to_string(c.dim) +
+         ", num_bands=" + std::to_string(c.num_bands) +
          ", rows_per_band=" + std::to_string(c.rows_per_band) + ", seed=" + std::to_string(c.seed);
 }
 
@@ -61,10 +63,41 @@ Index::Index(IndexOptions options, std::optional<std::vector<float>> projections
       buffer_mutex_(std::make_unique<std::mutex>()),
       flush_mutex_(std::make_unique<std::mutex>()) {
   const std::size_t bands = *options_.num_bands, rows = *options_.rows_per_band;
-  hasher_ = projections ? std::make_unique<Hasher>(options_.dim, bands, rows, std::move(*projections))
-                        : std::make_unique<Hasher>(options_.dim, bands, rows, options_.seed,
-                                                                   options_.projection_generator);
+  if (options_.family == HashFamily::kCrossPolytope) {
+    polytope_ = projections ? std::make_unique<CrossPolytopeHasher>(options_.dim, bands, rows,
+                                                                    std::move(*projections))
+                            : std::make_unique<CrossPolytopeHasher>(options_.dim, bands, rows,
+                                                                    options_.seed);
+  } else {
+    hasher_ = projections ? std::make_unique<Hasher>(options_.dim, bands, rows, std::move(*projections))
+                          : std::make_unique<Hasher>(options_.dim, bands, rows, options_.seed,
+                                                     options_.projection_generator);
+  }
   init_store();
+}
+
+const Hasher& Index::hasher() const {
+  if (!hasher_) {
+    throw ConfigurationError("prefix \"" + options_.prefix +
+                             "\" uses cross-polytope hashing: it has no hyperplane hasher");
+  }
+  return *hasher_;
+}
+
+const CrossPolytopeHasher& Index::polytope_hasher() const {
+  if (!polytope_) {
+    throw ConfigurationError("prefix \"" + options_.prefix +
+                             "\" uses hyperplane hashing: it has no cross-polytope hasher");
+  }
+  return *polytope_;
+}
+
+Signatures Index::hash(std::span<const float> vectors) const {
+  return polytope_ ? polytope_->hash(vectors) : hasher_->hash(vectors);
+}
+
+std::size_t Index::band_bytes() const {
+  return polytope_ ? polytope_->band_bytes() : hasher_->band_bytes();
 }
 
 Index Index::load(const std::filesystem::path& dir, std::shared_ptr<BucketStore> store,
@@ -93,7 +126,7 @@ Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
 // batch passed validation: a refused first batch must not create the index.
 void Index::init_store() {
   if (const auto existing = store_->load_meta(options_.prefix)) {
-    check_compatible(decode_meta(*existing), to_model(options_, *hasher_));
+    check_compatible(decode_meta(*existing), to_model(options_, *this));
     meta_ = *existing;
   }
 }
@@ -101,7 +134,7 @@ void Index::init_store() {
 // Writes our meta, or checks the one another client wrote meanwhile; runs
 // under flush_mutex_ before the first bucket write of this client.
 void Index::write_meta() {
-  const Model mine = to_model(options_, *hasher_);
+  const Model mine = to_model(options_, *this);
   const std::string encoded = encode_meta(mine);
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (store_->store_meta_if_absent(options_.prefix, encoded)) {
@@ -122,8 +155,8 @@ void Index::write_meta() {
 void Index::check_compatible(const Model& theirs, const Model& mine) const {
   const auto& a = theirs.config;
   const auto& b = mine.config;
-  const bool same_shape =
-      a.dim == b.dim && a.num_bands == b.num_bands && a.rows_per_band == b.rows_per_band;
+  const bool same_shape = a.family == b.family && a.dim == b.dim && a.num_bands == b.num_bands &&
+                          a.rows_per_band == b.rows_per_band;
   if (same_shape && theirs.projections == mine.projections) return;
   throw ConfigurationError("prefix \"" + options_.prefix + "\" in " + store_->describe() +
                            " holds an index with " + describe_config(a) + "; this client has " +
@@ -135,7 +168,7 @@ void Index::check_compatible(const Model& theirs, const Model& mine) const {
 Index::Index(Index&&) noexcept = default;
 
 Index::~Index() {
-  if (!hasher_) return;  // moved from
+  if (!hasher_ && !polytope_) return;  // moved from
   try {
     flush();
   } catch (...) {
@@ -178,13 +211,13 @@ void Index::append(std::span<const std::int64_t> ids, const Signatures& sigs) {
 void Index::ingest(std::int64_t id, std::span<const float> vector) {
   const std::int64_t ids[] = {id};
   detail::validate_batch(ids, vector, options_.dim);
-  append(ids, hasher_->hash(vector));
+  append(ids, hash(vector));
 }
 
 void Index::index(std::span<const std::int64_t> ids, std::span<const float> vectors) {
   detail::validate_batch(ids, vectors, options_.dim);
   if (ids.empty()) return;
-  append(ids, hasher_->hash(vectors));
+  append(ids, hash(vectors));
   flush();
 }
 
@@ -246,12 +279,12 @@ void Index::flush() {
   }
   if (pending.ids.empty()) return;
   // The last write of an id wins; a store batch holds each id once.
-  const std::size_t width = options_.num_bands.value() * hasher_->band_bytes();
+  const std::size_t width = options_.num_bands.value() * band_bytes();
   std::unordered_map<std::int64_t, std::size_t> last;
   last.reserve(pending.ids.size());
   for (std::size_t i = 0; i < pending.ids.size(); ++i) last[pending.ids[i]] = i;
   std::vector<std::int64_t> ids;
-  Signatures sigs{0, *options_.num_bands, hasher_->band_bytes(), {}};
+  Signatures sigs{0, *options_.num_bands, band_bytes(), {}};
   ids.reserve(last.size());
   sigs.bytes.reserve(last.size() * width);
   for (std::size_t i = 0; i < pending.ids.size(); ++i) {
@@ -278,7 +311,7 @@ std::size_t Index::remove(std::span<const std::int64_t> ids) {
   std::lock_guard flush_lock(*flush_mutex_);  // no flush may re-add them meanwhile
   {
     std::lock_guard lock(*buffer_mutex_);
-    const std::size_t width = *options_.num_bands * hasher_->band_bytes();
+    const std::size_t width = *options_.num_bands * band_bytes();
     const std::unordered_set<std::int64_t> doomed(ids.begin(), ids.end());
     Buffer kept;
     for (std::size_t i = 0; i < buffer_.ids.size(); ++i) {
@@ -296,7 +329,7 @@ std::size_t Index::clear() {
   flush();
   std::lock_guard flush_lock(*flush_mutex_);
   const std::size_t removed = store_->clear(options_.prefix);
-  const Model mine = to_model(options_, *hasher_);
+  const Model mine = to_model(options_, *this);
   const std::string encoded = encode_meta(mine);
   if (store_->store_meta_if_absent(options_.prefix, encoded)) {
     meta_ = encoded;
@@ -309,6 +342,7 @@ std::size_t Index::clear() {
 
 IndexStats Index::stats() {
   IndexStats s;
+  s.family = options_.family;
   s.dim = options_.dim;
   s.num_perm = options_.num_perm;
   s.num_bands = *options_.num_bands;
@@ -328,7 +362,7 @@ IndexStats Index::stats() {
 
 void Index::save(const std::filesystem::path& dir) {
   flush();
-  Model model = to_model(options_, *hasher_);
+  Model model = to_model(options_, *this);
   // The Python package's load_from_disk connects where the model says.
   if (const auto where = store_->address()) {
     model.redis.host = where->host;

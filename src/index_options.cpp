@@ -14,6 +14,10 @@ std::string str(std::size_t v) { return std::to_string(v); }
 // Python's tolerance for "zero vector": every component within 1e-8 of 0.
 constexpr float kZeroTolerance = 1e-8f;
 
+// Every probe is one bucket read in the query's round trip; far beyond this
+// a query reads a large part of the index and a scan would be cheaper.
+constexpr std::size_t kMaxProbes = 100'000;
+
 void validate_row(std::span<const float> row, const std::string& what) {
   bool nonzero = false;
   for (std::size_t j = 0; j < row.size(); ++j) {
@@ -45,6 +49,15 @@ IndexOptions resolve_options(IndexOptions o) {
     throw InvalidArgument("give both num_bands and rows_per_band, or neither to choose them "
                           "from similarity_threshold");
   }
+  if (o.expected_size && *o.expected_size == 0) {
+    throw InvalidArgument("expected_size must be positive (got 0): leave it unset when unknown");
+  }
+  if (!o.num_bands && (o.expected_size || o.family == HashFamily::kCrossPolytope)) {
+    const SizeBasedBands chosen = size_based_bands(o.family, o.dim, o.expected_size, o.num_perm);
+    o.num_bands = chosen.bands;
+    o.rows_per_band = chosen.rows;
+    o.num_perm = chosen.bands * chosen.rows;
+  }
   if (!o.num_bands) {
     if (!(o.similarity_threshold > 0.0 && o.similarity_threshold < 1.0)) {
       throw InvalidArgument("similarity_threshold must be in (0, 1) (got " +
@@ -72,6 +85,10 @@ void validate_query_options(const QueryOptions& o, bool has_fetcher) {
   if (o.min_similarity && !(*o.min_similarity >= -1.0f && *o.min_similarity <= 1.0f)) {
     throw InvalidArgument("min_similarity must be in [-1, 1] (got " +
                           std::to_string(*o.min_similarity) + ")");
+  }
+  if (o.probes > kMaxProbes) {
+    throw InvalidArgument("probes (" + str(o.probes) + ") exceeds the supported " + str(kMaxProbes) +
+                          " extra buckets per query; 0 reads only each band's own bucket");
   }
   if (o.max_candidates && *o.max_candidates == 0) {
     throw InvalidArgument("max_candidates must be greater than zero");
@@ -127,7 +144,7 @@ void validate_queries(std::span<const float> vectors, std::size_t dim) {
 
 ModelConfig model_config(const IndexOptions& o) {
   return ModelConfig{o.dim,          o.num_perm,    *o.num_bands, *o.rows_per_band,
-                     o.similarity_threshold, o.buffer_size, o.seed};
+                     o.similarity_threshold, o.buffer_size, o.seed, o.family};
 }
 
 }  // namespace lshrs::detail
@@ -143,6 +160,7 @@ IndexOptions options_from_model(const ModelConfig& c, std::string prefix) {
   o.similarity_threshold = c.similarity_threshold;
   o.buffer_size = c.buffer_size;
   o.seed = c.seed;
+  o.family = c.family;
   o.prefix = std::move(prefix);
   return o;
 }

@@ -2,10 +2,10 @@
 // optional cosine rerank through the fetcher.
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <unordered_map>
 
 #include "index_options.hpp"
+#include "lsh/family_probes.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
 
@@ -81,30 +81,34 @@ void truncate(std::vector<Neighbor>& v, std::optional<std::size_t> n) {
 
 }  // namespace
 
-std::vector<BucketRef> Index::probes_for(const Signatures& sigs, std::span<const float> margins,
-                                         std::size_t i, std::size_t probes) const {
-  const std::size_t rows = hasher_->rows_per_band();
+std::vector<BucketRef> Index::query_buckets(std::span<const float> vectors, std::size_t probes,
+                                            std::vector<std::size_t>& first) const {
+  const std::size_t n = vectors.size() / options_.dim;
+  const std::size_t bands = *options_.num_bands, rows = *options_.rows_per_band;
+  std::vector<float> scores;  // margins (hyperplane) or rotated queries (cross-polytope)
+  Signatures sigs;
+  std::size_t width = 0, bits_per_hash = 0;
+  if (polytope_) {
+    sigs = probes > 0 ? polytope_->hash(vectors, scores) : polytope_->hash(vectors);
+    width = bands * rows * CrossPolytopeHasher::padded_dim(options_.dim);
+    bits_per_hash = polytope_->bits_per_hash();
+  } else {
+    sigs = probes > 0 ? hasher_->hash(vectors, scores) : hasher_->hash(vectors);
+    width = bands * rows;
+  }
   std::vector<BucketRef> refs;
-  refs.reserve(sigs.num_bands * (1 + probes));
-  std::vector<std::size_t> order(rows);
-  for (std::size_t b = 0; b < sigs.num_bands; ++b) {
-    const auto band = sigs.band(i, b);
-    BucketRef exact{static_cast<std::uint32_t>(b), std::string(band.begin(), band.end())};
+  refs.reserve(n * (bands + probes));
+  first.assign(n + 1, 0);
+  std::vector<std::vector<detail::Perturbation>> candidates;
+  for (std::size_t i = 0; i < n; ++i) {
     if (probes > 0) {
-      // The bits whose hyperplane passes closest to the query flip first for
-      // its near neighbours: probe those single-bit neighbours of the bucket.
-      const float* m = margins.data() + i * sigs.num_bands * rows + b * rows;
-      std::iota(order.begin(), order.end(), std::size_t{0});
-      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(probes),
-                        order.end(), [m](std::size_t x, std::size_t y) { return m[x] < m[y]; });
-      for (std::size_t p = 0; p < probes; ++p) {
-        BucketRef flipped = exact;
-        flipped.signature[order[p] >> 3] =
-            static_cast<char>(flipped.signature[order[p] >> 3] ^ (1 << (order[p] & 7)));
-        refs.push_back(std::move(flipped));
-      }
+      const std::span<const float> mine(scores.data() + i * width, width);
+      candidates = polytope_ ? detail::polytope_candidates(mine, bands, rows,
+                                                           CrossPolytopeHasher::padded_dim(options_.dim), probes)
+                             : detail::hyperplane_candidates(mine, bands, rows, probes);
     }
-    refs.push_back(std::move(exact));
+    detail::append_query_buckets(sigs, i, candidates, probes, bits_per_hash, refs);
+    first[i + 1] = refs.size();
   }
   return refs;
 }
@@ -122,23 +126,9 @@ std::vector<QueryResult> Index::query_batch(std::span<const float> vectors,
   const auto start = std::chrono::steady_clock::now();
   detail::validate_query_options(options, fetcher_ != nullptr);
   detail::validate_queries(vectors, options_.dim);
-  if (options.probes > hasher_->rows_per_band()) {
-    throw InvalidArgument("probes (" + std::to_string(options.probes) +
-                          ") cannot exceed rows_per_band (" +
-                          std::to_string(hasher_->rows_per_band()) + ")");
-  }
   const std::size_t n = vectors.size() / options_.dim;
-  std::vector<float> margins;
-  const Signatures sigs =
-      options.probes > 0 ? hasher_->hash(vectors, margins) : hasher_->hash(vectors);
-
-  std::vector<BucketRef> refs;
-  std::vector<std::size_t> first(n + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    auto mine = probes_for(sigs, margins, i, options.probes);
-    std::move(mine.begin(), mine.end(), std::back_inserter(refs));
-    first[i + 1] = refs.size();
-  }
+  std::vector<std::size_t> first;
+  const std::vector<BucketRef> refs = query_buckets(vectors, options.probes, first);
   const auto buckets = store_->members(options_.prefix, refs);
 
   std::vector<QueryResult> results(n);
@@ -180,17 +170,29 @@ void Index::rerank(std::span<const float> query, const QueryOptions& options,
   }
   detail::validate_fetched(fetched.ids, fetched.data, options_.dim);
   const std::vector<float> scores = cosine_similarities(query, fetched.data);
-  std::unordered_map<std::int64_t, float> score_of;
-  for (std::size_t i = 0; i < fetched.ids.size(); ++i) score_of[fetched.ids[i]] = scores[i];
-
   const std::size_t considered = neighbors.size();
   std::vector<Neighbor> ranked;
   ranked.reserve(considered);
-  for (auto& nb : neighbors) {
-    auto it = score_of.find(nb.id);
-    if (it == score_of.end()) continue;  // deleted from the source since it was indexed
-    nb.similarity = it->second;
-    ranked.push_back(nb);
+  // Fetchers return the ids they found in the order asked (the built-in ones
+  // all do): match both lists in one walk, without building a node-based map
+  // per query; other orders fall back to the map.
+  std::size_t next = 0;
+  for (const auto& nb : neighbors) {
+    if (next < fetched.ids.size() && fetched.ids[next] == nb.id) {
+      ranked.push_back(nb);
+      ranked.back().similarity = scores[next++];
+    }
+  }
+  if (next != fetched.ids.size()) {
+    std::unordered_map<std::int64_t, float> score_of;
+    for (std::size_t i = 0; i < fetched.ids.size(); ++i) score_of[fetched.ids[i]] = scores[i];
+    ranked.clear();
+    for (const auto& nb : neighbors) {
+      const auto it = score_of.find(nb.id);
+      if (it == score_of.end()) continue;  // deleted from the source since it was indexed
+      ranked.push_back(nb);
+      ranked.back().similarity = it->second;
+    }
   }
   result.missing_vectors = considered - ranked.size();
   std::sort(ranked.begin(), ranked.end(), by_similarity);

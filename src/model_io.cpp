@@ -93,8 +93,8 @@ std::string metadata_text(const Model& model) {
 
 std::string projections_archive(const Model& model) {
   const ModelConfig& c = model.config;
-  const std::size_t band_values = c.rows_per_band * c.dim;
-  const std::size_t shape[] = {c.rows_per_band, c.dim};
+  const std::size_t band_values = c.rows_per_band * projection_width(c);
+  const std::size_t shape[] = {c.rows_per_band, projection_width(c)};
   zip::ZipWriter writer;
   for (std::size_t b = 0; b < c.num_bands; ++b) {
     const std::span<const float> band(model.projections.data() + b * band_values, band_values);
@@ -198,7 +198,7 @@ std::vector<std::size_t> locate_entries(const zip::ZipReader& zip, const ModelCo
 void check_band(std::span<const float> band, std::size_t b, const ModelConfig& c,
                 const std::string& where) {
   try {
-    validate_projections(band, c.dim);
+    validate_projections(band, projection_width(c));
   } catch (const InvalidArgument& e) {
     throw ConfigurationError(where + " entry " + entry_name(b) + " (band " + std::to_string(b) +
                              "): " + e.what() + "; the model's projections are damaged");
@@ -211,7 +211,7 @@ std::vector<float> read_projections(const fs::path& path, const ModelConfig& c) 
     throw ConfigurationError("missing " + where +
                              ": a model directory needs metadata.json and projections.npz");
   }
-  const std::size_t band_values = c.rows_per_band * c.dim;
+  const std::size_t band_values = c.rows_per_band * projection_width(c);
   // float64 is accepted too, so allow 8 bytes a value plus the largest header.
   const std::size_t max_entry = band_values * 8 + npy::kMaxHeaderBytes + 12;
   try {
@@ -228,7 +228,7 @@ std::vector<float> read_projections(const fs::path& path, const ModelConfig& c) 
       } catch (const npy::NpyError& e) {
         throw ConfigurationError(what + ": " + e.what());
       }
-      const std::vector<std::size_t> expected{c.rows_per_band, c.dim};
+      const std::vector<std::size_t> expected{c.rows_per_band, projection_width(c)};
       if (header.shape != expected) {
         throw ConfigurationError(what + " has shape " + npy::shape_string(header.shape) +
                                  ", but metadata.json says (rows_per_band, dim) = " +

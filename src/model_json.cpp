@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "lshrs/cross_polytope.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/hasher.hpp"
 
@@ -73,13 +74,16 @@ double JsonFields::number(const char* key) const {
 bool JsonFields::is_null(const char* key) const { return get(key).is_null(); }
 
 json config_json(const ModelConfig& c) {
-  return {{"dim", c.dim},
-          {"num_perm", c.num_perm},
-          {"num_bands", c.num_bands},
-          {"rows_per_band", c.rows_per_band},
-          {"similarity_threshold", c.similarity_threshold},
-          {"buffer_size", c.buffer_size},
-          {"seed", c.seed}};
+  json out = {{"dim", c.dim},
+              {"num_perm", c.num_perm},
+              {"num_bands", c.num_bands},
+              {"rows_per_band", c.rows_per_band},
+              {"similarity_threshold", c.similarity_threshold},
+              {"buffer_size", c.buffer_size},
+              {"seed", c.seed}};
+  // Absent for hyperplanes: the Python package's files, byte for byte.
+  if (c.family != HashFamily::kHyperplane) out["family"] = family_name(c.family);
+  return out;
 }
 
 ModelConfig config_from_json(const json& object, const std::string& where) {
@@ -94,6 +98,13 @@ ModelConfig config_from_json(const json& object, const std::string& where) {
   // Python accepts seed=None (entropy-seeded projections); the stored
   // projections make the model reproducible anyway, so record 0.
   c.seed = f.is_null("seed") ? 0 : f.integer("seed", 0, std::numeric_limits<std::uint64_t>::max());
+  if (object.contains("family")) {
+    try {
+      c.family = parse_family(f.string("family"));
+    } catch (const InvalidArgument& e) {
+      throw ConfigurationError(where + ": " + e.what());
+    }
+  }
   validate_config(c, where);
   return c;
 }
@@ -110,6 +121,10 @@ void validate_config(const ModelConfig& c, const std::string& where) {
     fail("num_bands * rows_per_band must equal num_perm (got " + std::to_string(c.num_bands) +
          " * " + std::to_string(c.rows_per_band) + " != " + std::to_string(c.num_perm) + ")");
   }
+  if (c.dim > kMaxProjectionValues || c.num_perm > kMaxProjectionValues / projection_width(c)) {
+    fail("num_perm * width = " + std::to_string(c.num_perm) + " * " + std::to_string(projection_width(c)) +
+         " exceeds the supported " + std::to_string(kMaxProjectionValues) + " projection values");
+  }
   if (!std::isfinite(c.similarity_threshold)) fail("similarity_threshold must be finite");
   if (c.buffer_size == 0) fail("buffer_size must be positive");
 }
@@ -121,17 +136,25 @@ void validate_model(const Model& model, const std::string& operation) {
   } catch (const ConfigurationError& e) {
     throw InvalidArgument(e.what());
   }
-  if (model.projections.size() != c.num_perm * c.dim) {
+  if (model.projections.size() != c.num_perm * projection_width(c)) {
     throw InvalidArgument(operation + ": the model holds " +
                           std::to_string(model.projections.size()) +
-                          " projection values, but num_perm * dim = " +
-                          std::to_string(c.num_perm * c.dim));
+                          " projection values, but num_perm * width = " +
+                          std::to_string(c.num_perm * projection_width(c)));
   }
   try {
-    validate_projections(model.projections, c.dim);
+    validate_projections(model.projections, projection_width(c));
   } catch (const InvalidArgument& e) {
     throw InvalidArgument(operation + ": " + e.what());
   }
 }
 
 }  // namespace lshrs::detail
+
+namespace lshrs {
+
+std::size_t projection_width(const ModelConfig& c) {
+  return c.family == HashFamily::kCrossPolytope ? CrossPolytopeHasher::sign_width(c.dim) : c.dim;
+}
+
+}  // namespace lshrs

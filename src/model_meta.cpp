@@ -91,10 +91,10 @@ Model decode_meta(std::string_view bytes) {
   model.version = f.string("version");
   model.config = detail::config_from_json(f.object("config"), kWhere + " \"config\"");
   const ModelConfig& c = model.config;
-  const std::size_t count = c.num_perm * c.dim;  // bounded by config_from_json
+  const std::size_t count = c.num_perm * projection_width(c);  // bounded by config_from_json
   const std::uint64_t declared = f.integer("projections", 0, std::numeric_limits<std::uint64_t>::max());
   if (declared != count) {
-    fail("it declares " + std::to_string(declared) + " projection values, but num_perm * dim = " +
+    fail("it declares " + std::to_string(declared) + " projection values, but num_perm * width = " +
          std::to_string(count));
   }
   const std::string_view payload = bytes.substr(offset);
@@ -109,7 +109,7 @@ Model decode_meta(std::string_view bytes) {
   model.projections.resize(count);
   if (count > 0) std::memcpy(model.projections.data(), payload.data(), payload.size());
   try {
-    validate_projections(model.projections, c.dim);
+    validate_projections(model.projections, projection_width(c));
   } catch (const InvalidArgument& e) {
     fail(e.what());
   }

@@ -23,7 +23,9 @@
 #include <utility>
 #include <vector>
 
+#include "lshrs/cross_polytope.hpp"
 #include "lshrs/fetcher.hpp"
+#include "lshrs/hash_family.hpp"
 #include "lshrs/hasher.hpp"
 #include "lshrs/source.hpp"
 #include "lshrs/store.hpp"
@@ -39,13 +41,25 @@ struct IndexOptions {
   // [shared] Vector dimension. Required (> 0, at most kMaxDim; hasher.hpp
   // lists the limits on the shape).
   std::size_t dim = 0;
-  // [shared] Total hyperplanes, = num_bands · rows_per_band (at most
-  // kMaxHyperplanes). More bits make buckets more selective and hashing slower.
+  // [shared] The hash family (hash_family.hpp). Hyperplane is the only one the
+  // Python package can read; cross-polytope gives more recall per bucket.
+  HashFamily family = HashFamily::kHyperplane;
+  // [shared] Total hashes, = num_bands · rows_per_band: hyperplanes (one bit
+  // each) or cross-polytopes (log2(d')+1 bits each). More hashes make buckets
+  // more selective and hashing slower. When bands and rows are chosen for
+  // `expected_size`, this is the budget of hash bits per vector instead, and
+  // it is rewritten to the chosen num_bands · rows_per_band.
   std::size_t num_perm = 128;
-  // [shared] Bands and rows per band. Leave both empty to choose them for
-  // `similarity_threshold` (see tuning.hpp); give both or neither.
+  // [shared] Bands and rows (hashes) per band. Leave both empty to choose
+  // them: from expected_size when given (see tuning.hpp, size_based_bands),
+  // else from `similarity_threshold` (hyperplanes) or one hash per band
+  // (cross-polytope). Give both or neither.
   std::optional<std::size_t> num_bands;
   std::optional<std::size_t> rows_per_band;
+  // How many vectors the index will hold, if known (> 0): bits per band then
+  // grow with log2(expected_size) so that buckets stay small, and recall comes
+  // from multi-probe (QueryOptions::probes). Used only to choose bands/rows.
+  std::optional<std::size_t> expected_size;
   // Cosine similarity around which pairs start to become candidates; used only
   // to choose bands/rows when they are not given.
   double similarity_threshold = 0.5;
@@ -78,8 +92,13 @@ struct QueryOptions {
   // Rerank only the best this many candidates by collision count; bounds the
   // fetch cost when buckets are large. Empty: all candidates.
   std::optional<std::size_t> max_candidates;
-  // Multi-probe (Lv et al. 2007): per band, also read the buckets reached by
-  // flipping each of the `probes` least certain bits. 0 reads b buckets.
+  // Query-directed multi-probe (Lv et al. 2007): besides the query's own
+  // bucket in each of the b bands, read the `probes` buckets most likely to
+  // hold its near neighbours, over all bands together (a bucket of any band
+  // may get several, another none), in increasing order of a perturbation
+  // score: the squared distances to the hyperplanes of the bits changed, or
+  // for cross-polytope the squared gaps to the runner-up vertices. 0 reads
+  // exactly b buckets. All b + probes buckets go in the one round trip per node.
   std::size_t probes = 0;
 };
 
@@ -97,6 +116,7 @@ struct QueryResult {
 };
 
 struct IndexStats {
+  HashFamily family = HashFamily::kHyperplane;
   std::size_t dim = 0, num_perm = 0, num_bands = 0, rows_per_band = 0, buffer_size = 0;
   double similarity_threshold = 0;
   std::uint64_t seed = 0;
@@ -118,7 +138,8 @@ class Index {
   // batch, so a refused first batch leaves the store untouched.
   explicit Index(IndexOptions options, std::shared_ptr<BucketStore> store = nullptr,
                  std::shared_ptr<VectorFetcher> fetcher = nullptr);
-  // Uses given projections (row-major num_perm × dim) instead of the seed's.
+  // Uses given projections (row-major num_perm × dim; for cross-polytope the
+  // signs, num_perm × 3·d', see cross_polytope.hpp) instead of the seed's.
   Index(IndexOptions options, std::vector<float> projections,
         std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher);
 
@@ -180,7 +201,13 @@ class Index {
   void close();
 
   const IndexOptions& options() const noexcept { return options_; }
-  const Hasher& hasher() const noexcept { return *hasher_; }
+  HashFamily family() const noexcept { return options_.family; }
+  // The hyperplane hasher; ConfigurationError for a cross-polytope index.
+  const Hasher& hasher() const;
+  // The cross-polytope hasher; ConfigurationError for a hyperplane index.
+  const CrossPolytopeHasher& polytope_hasher() const;
+  // Band signatures of n vectors (row-major n × dim), whatever the family.
+  Signatures hash(std::span<const float> vectors) const;
 
  private:
   struct Buffer {
@@ -196,12 +223,15 @@ class Index {
   void check_compatible(const Model& theirs, const Model& mine) const;
   void check_vectors(std::span<const float> vectors, std::size_t n, const char* what) const;
   void append(std::span<const std::int64_t> ids, const Signatures& sigs);
-  std::vector<BucketRef> probes_for(const Signatures& sigs, std::span<const float> margins,
-                                    std::size_t i, std::size_t probes) const;
+  std::size_t band_bytes() const;
+  // Every bucket the n queries read (first[i] … first[i+1] for query i).
+  std::vector<BucketRef> query_buckets(std::span<const float> vectors, std::size_t probes,
+                                       std::vector<std::size_t>& first) const;
   void rerank(std::span<const float> query, const QueryOptions& options, QueryResult& result);
 
   IndexOptions options_;
-  std::unique_ptr<Hasher> hasher_;
+  std::unique_ptr<Hasher> hasher_;                 // hyperplane family
+  std::unique_ptr<CrossPolytopeHasher> polytope_;  // cross-polytope family
   std::shared_ptr<BucketStore> store_;
   std::shared_ptr<VectorFetcher> fetcher_;
   std::unique_ptr<std::mutex> buffer_mutex_;  // guards buffer_

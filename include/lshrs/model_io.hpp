@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lshrs/hash_family.hpp"
+
 namespace lshrs {
 
 struct ModelConfig {
@@ -35,7 +37,16 @@ struct ModelConfig {
   double similarity_threshold = 0.5;
   std::size_t buffer_size = 10'000;
   std::uint64_t seed = 42;
+  // An extra "family" key in "config", written only for cross-polytope, so a
+  // hyperplane model stays exactly the Python package's format. For
+  // cross-polytope, num_perm counts hashes, rows_per_band hashes per band, and
+  // the "projections" are the rotation signs, projection_width() per hash.
+  HashFamily family = HashFamily::kHyperplane;
 };
+
+// Values stored per hash (row): dim for hyperplanes, 3·d' signs for
+// cross-polytopes (d' the next power of two >= dim).
+std::size_t projection_width(const ModelConfig& config);
 
 // Connection settings recorded for the Python package; never a password.
 struct ModelRedisConfig {
@@ -51,7 +62,8 @@ struct Model {
   std::string version = "0.1.1a4";  // the Python package release whose format this is
   ModelConfig config;
   ModelRedisConfig redis;
-  // Row-major (num_bands·rows_per_band) × dim; band i is rows i·r … i·r+r-1.
+  // Row-major (num_bands·rows_per_band) × projection_width(config); band i
+  // is rows i·r … i·r+r-1.
   std::vector<float> projections;
 };
 

@@ -15,7 +15,10 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <vector>
+
+#include "lshrs/hash_family.hpp"
 
 namespace lshrs {
 
@@ -67,5 +70,24 @@ std::vector<BandConfig> band_configs(std::size_t num_perm, double threshold);
 // that are negative, NaN, infinite or both zero.
 BandConfig choose_bands(std::size_t num_perm, double threshold, double fp_weight = 0.5,
                         double fn_weight = 0.5);
+
+// Data-driven bands for an index of about `expected_size` vectors (derivation
+// in docs/tuning.md). A band of B bits splits n vectors into ~2^B buckets, so
+// the expected bucket size stays near `target_bucket_size` when
+//   B = ceil(log2(expected_size / target_bucket_size)), at least 1 bit;
+// rows = B for hyperplanes, and ceil(B / (log2(d')+1)) cross-polytope hashes of log2(d')+1 bits each (d' = padded dim). Bands take
+// the rest of the bit budget: bands = max(1, floor(bit_budget / (rows·bits per
+// hash))); recall is then recovered by multi-probe, not by bigger buckets.
+// Without expected_size (cross-polytope only) one hash per band. Throws
+// InvalidArgument for dim, bit_budget, target_bucket_size or expected_size 0.
+inline constexpr std::size_t kTargetBucketSize = 16;
+struct SizeBasedBands {
+  std::size_t bands = 0;
+  std::size_t rows = 0;          // hashes per band
+  std::size_t bits_per_band = 0; // rows · bits per hash
+};
+SizeBasedBands size_based_bands(HashFamily family, std::size_t dim,
+                                std::optional<std::size_t> expected_size, std::size_t bit_budget,
+                                std::size_t target_bucket_size = kTargetBucketSize);
 
 }  // namespace lshrs

@@ -361,5 +361,33 @@ TEST_F(CliRedisTest, DeleteFindsIdsWithoutSignatureKeysOnAnOpenedIndex) {
   }
 }
 
+TEST_F(CliRedisTest, CrossPolytopeFamilyWithProbesAndRefusals) {
+  const auto base = write_data("base.npy", 1000, 24, 12);
+  const auto queries = head_rows(base, 4, "queries.npy");
+  CliRun r = lshrs(cat({"index", base, "--family", "cube", "-q"}, at(prefix_)));
+  EXPECT_EQ(r.code, 3);
+  expect_one_error_line(r, "unknown hash family \"cube\"");
+  EXPECT_TRUE(keys_of(prefix_).empty()) << "a refused family writes nothing";
+
+  r = lshrs(cat({"index", base, "--family", "cross-polytope", "--json", "-q"}, at(prefix_)));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["family"], "cross-polytope");
+  r = lshrs(cat({"query", queries, "--vectors", base, "--rerank", "-k", "3", "--probes", "20",
+                 "--json"}, at(prefix_)));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 4u);
+  for (std::size_t q = 0; q < 4; ++q) EXPECT_EQ(lines[q]["ids"][0], q);
+  r = lshrs(cat({"stats", "--json"}, at(prefix_)));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["config"]["family"], "cross-polytope");
+
+  const auto before = keys_of(prefix_);
+  r = lshrs(cat({"index", base, "--family", "hyperplane", "-q"}, at(prefix_)));
+  EXPECT_EQ(r.code, 3);
+  expect_one_error_line(r, "has family cross-polytope, but --family hyperplane");
+  EXPECT_EQ(keys_of(prefix_), before);
+}
+
 }  // namespace
 }  // namespace lshrs::testing

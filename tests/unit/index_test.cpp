@@ -363,3 +363,50 @@ TEST(Index, AutomaticBandsFollowTheThreshold) {
 
 }  // namespace
 }  // namespace lshrs::testing
+
+namespace lshrs::testing {
+namespace {
+
+// Serves TableFetcher's answer in reverse: the rerank must match ids by value,
+// not by position, when a fetcher does not keep the order asked.
+struct ReversedFetcher : TableFetcher {
+  FetchedVectors fetch(std::span<const std::int64_t> ids) override {
+    FetchedVectors in = TableFetcher::fetch(ids), out;
+    for (std::size_t i = in.ids.size(); i-- > 0;) {
+      out.ids.push_back(in.ids[i]);
+      out.data.insert(out.data.end(), in.data.begin() + static_cast<std::ptrdiff_t>(i * kDim),
+                      in.data.begin() + static_cast<std::ptrdiff_t>((i + 1) * kDim));
+    }
+    return out;
+  }
+};
+
+TEST(Index, RerankMatchesFetchedVectorsWhateverTheirOrder) {
+  const auto vecs = random_vectors(300, kDim, 31);
+  auto in_order = std::make_shared<TableFetcher>();
+  auto reversed = std::make_shared<ReversedFetcher>();
+  in_order->table = reversed->table = vecs;
+  in_order->gone = reversed->gone = {3, 7};
+  auto store = std::make_shared<MemoryStore>();
+  Index a(small_options(), store, in_order);
+  Index b(small_options(), store, reversed);
+  a.index(iota_ids(300), vecs);
+  QueryOptions q;
+  q.rerank = true;
+  q.probes = 8;
+  for (std::size_t i = 0; i < 300; i += 29) {
+    const auto x = a.query(row(vecs, i), q), y = b.query(row(vecs, i), q);
+    ASSERT_EQ(x.neighbors.size(), y.neighbors.size());
+    EXPECT_EQ(x.missing_vectors, y.missing_vectors);
+    for (std::size_t k = 0; k < x.neighbors.size(); ++k) {
+      EXPECT_EQ(x.neighbors[k].id, y.neighbors[k].id);
+      EXPECT_EQ(*x.neighbors[k].similarity, *y.neighbors[k].similarity);
+    }
+    if (i != 3 && i != 7) {
+      EXPECT_EQ(x.neighbors.front().id, static_cast<std::int64_t>(i));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lshrs::testing

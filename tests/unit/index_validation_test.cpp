@@ -93,8 +93,8 @@ TEST_F(IndexValidation, QueryOptions) {
   o.rerank = true;
   expect_invalid([&] { index_.query(q, o); }, "needs a VectorFetcher");
   o = {};
-  o.probes = 5;
-  expect_invalid([&] { index_.query(q, o); }, "rows_per_band");
+  o.probes = 100'001;
+  expect_invalid([&] { index_.query(q, o); }, "probes (100001) exceeds");
   expect_invalid([&] { index_.query(std::vector<float>(kDim + 1, 1.0f)); }, "dim 8");
   expect_invalid([&] { index_.index(std::vector<std::int64_t>{1}); }, "VectorFetcher");
 }

@@ -251,7 +251,8 @@ int run_bench(const BenchArgs& a) {
 
   auto store = make_store(a.store);
   prepare_prefix(a, *store);
-  Index index = make_index(a.config, a.store.prefix, store, base_fetcher(a, base), base.cols, true);
+  Index index = make_index(a.config, a.store.prefix, store, base_fetcher(a, base), base.cols, true,
+                           base.rows);
   const auto& o = index.options();
   j["store"] = store->describe();
   j["config"] = {{"num_perm", o.num_perm},
@@ -331,7 +332,9 @@ Command add_bench_command(CLI::App& app) {
       sub->add_option("--batch", a->batch, "Queries per query_batch call in the batched modes"))
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  whole_number(sub->add_option("--probes", a->probes, "Multi-probe: extra buckets per band"))
+  whole_number(sub->add_option("--probes", a->probes,
+                  "Multi-probe budget: extra buckets read per query over all bands together, "
+                  "the most likely first (Lv et al. 2007); 0 reads one bucket per band"))
       ->capture_default_str();
   whole_number(sub->add_option("--max-candidates", a->max_candidates,
                                "Rerank at most this many candidates per query"))

@@ -44,6 +44,7 @@ void print_summary(const IndexArgs& a, const Index& index, const std::string& st
               {"store", store},
               {"prefix", o.prefix},
               {"dim", o.dim},
+              {"family", family_name(o.family)},
               {"num_bands", *o.num_bands},
               {"rows_per_band", *o.rows_per_band},
               {"seed", o.seed}};
@@ -54,8 +55,9 @@ void print_summary(const IndexArgs& a, const Index& index, const std::string& st
   std::cout << fmt::format("indexed {} vectors from {} in {:.2f} s ({} vectors/s)\n",
                            group_digits(rows), what, seconds,
                            group_digits(static_cast<std::uint64_t>(rate)));
-  std::cout << fmt::format("index: prefix \"{}\" in {}; dim {}, {} bands x {} rows, seed {}\n",
-                           o.prefix, store, o.dim, *o.num_bands, *o.rows_per_band, o.seed);
+  std::cout << fmt::format("index: prefix \"{}\" in {}; {}, dim {}, {} bands x {} rows, seed {}\n",
+                           o.prefix, store, family_name(o.family), o.dim, *o.num_bands,
+                           *o.rows_per_band, o.seed);
   if (!a.save_model.empty()) std::cout << "model saved to " << a.save_model << "\n";
   if (a.store.store == "memory") {
     std::cout << "(--store memory: the index lived in this process only; use --redis to keep it)\n";
@@ -67,7 +69,8 @@ int run_index(const IndexArgs& a) {
   PeekedSource source(make_source(spec, a.source));
   const std::string what = source.describe();
   auto store = make_store(a.store);
-  Index index = make_index(a.config, a.store.prefix, store, nullptr, source.dim(), true);
+  Index index = make_index(a.config, a.store.prefix, store, nullptr, source.dim(), true,
+                           source.total_rows());
   if (source.dim()) check_dim(*source.dim(), what, index);
 
   ProgressReporter progress("indexing " + what, a.quiet);

@@ -194,7 +194,8 @@ Command add_query_command(CLI::App& app) {
                                "Rerank only this many candidates (the most collisions first)"))
       ->check(CLI::PositiveNumber);
   whole_number(sub->add_option("--probes", a->probes,
-                               "Multi-probe: also read buckets one flipped bit away (per band)"))
+                  "Multi-probe budget: extra buckets read per query over all bands together, "
+                  "the most likely first (Lv et al. 2007); 0 reads one bucket per band"))
       ->capture_default_str();
   sub->add_option(
       "--vectors", a->vectors_spec,

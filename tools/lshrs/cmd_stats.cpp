@@ -23,6 +23,7 @@ void print_stats(const IndexStats& s) {
   std::vector<std::pair<std::string, std::string>> rows = {
       {"prefix", s.prefix},
       {"store", s.store},
+      {"family", std::string(family_name(s.family))},
       {"dim", std::to_string(s.dim)},
       {"num_perm", std::to_string(s.num_perm)},
       {"bands x rows", fmt::format("{} x {}", s.num_bands, s.rows_per_band)},

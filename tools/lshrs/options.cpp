@@ -74,6 +74,12 @@ void check_flags_agree(const ConfigFlags& f, const IndexOptions& o) {
   check("--rows-per-band", f.rows, *o.rows_per_band);
   check("--seed", f.seed, o.seed);
   check("--threshold", f.threshold, o.similarity_threshold);
+  if (f.family && parse_family(*f.family) != o.family) {
+    throw ConfigurationError("the index under prefix \"" + o.prefix + "\" has family " +
+                             std::string(family_name(o.family)) + ", but --family " + *f.family +
+                             " was given: drop the flag, use another --prefix, or `lshrs clear` "
+                             "the old index first");
+  }
 }
 
 // The stored projections are the truth; a generator flag must reproduce them.
@@ -287,7 +293,18 @@ void add_config_flags(CLI::App& app, ConfigFlags& f, bool rows_alias) {
   auto excl = [&](CLI::Option* o) { whole_number(o)->excludes(model)->group(g); };
   excl(app.add_option("--dim", f.dim, "Vector dimension (default: the data's)")
            ->check(CLI::PositiveNumber));
-  excl(app.add_option("--num-perm", f.num_perm, "Hyperplanes in total, bands x rows (default 128)")
+  app.add_option("--family", f.family,
+                 "Hash family: hyperplane (default; the only one the Python package can "
+                 "read) or cross-polytope (more recall per bucket; lshrs only)")
+      ->excludes(model)
+      ->group(g);
+  excl(app.add_option("--num-perm", f.num_perm,
+                      "Hashes in total, bands x rows (default 128); with automatic bands for a "
+                      "known size or cross-polytope, the budget of hash bits per vector")
+           ->check(CLI::PositiveNumber));
+  excl(app.add_option("--expected-size", f.expected_size,
+                      "Vectors the index will hold (default: the source's row count when known): "
+                      "bits per band grow with log2 of it so buckets stay small (docs/tuning.md)")
            ->check(CLI::PositiveNumber));
   excl(app.add_option("--bands", f.bands,
                       "Bands (with --rows-per-band; default: chosen for --threshold)")
@@ -318,7 +335,8 @@ void add_config_flags(CLI::App& app, ConfigFlags& f, bool rows_alias) {
 
 Index make_index(const ConfigFlags& f, const std::string& prefix,
                  std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher,
-                 std::optional<std::size_t> data_dim, bool create) {
+                 std::optional<std::size_t> data_dim, bool create,
+                 std::optional<std::uint64_t> data_rows) {
   if (!f.model_dir.empty()) {
     Model model = load_model(f.model_dir);
     return Index(options_from_model(model.config, f, prefix), std::move(model.projections),
@@ -340,6 +358,12 @@ Index make_index(const ConfigFlags& f, const std::string& prefix,
   }
   o.dim = f.dim ? *f.dim : *data_dim;
   if (f.num_perm) o.num_perm = *f.num_perm;
+  if (f.family) o.family = parse_family(*f.family);
+  if (f.expected_size) {
+    o.expected_size = *f.expected_size;
+  } else if (data_rows && *data_rows > 0) {
+    o.expected_size = static_cast<std::size_t>(*data_rows);
+  }
   if (f.bands.has_value() != f.rows.has_value())
     throw UsageError("give --bands and --rows-per-band together");
   if (f.bands) {

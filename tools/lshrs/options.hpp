@@ -76,8 +76,11 @@ struct ConfigFlags {
   std::optional<double> threshold;
   std::optional<std::uint64_t> seed;
   std::optional<std::string> projection_generator;  // numpy | lshrs-v0
+  std::optional<std::string> family;                // --family
+  std::optional<std::size_t> expected_size;         // --expected-size
   bool any_shape_flag() const {
-    return dim || num_perm || bands || rows || threshold || seed || projection_generator;
+    return dim || num_perm || bands || rows || threshold || seed || projection_generator ||
+           family || expected_size;
   }
 };
 // `rows_alias`: also accept --rows for --rows-per-band (not in `query`,
@@ -88,13 +91,16 @@ void add_config_flags(CLI::App& app, ConfigFlags& flags, bool rows_alias = true)
 //  - with --model: that model's projections and config under `prefix`;
 //  - else, when the store already holds an index under `prefix`: that one
 //    (given config flags must agree with it);
-//  - else a new one from the flags, its dim from --dim or `data_dim`.
+//  - else a new one from the flags, its dim from --dim or `data_dim`, and
+//    its bands sized for --expected-size or else `data_rows` (the source's
+//    row count, when known).
 // `create` false refuses the last case unless config flags are given: an index
 // that the Python package built from a seed has buckets but no meta, and the
 // seed (with --dim, --bands, --rows-per-band) is all it takes to read it.
 Index make_index(const ConfigFlags& config, const std::string& prefix,
                  std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher,
-                 std::optional<std::size_t> data_dim, bool create);
+                 std::optional<std::size_t> data_dim, bool create,
+                 std::optional<std::uint64_t> data_rows = std::nullopt);
 
 // A source whose first batch has been read ahead, to learn the dimension
 // before the index exists.

@@ -86,7 +86,8 @@ Json stats_json(const IndexStats& s) {
   Json j;
   j["prefix"] = s.prefix;
   j["store"] = s.store;
-  j["config"] = {{"dim", s.dim},
+  j["config"] = {{"family", family_name(s.family)},
+                 {"dim", s.dim},
                  {"num_perm", s.num_perm},
                  {"num_bands", s.num_bands},
                  {"rows_per_band", s.rows_per_band},

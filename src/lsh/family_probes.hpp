@@ -1,0 +1,51 @@
+// Internal: what each hash family tells multi-probe (see lsh/multiprobe.hpp),
+// and the bucket keys a query reads.
+//
+// Hyperplanes: bit j of a band may flip; its cost is the squared distance of
+// the query to hyperplane j (Lv et al. 2007, the score of §4.2 with the
+// hyperplane as the slot boundary).
+// Cross-polytopes: hash h of a band may land on another vertex ±e_j; its cost
+// is the squared gap (|x|max - s·x_j)² between the best vertex's and that
+// vertex's inner product with the rotated query (Andoni et al. 2015, §5).
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "lsh/multiprobe.hpp"
+#include "lshrs/hash_family.hpp"
+#include "lshrs/hasher.hpp"
+#include "lshrs/store.hpp"
+
+namespace lshrs::detail {
+
+// Candidates of each band of one query from its bit margins (bands·rows
+// values, as Hasher::hash returns them), as select_candidates() leaves them.
+std::vector<std::vector<Perturbation>> hyperplane_candidates(std::span<const float> margins,
+                                                             std::size_t bands, std::size_t rows,
+                                                             std::size_t budget);
+
+// Candidates of each band of one query from its rotated copies
+// (bands·hashes_per_band rows of `padded` values, as CrossPolytopeHasher::hash
+// returns them), as select_candidates() leaves them.
+std::vector<std::vector<Perturbation>> polytope_candidates(std::span<const float> rotated,
+                                                           std::size_t bands,
+                                                           std::size_t hashes_per_band,
+                                                           std::size_t padded, std::size_t budget);
+
+// How a perturbation rewrites a band signature: flip bit `hash`
+// (bits_per_hash 0), or store code `value` in hash slot `hash` of width
+// bits_per_hash (cross-polytope).
+void apply_perturbation(std::string& signature, const Perturbation& p, std::size_t bits_per_hash);
+
+// The buckets of query i: its exact bucket in every band, then the `budget`
+// cheapest perturbation sets over all bands (probe_sequence).
+void append_query_buckets(const Signatures& sigs, std::size_t i,
+                          std::span<const std::vector<Perturbation>> candidates,
+                          std::size_t budget, std::size_t bits_per_hash,
+                          std::vector<BucketRef>& out);
+
+}  // namespace lshrs::detail
