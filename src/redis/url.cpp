@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "lshrs/error.hpp"
+#include "redis/tls.hpp"
 
 namespace lshrs::redis {
 namespace {
@@ -109,6 +110,49 @@ ParsedUrl parse_unix(std::string_view url, std::string_view rest) {
   return out;
 }
 
+bool parse_bool(std::string_view value, std::string_view url, std::string_view name) {
+  if (value == "1" || value == "true" || value == "yes") return true;
+  if (value == "0" || value == "false" || value == "no") return false;
+  bad_url(url, "parameter " + std::string(name) + "='" + std::string(value) +
+                   "' is not a boolean (true/false)");
+}
+
+// rediss:// query parameters: ours (tls_*) and redis-py's (ssl_*) names.
+void parse_tls_params(std::string_view params, std::string_view url, RedisTlsOptions& tls) {
+  while (!params.empty()) {
+    const auto amp = params.find('&');
+    const std::string_view param = params.substr(0, amp);
+    params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
+    if (param.empty()) continue;
+    const auto eq = param.find('=');
+    const std::string_view name = param.substr(0, eq);
+    const std::string value =
+        eq == std::string_view::npos ? std::string() : percent_decode(param.substr(eq + 1), url, "parameter");
+    if (name == "tls_ca" || name == "ssl_ca_certs") {
+      tls.ca_file = value;
+    } else if (name == "tls_ca_dir" || name == "ssl_ca_path") {
+      tls.ca_dir = value;
+    } else if (name == "tls_cert" || name == "ssl_certfile") {
+      tls.cert_file = value;
+    } else if (name == "tls_key" || name == "ssl_keyfile") {
+      tls.key_file = value;
+    } else if (name == "tls_server_name") {
+      tls.server_name = value;
+    } else if (name == "tls_insecure") {
+      tls.insecure_skip_verify = parse_bool(value, url, name);
+    } else if (name == "ssl_cert_reqs") {
+      if (value != "none" && value != "required") {
+        bad_url(url, "ssl_cert_reqs='" + value + "' must be 'required' or 'none'");
+      }
+      tls.insecure_skip_verify = value == "none";
+    } else {
+      bad_url(url, "unknown parameter '" + std::string(name) +
+                       "' (rediss:// understands tls_ca, tls_ca_dir, tls_cert, tls_key, "
+                       "tls_server_name, tls_insecure)");
+    }
+  }
+}
+
 }  // namespace
 
 std::string redact_url(std::string_view url) {
@@ -128,16 +172,13 @@ ParsedUrl parse_redis_url(std::string_view url) {
   if (scheme_end == std::string_view::npos) bad_url(url, "no scheme");
   const std::string_view scheme = url.substr(0, scheme_end);
   const std::string_view rest = url.substr(scheme_end + 3);
-  if (scheme == "rediss") {
-    throw ConfigurationError("Redis URL '" + redact_url(url) +
-                             "' asks for TLS (rediss://): TLS is not supported yet (the hiredis "
-                             "0.14 this library uses has none). Refusing to connect in clear text; "
-                             "use redis:// over a trusted network or a TLS tunnel (stunnel, spiped)");
-  }
   if (scheme == "unix") return parse_unix(url, rest);
-  if (scheme != "redis") bad_url(url, "unknown scheme '" + std::string(scheme) + "'");
+  if (scheme != "redis" && scheme != "rediss") {
+    bad_url(url, "unknown scheme '" + std::string(scheme) + "'");
+  }
 
   ParsedUrl out;
+  if (scheme == "rediss") out.tls.emplace();
   const auto path_start = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, path_start);
   const auto at = authority.rfind('@');
@@ -148,8 +189,12 @@ ParsedUrl parse_redis_url(std::string_view url) {
   parse_host_port(authority, url, out);
   if (path_start != std::string_view::npos) {
     std::string_view path = rest.substr(path_start);
-    if (path.front() == '?') bad_url(url, "query parameters are not supported in redis:// URLs");
-    path.remove_prefix(1);
+    if (const auto query = path.find('?'); query != std::string_view::npos) {
+      if (!out.tls) bad_url(url, "query parameters are not supported in redis:// URLs");
+      parse_tls_params(path.substr(query + 1), url, *out.tls);
+      path = path.substr(0, query);
+    }
+    if (!path.empty()) path.remove_prefix(1);
     if (!path.empty()) out.db = parse_int(path, 0, kMaxDb, url, "db");
   }
   return out;
@@ -157,6 +202,7 @@ ParsedUrl parse_redis_url(std::string_view url) {
 
 Endpoint resolve_endpoint(const RedisOptions& options) {
   Endpoint ep;
+  RedisTlsOptions tls = options.tls;
   ep.address.host = options.host;
   ep.address.port = options.port;
   ep.address.unix_path = options.unix_socket;
@@ -171,7 +217,9 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
     if (parsed.user) ep.settings.user = *parsed.user;
     if (parsed.password) ep.settings.password = *parsed.password;
     ep.settings.db = parsed.db.value_or(0);
+    if (parsed.tls) tls = merge_tls(tls, *parsed.tls);
   }
+  if (tls.enabled) ep.settings.tls = TlsContext::create(tls);
   if (ep.address.unix_path.empty()) {
     if (ep.address.host.empty()) throw InvalidArgument("RedisOptions: host is empty; give a host or a URL");
     if (ep.address.port < 1 || ep.address.port > 65535) {
@@ -193,13 +241,29 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
   return ep;
 }
 
+RedisTlsOptions merge_tls(const RedisTlsOptions& base, const RedisTlsOptions& from_url) {
+  RedisTlsOptions out = base;
+  out.enabled = true;
+  auto take = [](std::string& field, const std::string& value) {
+    if (!value.empty()) field = value;
+  };
+  take(out.ca_file, from_url.ca_file);
+  take(out.ca_dir, from_url.ca_dir);
+  take(out.cert_file, from_url.cert_file);
+  take(out.key_file, from_url.key_file);
+  take(out.server_name, from_url.server_name);
+  out.insecure_skip_verify = base.insecure_skip_verify || from_url.insecure_skip_verify;
+  return out;
+}
+
 std::string describe_endpoint(const Endpoint& endpoint) {
   const ConnectionSettings& s = endpoint.settings;
   if (!endpoint.address.unix_path.empty()) {
     return "unix://" + endpoint.address.unix_path + "?db=" + std::to_string(s.db);
   }
   const std::string user = s.user.empty() ? "" : s.user + "@";
-  return "redis://" + user + endpoint.address.to_string() + "/" + std::to_string(s.db);
+  return (s.tls ? "rediss://" : "redis://") + user + endpoint.address.to_string() + "/" +
+         std::to_string(s.db);
 }
 
 }  // namespace lshrs::redis

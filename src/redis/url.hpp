@@ -2,7 +2,7 @@
 //
 //   redis://[user[:password]@]host[:port][/db]   host may be [IPv6]
 //   unix:///path/to/socket[?db=N]
-//   rediss://...                                  refused: no TLS in hiredis 0.14
+//   rediss://[user[:password]@]host[:port][/db][?tls_ca=...&tls_cert=...]  TLS
 //
 // User and password are percent-decoded. Error messages quote the URL with
 // its password replaced by "***".
@@ -24,9 +24,10 @@ struct ParsedUrl {
   std::optional<std::string> user;
   std::optional<std::string> password;
   std::optional<int> db;
+  std::optional<RedisTlsOptions> tls;  // rediss://: enabled, with the URL's parameters
 };
 
-// InvalidArgument for a malformed URL, ConfigurationError for rediss://.
+// InvalidArgument for a malformed URL or an unknown parameter.
 ParsedUrl parse_redis_url(std::string_view url);
 
 // `url` with any password replaced by "***", safe for messages.
@@ -38,7 +39,12 @@ struct Endpoint {
   ServerAddress address;
   ConnectionSettings settings;
 };
+// Builds the TLS context when TLS is on (ConfigurationError for unreadable
+// CA, certificate or key files).
 Endpoint resolve_endpoint(const RedisOptions& options);
+
+// `base` switched on, with the fields a rediss:// URL set replacing its own.
+RedisTlsOptions merge_tls(const RedisTlsOptions& base, const RedisTlsOptions& from_url);
 
 // "redis://user@host:port/db" or "unix:///path?db=N"; never the password.
 std::string describe_endpoint(const Endpoint& endpoint);
