@@ -62,6 +62,7 @@ struct RedisOptions {
   // URL is kept, so it can stay out of the URL):
   //   redis://[user[:password]@]host[:port][/db]     (user/password %-encoded)
   //   unix:///path/to/redis.sock[?db=N]
+  //   redis+sentinel://[user[:password]@]host1[:port],host2[:port]/<master>[/db]
   //   rediss://[user[:password]@]host[:port][/db][?tls_ca=FILE&tls_ca_dir=DIR&
   //            tls_cert=FILE&tls_key=FILE&tls_server_name=NAME&tls_insecure=true]
   // rediss:// switches tls.enabled on; its parameters (redis-py's ssl_ca_certs,
@@ -75,6 +76,17 @@ struct RedisOptions {
   std::string password;       // empty: no AUTH. Never printed or saved.
   std::string unix_socket;    // when non-empty, host and port are ignored
   RedisTlsOptions tls;        // off unless enabled or the URL is rediss://
+  // Redis Sentinel (or a redis+sentinel:// URL): the master named
+  // sentinel_master is found through `sentinels` ("host:port", port 26379 by
+  // default) and followed across failovers. user/password/db are the
+  // master's; the sentinels are asked without AUTH.
+  std::string sentinel_master;
+  std::vector<std::string> sentinels;
+  // A write counts as done only once this many replicas have it (WAIT after
+  // each pipeline of writes; a shortfall is retried like a lost connection).
+  // Without it, writes a demoted master took after a failover vanish when it
+  // resyncs from the new one. Unset: 1 with Sentinel, 0 otherwise.
+  std::optional<std::size_t> wait_replicas;
 
   // 0 means wait forever. connect_timeout bounds the TLS handshake too.
   std::chrono::milliseconds connect_timeout{5000};

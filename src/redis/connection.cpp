@@ -219,7 +219,8 @@ std::vector<Reply> Connection::pipeline(std::span<const Command> commands) {
 }
 
 void Connection::send(std::span<const Command> commands) {
-  if (broken()) throw ConnectionError("connection to Redis at " + address_.to_string() + " is broken");
+  // Replies still unread are fine here: this pipelines more commands after them.
+  if (broken_) throw ConnectionError("connection to Redis at " + address_.to_string() + " is broken");
   SigpipeGuard no_sigpipe;
   std::vector<const char*> argv;
   std::vector<std::size_t> lens;

@@ -87,7 +87,8 @@ class Connection {
   std::vector<Reply> pipeline(std::span<const Command> commands);
   // pipeline() in two halves, so that one thread can keep several servers
   // busy at once (the cluster transport): send() writes every command and
-  // returns without reading; receive(n) reads the next n replies. A
+  // returns without reading (it may be called again before receive(), to
+  // pipeline more); receive(n) reads the next n replies. A
   // connection with replies still unread counts as broken(), so a pool
   // drops it rather than hand it out mid-exchange.
   void send(std::span<const Command> commands);

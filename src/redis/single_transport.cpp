@@ -5,6 +5,7 @@
 
 #include "lshrs/error.hpp"
 #include "redis/cluster.hpp"
+#include "redis/sentinel.hpp"
 #include "redis/tls.hpp"
 
 namespace lshrs::redis {
@@ -54,6 +55,14 @@ std::unique_ptr<Transport> make_transport(const RedisOptions& options) {
                  "lshrs: WARNING: TLS certificate verification is OFF for %s (tls_insecure); "
                  "anyone on the network path can read and change the index traffic\n",
                  describe_endpoint(endpoint).c_str());
+  }
+  if (!endpoint.sentinel_master.empty()) {
+    if (options.cluster == ClusterMode::kOn) {
+      throw ConfigurationError("RedisOptions: Sentinel (" + describe_endpoint(endpoint) +
+                               ") and cluster = kOn exclude each other; Redis Cluster fails over "
+                               "by itself");
+    }
+    return make_sentinel_transport(endpoint, options);
   }
   bool cluster = options.cluster == ClusterMode::kOn;
   if (options.cluster == ClusterMode::kAuto) cluster = is_cluster_node(endpoint);

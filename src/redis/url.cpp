@@ -65,7 +65,8 @@ void parse_userinfo(std::string_view userinfo, std::string_view url, ParsedUrl& 
   out.password = percent_decode(userinfo.substr(colon + 1), url, "password");
 }
 
-void parse_host_port(std::string_view hostport, std::string_view url, ParsedUrl& out) {
+void parse_host_port(std::string_view hostport, std::string_view url, ParsedUrl& out,
+                     int default_port = 6379) {
   std::string_view host = hostport;
   std::string_view port;
   if (!hostport.empty() && hostport.front() == '[') {
@@ -85,7 +86,7 @@ void parse_host_port(std::string_view hostport, std::string_view url, ParsedUrl&
   }
   if (host.empty()) bad_url(url, "no host");
   out.address.host = std::string(host);
-  out.address.port = port.empty() ? 6379 : parse_int(port, 1, 65535, url, "port");
+  out.address.port = port.empty() ? default_port : parse_int(port, 1, 65535, url, "port");
 }
 
 ParsedUrl parse_unix(std::string_view url, std::string_view rest) {
@@ -153,6 +154,39 @@ void parse_tls_params(std::string_view params, std::string_view url, RedisTlsOpt
   }
 }
 
+// redis+sentinel://[user[:password]@]host1[:port1],host2[:port2]/<master>[/db]
+// (sentinel ports default to 26379; the credentials are the master's).
+ParsedUrl parse_sentinel(std::string_view url, std::string_view rest) {
+  ParsedUrl out;
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos) bad_url(url, "a redis+sentinel:// URL needs /<master-name>");
+  std::string_view authority = rest.substr(0, slash);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    parse_userinfo(authority.substr(0, at), url, out);
+    authority = authority.substr(at + 1);
+  }
+  while (true) {
+    const auto comma = authority.find(',');
+    ParsedUrl one;
+    parse_host_port(authority.substr(0, comma), url, one, 26379);
+    out.sentinels.push_back(one.address);
+    if (comma == std::string_view::npos) break;
+    authority = authority.substr(comma + 1);
+  }
+  std::string_view path = rest.substr(slash + 1);
+  if (path.find('?') != std::string_view::npos) {
+    bad_url(url, "query parameters are not supported in redis+sentinel:// URLs");
+  }
+  const auto db_slash = path.find('/');
+  out.sentinel_master = percent_decode(path.substr(0, db_slash), url, "master name");
+  if (out.sentinel_master.empty()) bad_url(url, "empty master name after the sentinels");
+  if (db_slash != std::string_view::npos && db_slash + 1 < path.size()) {
+    out.db = parse_int(path.substr(db_slash + 1), 0, kMaxDb, url, "db");
+  }
+  out.address = out.sentinels.front();
+  return out;
+}
+
 }  // namespace
 
 std::string redact_url(std::string_view url) {
@@ -173,6 +207,7 @@ ParsedUrl parse_redis_url(std::string_view url) {
   const std::string_view scheme = url.substr(0, scheme_end);
   const std::string_view rest = url.substr(scheme_end + 3);
   if (scheme == "unix") return parse_unix(url, rest);
+  if (scheme == "redis+sentinel") return parse_sentinel(url, rest);
   if (scheme != "redis" && scheme != "rediss") {
     bad_url(url, "unknown scheme '" + std::string(scheme) + "'");
   }
@@ -218,6 +253,20 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
     if (parsed.password) ep.settings.password = *parsed.password;
     ep.settings.db = parsed.db.value_or(0);
     if (parsed.tls) tls = merge_tls(tls, *parsed.tls);
+    ep.sentinels = std::move(parsed.sentinels);
+    ep.sentinel_master = std::move(parsed.sentinel_master);
+  } else if (!options.sentinel_master.empty()) {
+    for (const std::string& s : options.sentinels) {
+      ParsedUrl one;
+      parse_host_port(s, s, one, 26379);
+      ep.sentinels.push_back(one.address);
+    }
+    if (ep.sentinels.empty()) {
+      throw InvalidArgument("RedisOptions: sentinel_master '" + options.sentinel_master +
+                            "' is set but sentinels is empty; list them as \"host:port\"");
+    }
+    ep.sentinel_master = options.sentinel_master;
+    ep.address = ep.sentinels.front();
   }
   if (tls.enabled) ep.settings.tls = TlsContext::create(tls);
   if (ep.address.unix_path.empty()) {
@@ -258,6 +307,12 @@ RedisTlsOptions merge_tls(const RedisTlsOptions& base, const RedisTlsOptions& fr
 
 std::string describe_endpoint(const Endpoint& endpoint) {
   const ConnectionSettings& s = endpoint.settings;
+  if (!endpoint.sentinel_master.empty()) {
+    std::string hosts;
+    for (const ServerAddress& a : endpoint.sentinels) hosts += (hosts.empty() ? "" : ",") + a.to_string();
+    return "redis+sentinel://" + (s.user.empty() ? "" : s.user + "@") + hosts + "/" +
+           endpoint.sentinel_master + "/" + std::to_string(s.db);
+  }
   if (!endpoint.address.unix_path.empty()) {
     return "unix://" + endpoint.address.unix_path + "?db=" + std::to_string(s.db);
   }
