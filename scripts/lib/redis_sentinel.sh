@@ -11,22 +11,11 @@
 #       (where master and replica started; a failover swaps their roles).
 #   redis_sentinel_stop DIR
 #
-# Needs redis-sentinel (Debian's package). REDIS_SERVER, REDIS_SENTINEL and
+# Needs redis-sentinel (Debian's package) and lib/redis.sh, lib/redis_cluster.sh
+# (sourced by lib/services.sh). REDIS_SERVER, REDIS_SENTINEL and
 # REDIS_CLI override the binaries.
 
 _sentinel_cli() { "${REDIS_CLI:-redis-cli}" -h 127.0.0.1 -p "$@"; }
-
-_sentinel_wait() {  # SECONDS DESCRIPTION COMMAND... -> 0 once COMMAND succeeds
-  local deadline=$((SECONDS + $1)) what=$2
-  shift 2
-  until "$@"; do
-    if ((SECONDS >= deadline)); then
-      echo "redis_sentinel: timed out waiting for $what" >&2
-      return 1
-    fi
-    sleep 0.2
-  done
-}
 
 _sentinel_ready() {  # SENTINEL_PORT -> 0 when it knows the replica and the 2 other sentinels
   _sentinel_cli "$1" sentinel master lshrs-test 2>/dev/null |
@@ -55,7 +44,7 @@ redis_sentinel_start() {
       return 1
     }
   done
-  _sentinel_wait 15 "the replica on $((base + 1)) to sync" _sentinel_replica_synced "$((base + 1))" ||
+  _redis_cluster_wait 15 "the replica on $((base + 1)) to sync" _sentinel_replica_synced "$((base + 1))" ||
     return 1
   local urls=()
   for i in 2 3 4; do
@@ -82,7 +71,7 @@ EOF
     urls+=("127.0.0.1:$p")
   done
   for i in 2 3 4; do
-    _sentinel_wait 30 "sentinel on $((base + i)) to see the replica and its peers" \
+    _redis_cluster_wait 30 "sentinel on $((base + i)) to see the replica and its peers" \
       _sentinel_ready "$((base + i))" || return 1
   done
   local joined
@@ -93,19 +82,8 @@ EOF
 }
 
 redis_sentinel_stop() {
-  local dir=$1 pidfile pid deadline
+  local dir=$1 pidfile
   [[ -n $dir ]] || { echo "usage: redis_sentinel_stop DIR" >&2; return 2; }
-  for pidfile in "$dir"/*/redis.pid; do
-    [[ -f $pidfile ]] || continue
-    pid=$(<"$pidfile")
-    if [[ $pid =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null; then
-      deadline=$((SECONDS + 10))
-      while kill -0 "$pid" 2>/dev/null; do
-        if ((SECONDS >= deadline)); then kill -9 "$pid" 2>/dev/null; break; fi
-        sleep 0.1
-      done
-    fi
-    rm -f "$pidfile"
-  done
+  for pidfile in "$dir"/*/redis.pid; do _redis_kill_pidfile "$pidfile"; done
   return 0
 }

@@ -21,7 +21,8 @@
 #       ports +10000). Exports LSHRS_TEST_REDIS_TLS_CLUSTER_URL.
 #   redis_tls_stop_all
 #
-# REDIS_SERVER, REDIS_CLI and OPENSSL override the binaries.
+# Needs lib/redis.sh (sourced by lib/services.sh). REDIS_SERVER, REDIS_CLI and
+# OPENSSL override the binaries.
 
 _REDIS_TLS_PIDFILES=()
 
@@ -140,19 +141,8 @@ redis_tls_cluster_start() {
 }
 
 redis_tls_stop_all() {
-  local pidfile pid deadline
-  for pidfile in "${_REDIS_TLS_PIDFILES[@]}"; do
-    [[ -f $pidfile ]] || continue
-    pid=$(<"$pidfile")
-    if [[ $pid =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null; then
-      deadline=$((SECONDS + 10))
-      while kill -0 "$pid" 2>/dev/null; do
-        if ((SECONDS >= deadline)); then kill -9 "$pid" 2>/dev/null; break; fi
-        sleep 0.1
-      done
-    fi
-    rm -f "$pidfile"
-  done
+  local pidfile
+  for pidfile in "${_REDIS_TLS_PIDFILES[@]}"; do _redis_kill_pidfile "$pidfile"; done
   _REDIS_TLS_PIDFILES=()
   return 0
 }

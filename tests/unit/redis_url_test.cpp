@@ -77,6 +77,33 @@ TEST(RedisUrl, RedissTurnsTlsOnWithItsParameters) {
   EXPECT_TRUE(parse_redis_url("rediss://h/?tls_insecure=true").tls->insecure_skip_verify);
 }
 
+TEST(RedisUrl, SentinelListsTheSentinelsAndTheMaster) {
+  const ParsedUrl s = parse_redis_url("redis+sentinel://app:pw%40x@10.0.0.1,10.0.0.2:26380,[::1]/my-master/3");
+  ASSERT_EQ(s.sentinels.size(), 3u);
+  EXPECT_EQ(s.sentinels[0].to_string(), "10.0.0.1:26379") << "sentinels default to 26379";
+  EXPECT_EQ(s.sentinels[1].to_string(), "10.0.0.2:26380");
+  EXPECT_EQ(s.sentinels[2].to_string(), "[::1]:26379");
+  EXPECT_EQ(s.sentinel_master, "my-master");
+  EXPECT_EQ(s.db, 3);
+  EXPECT_EQ(s.user, "app");
+  EXPECT_EQ(s.password, "pw@x");
+
+  RedisOptions o;
+  o.url = "redis+sentinel://app:pw%40x@10.0.0.1/my-master";
+  const std::string described = describe_endpoint(resolve_endpoint(o));
+  EXPECT_EQ(described, "redis+sentinel://app@10.0.0.1:26379/my-master/0");
+
+  for (const char* bad : {"redis+sentinel://u:topsecret@h1,h2", "redis+sentinel://u:topsecret@h1/",
+                          "redis+sentinel://u:topsecret@h1,/m", "redis+sentinel://u:topsecret@h1/m/x"}) {
+    try {
+      parse_redis_url(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const InvalidArgument& e) {
+      EXPECT_EQ(std::string(e.what()).find("topsecret"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(RedisUrl, BadTlsParametersAreRefusedWithoutThePassword) {
   for (const char* bad : {"rediss://u:topsecret@h?tls_bogus=1", "rediss://u:topsecret@h?tls_insecure=maybe",
                           "rediss://u:topsecret@h?ssl_cert_reqs=optional", "redis://u:topsecret@h?tls_ca=/x"}) {
