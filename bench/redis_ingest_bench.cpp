@@ -23,12 +23,18 @@
 //
 // The benchmark runs redis-benchmark itself when it is on PATH (TCP URLs
 // only). It writes under the prefix "lshrs-bench" and clears it.
+//
+// TLS: the `tls:1` runs repeat ingest and batched queries against a TLS-only
+// redis-server of the same build and settings (LSHRS_BENCH_REDIS_TLS_URL with
+// the CA in LSHRS_BENCH_TLS_CA; scripts/bench starts one), in the same run
+// as the plain-TCP figures, so the ratio is the cost of encryption.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <random>
 #include <string>
 
@@ -43,18 +49,33 @@ constexpr std::size_t kDim = 256, kBands = 16, kRows = 8, kVectors = 200'000;
 constexpr std::size_t kBuffer = 10'000, kQueries = 2'000, kQueryBatch = 100;
 const std::string kPrefix = "lshrs-bench";
 
-std::string redis_url() {
-  for (const char* var : {"LSHRS_BENCH_REDIS_URL", "LSHRS_TEST_REDIS_URL"}) {
+std::string env_first(std::initializer_list<const char*> vars) {
+  for (const char* var : vars) {
     if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return v;
   }
-  return "redis://127.0.0.1:6379";
+  return {};
 }
 
-std::shared_ptr<lshrs::RedisStore> make_store(bool track_signatures) {
+std::string redis_url() {
+  const std::string url = env_first({"LSHRS_BENCH_REDIS_URL", "LSHRS_TEST_REDIS_URL"});
+  return url.empty() ? "redis://127.0.0.1:6379" : url;
+}
+
+std::string tls_url() { return env_first({"LSHRS_BENCH_REDIS_TLS_URL", "LSHRS_TEST_REDIS_TLS_URL"}); }
+
+std::shared_ptr<lshrs::RedisStore> make_store(bool track_signatures, bool tls = false) {
   lshrs::RedisOptions o;
-  o.url = redis_url();
+  o.url = tls ? tls_url() : redis_url();
+  if (tls) o.tls.ca_file = env_first({"LSHRS_BENCH_TLS_CA", "LSHRS_TEST_TLS_CA"});
   o.track_signatures = track_signatures;
   return std::make_shared<lshrs::RedisStore>(o);
+}
+
+// Skips a TLS run when no TLS server was given; true when skipped.
+bool skip_without_tls(benchmark::State& state, bool tls) {
+  if (!tls || !tls_url().empty()) return false;
+  state.SkipWithError("no TLS server: set LSHRS_BENCH_REDIS_TLS_URL (scripts/bench does)");
+  return true;
 }
 
 const std::vector<float>& dataset() {
@@ -140,7 +161,9 @@ void query_ceiling(lshrs::Index& index, benchmark::State& state) {
 
 void ingest(benchmark::State& state) {
   const bool track = state.range(0) != 0;
-  auto store = make_store(track);
+  const bool tls = state.range(1) != 0;
+  if (skip_without_tls(state, tls)) return;
+  auto store = make_store(track, tls);
   const auto& data = dataset();
   std::vector<std::int64_t> ids(kVectors);
   for (std::size_t i = 0; i < kVectors; ++i) ids[i] = static_cast<std::int64_t>(i);
@@ -156,6 +179,7 @@ void ingest(benchmark::State& state) {
   }
   const double vectors = static_cast<double>(state.iterations() * kVectors);
   state.counters["vectors/s"] = benchmark::Counter(vectors, benchmark::Counter::kIsRate);
+  if (tls) return;  // redis-benchmark has no TLS here: the ceiling is the plain run's
   // vectors/s × bands / ceiling: a Counter cannot divide by time itself, so
   // the rate is per second of the whole benchmark (same as vectors/s).
   const double ceiling = sadd_ceiling();
@@ -167,8 +191,8 @@ void ingest(benchmark::State& state) {
 }
 
 // Fills the index once for the query benchmarks.
-std::unique_ptr<lshrs::Index> filled_index() {
-  auto store = make_store(true);
+std::unique_ptr<lshrs::Index> filled_index(bool tls = false) {
+  auto store = make_store(true, tls);
   store->clear(kPrefix);
   auto index = std::make_unique<lshrs::Index>(index_options(), store);
   std::vector<std::int64_t> ids(kVectors);
@@ -203,7 +227,9 @@ void query_single(benchmark::State& state) {
 }
 
 void query_batched(benchmark::State& state) {
-  auto index = filled_index();
+  const bool tls = state.range(0) != 0;
+  if (skip_without_tls(state, tls)) return;
+  auto index = filled_index(tls);
   const auto& data = dataset();
   std::size_t batch = 0;
   for (auto _ : state) {
@@ -213,15 +239,17 @@ void query_batched(benchmark::State& state) {
   }
   state.counters["queries/s"] = benchmark::Counter(
       static_cast<double>(state.iterations() * kQueryBatch), benchmark::Counter::kIsRate);
-  query_ceiling(*index, state);
+  if (!tls) query_ceiling(*index, state);
   index->clear();
 }
 
 }  // namespace
 
-BENCHMARK(ingest)->Arg(1)->Arg(0)->ArgNames({"track_signatures"})->Iterations(2)
+BENCHMARK(ingest)->Args({1, 0})->Args({0, 0})->Args({1, 1})->ArgNames({"track_signatures", "tls"})
+    ->Iterations(2)
     ->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK(query_single)->Iterations(kQueries)->Unit(benchmark::kMicrosecond)->UseRealTime();
-BENCHMARK(query_batched)->Iterations(kQueries / kQueryBatch)->Unit(benchmark::kMillisecond)
+BENCHMARK(query_batched)->Arg(0)->Arg(1)->ArgNames({"tls"})->Iterations(kQueries / kQueryBatch)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK_MAIN();

@@ -1,4 +1,5 @@
-// lshrs — RedisStore: bucket membership in Redis, one node or Redis Cluster.
+// lshrs — RedisStore: bucket membership in Redis, one node or Redis Cluster,
+// in clear text or over TLS (rediss://, RedisTlsOptions).
 //
 // Keys follow the layout in store.hpp (shared with the Python package): each
 // bucket is a Redis set of decimal ids. Writes are coalesced (one variadic
@@ -42,13 +43,34 @@ enum class ClusterMode {
   kOn,    // Redis Cluster; `url`/`host` names any one node (a seed)
 };
 
+// TLS for every connection of a store (single node and every Cluster node).
+// The server's certificate chain and host name are verified by default; the
+// name checked is the host dialled (an IP address is matched against the
+// certificate's IP SANs) unless server_name is set.
+struct RedisTlsOptions {
+  bool enabled = false;     // also switched on by a rediss:// URL
+  std::string ca_file;      // PEM bundle of trusted CAs; empty (and no ca_dir): the system store
+  std::string ca_dir;       // OpenSSL hashed CA directory (c_rehash)
+  std::string cert_file;    // client certificate (PEM chain) for mutual TLS; needs key_file
+  std::string key_file;     // its private key (PEM, unencrypted)
+  std::string server_name;  // SNI and the name verified, instead of the dialled host
+  // Skips certificate and host name checks: anyone on the path can read and
+  // change the traffic. Prints a warning on stderr when a store is opened.
+  bool insecure_skip_verify = false;
+};
+
 struct RedisOptions {
   // Where to connect, as a URL; when given, its parts replace host, port, db,
   // user, password and unix_socket (a password given here and absent from the
   // URL is kept, so it can stay out of the URL):
   //   redis://[user[:password]@]host[:port][/db]     (user/password %-encoded)
   //   unix:///path/to/redis.sock[?db=N]
-  // rediss:// (TLS) is refused: the hiredis this library uses has no TLS.
+  //   redis+sentinel://[user[:password]@]host1[:port],host2[:port]/<master>[/db]
+  //   rediss://[user[:password]@]host[:port][/db][?tls_ca=FILE&tls_ca_dir=DIR&
+  //            tls_cert=FILE&tls_key=FILE&tls_server_name=NAME&tls_insecure=true]
+  // rediss:// switches tls.enabled on; its parameters (redis-py's ssl_ca_certs,
+  // ssl_ca_path, ssl_certfile, ssl_keyfile, ssl_cert_reqs=none are accepted
+  // too) replace the matching fields of `tls`.
   std::string url;
   std::string host = "localhost";
   int port = 6379;
@@ -56,8 +78,20 @@ struct RedisOptions {
   std::string user;           // ACL user; empty: legacy AUTH <password>
   std::string password;       // empty: no AUTH. Never printed or saved.
   std::string unix_socket;    // when non-empty, host and port are ignored
+  RedisTlsOptions tls;        // off unless enabled or the URL is rediss://
+  // Redis Sentinel (or a redis+sentinel:// URL): the master named
+  // sentinel_master is found through `sentinels` ("host:port", port 26379 by
+  // default) and followed across failovers. user/password/db are the
+  // master's; the sentinels are asked without AUTH.
+  std::string sentinel_master;
+  std::vector<std::string> sentinels;
+  // A write counts as done only once this many replicas have it (WAIT after
+  // each pipeline of writes; a shortfall is retried like a lost connection).
+  // Without it, writes a demoted master took after a failover vanish when it
+  // resyncs from the new one. Unset: 1 with Sentinel, 0 otherwise.
+  std::optional<std::size_t> wait_replicas;
 
-  // 0 means wait forever.
+  // 0 means wait forever. connect_timeout bounds the TLS handshake too.
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds command_timeout{5000};
 

@@ -101,6 +101,20 @@ redis_start_password() {
   export LSHRS_TEST_REDIS_PASSWORD_URL="redis://:$(_redis_urlencode "$password")@127.0.0.1:$port"
 }
 
+_redis_kill_pidfile() {  # PIDFILE -> stops that server (TERM, KILL after 10 s), removes the file
+  local pidfile=$1 pid deadline
+  [[ -f $pidfile ]] || return 0
+  pid=$(<"$pidfile")
+  if [[ $pid =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null; then
+    deadline=$((SECONDS + 10))
+    while kill -0 "$pid" 2>/dev/null; do
+      if ((SECONDS >= deadline)); then kill -9 "$pid" 2>/dev/null; break; fi
+      sleep 0.1
+    done
+  fi
+  rm -f "$pidfile"
+}
+
 redis_stop_all() {
   local pidfile pid deadline
   for pidfile in "${_REDIS_PIDFILES[@]}"; do

@@ -2,13 +2,20 @@
 # Starts and stops every server the integration tests talk to, each private to
 # one run directory and bound to loopback, and exports their addresses:
 #   LSHRS_TEST_REDIS_URL, LSHRS_TEST_REDIS_CLUSTER_URL, LSHRS_TEST_PG_DSN (and
-#   the ACL/password/unix-socket variants that lib/redis.sh adds).
+#   the ACL/password/unix-socket variants that lib/redis.sh adds), the TLS
+#   servers, TLS cluster and certificates of lib/redis_tls.sh
+#   (LSHRS_TEST_REDIS_TLS_URL, LSHRS_TEST_REDIS_TLS_CLUSTER_URL, LSHRS_TEST_TLS_CA...)
+#   and the Sentinel group of lib/redis_sentinel.sh (LSHRS_TEST_REDIS_SENTINEL_URL).
 #   source scripts/lib/services.sh; services_start DIR; ...; services_stop DIR
 _services_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=redis.sh
 source "$_services_lib/redis.sh"
 # shellcheck source=redis_cluster.sh
 source "$_services_lib/redis_cluster.sh"
+# shellcheck source=redis_tls.sh
+source "$_services_lib/redis_tls.sh"
+# shellcheck source=redis_sentinel.sh
+source "$_services_lib/redis_sentinel.sh"
 if [[ -f $_services_lib/postgres.sh ]]; then
   # shellcheck source=postgres.sh
   source "$_services_lib/postgres.sh"
@@ -40,6 +47,12 @@ services_start() {
   if declare -F pg_start >/dev/null; then
     pg_start "$dir/postgres" "$((base + 7))"
   fi
+  # Picked after the servers above listen, so the blocks cannot overlap them.
+  base=$(free_port_block 11)
+  redis_tls_certs "$dir/certs"
+  redis_tls_start "$dir/tls" "$base"
+  redis_tls_cluster_start "$dir/tls-cluster" "$((base + 3))"
+  redis_sentinel_start "$dir/sentinel" "$((base + 6))"
   export CI_SERVICES_READY=1
 }
 
@@ -47,5 +60,7 @@ services_stop() {
   local dir=$1
   if declare -F pg_stop >/dev/null; then pg_stop "$dir/postgres" || true; fi
   redis_cluster_stop "$dir/cluster" || true
+  redis_sentinel_stop "$dir/sentinel" || true
+  redis_tls_stop_all || true
   redis_stop_all || true
 }

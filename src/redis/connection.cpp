@@ -1,15 +1,24 @@
-// Blocking hiredis connections, their error mapping, and the pool.
+// Blocking hiredis connections (clear text or TLS), their error mapping, and
+// the pool.
 #include "redis/connection.hpp"
 
+// sds.h has no C++ guard and hiredis.h includes it outside its own: first.
+extern "C" {
+#include <hiredis/sds.h>
+}
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <utility>
+
+#include "redis/tls.hpp"
 
 namespace lshrs::redis {
 namespace {
@@ -100,13 +109,14 @@ Connection::Connection(std::unique_ptr<redisContext, ContextDeleter> ctx, Server
     : builder_(std::make_unique<ReplyBuilder>()),
       ctx_(std::move(ctx)),
       address_(std::move(address)) {
-  ReplyBuilder::install(ctx_.get(), builder_.get());
+  if (ctx_) ReplyBuilder::install(ctx_.get(), builder_.get());
 }
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
-Connection Connection::open(const ServerAddress& address, const ConnectionSettings& settings) {
+std::unique_ptr<redisContext, Connection::ContextDeleter> Connection::connect_plain(
+    const ServerAddress& address, const ConnectionSettings& settings) {
   const bool unix_socket = !address.unix_path.empty();
   const bool wait_forever = settings.connect_timeout.count() <= 0;
   const timeval connect_tv = to_timeval(settings.connect_timeout);
@@ -127,8 +137,44 @@ Connection Connection::open(const ServerAddress& address, const ConnectionSettin
     raise_hiredis_error(ctx->err, errno, ctx->errstr, context);
   }
   if (!unix_socket) redisEnableKeepAlive(ctx.get());
-  Connection conn(std::move(ctx), address);
-  conn.authenticate_and_select(settings);
+  return ctx;
+}
+
+void Connection::connect_tls(const ConnectionSettings& settings) {
+  if (!address_.unix_path.empty()) {
+    throw InvalidArgument("TLS was asked for on the unix socket '" + address_.unix_path +
+                          "'; a unix socket is local: connect to it without TLS");
+  }
+  SigpipeGuard no_sigpipe;
+  const int fd = tcp_connect(address_, settings.connect_timeout);
+  try {
+    tls_ = std::make_unique<TlsSession>(*settings.tls, fd, address_, settings.connect_timeout);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  // hiredis formats and parses; the bytes go through tls_ (see tls.hpp).
+  ctx_.reset(redisConnectFd(fd));
+  if (!ctx_) {
+    tls_.reset();
+    ::close(fd);
+    raise_hiredis_error(REDIS_ERR_OOM, 0, "", "connecting to Redis at " + address_.to_string());
+  }
+  ReplyBuilder::install(ctx_.get(), builder_.get());
+}
+
+Connection Connection::open(const ServerAddress& address, const ConnectionSettings& settings) {
+  Connection conn(settings.tls ? nullptr : connect_plain(address, settings), address);
+  if (settings.tls) conn.connect_tls(settings);
+  conn.io_timeout_ = settings.command_timeout;
+  try {
+    conn.authenticate_and_select(settings);
+  } catch (const ConnectionError& e) {
+    // A TLS-only port drops (or resets) a clear-text client without a word.
+    if (settings.tls || conn.ctx_->err == 0 || !address.unix_path.empty()) throw;
+    throw ConnectionError(std::string(e.what()) +
+                          "; if that port serves TLS only, connect with rediss://");
+  }
   return conn;
 }
 
@@ -173,7 +219,8 @@ std::vector<Reply> Connection::pipeline(std::span<const Command> commands) {
 }
 
 void Connection::send(std::span<const Command> commands) {
-  if (broken()) throw ConnectionError("connection to Redis at " + address_.to_string() + " is broken");
+  // Replies still unread are fine here: this pipelines more commands after them.
+  if (broken_) throw ConnectionError("connection to Redis at " + address_.to_string() + " is broken");
   SigpipeGuard no_sigpipe;
   std::vector<const char*> argv;
   std::vector<std::size_t> lens;
@@ -190,6 +237,10 @@ void Connection::send(std::span<const Command> commands) {
     }
   }
   for (const Command& cmd : commands) unread_.push_back(cmd.shape);
+  if (tls_) {
+    flush_output();
+    return;
+  }
   int done = 0;
   while (done == 0) {
     errno = 0;
@@ -201,13 +252,17 @@ void Connection::send(std::span<const Command> commands) {
 
 std::vector<Reply> Connection::receive(std::size_t count) {
   if (broken_) throw ConnectionError("connection to Redis at " + address_.to_string() + " is broken");
+  std::optional<SigpipeGuard> no_sigpipe;  // TLS reads may write (key updates, alerts)
+  if (tls_) no_sigpipe.emplace();
   std::vector<Reply> replies;
   replies.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     void* raw = nullptr;
     errno = 0;
     builder_->expect(unread_.empty() ? ReplyShape::kGeneric : unread_.front());
-    if (redisGetReply(ctx_.get(), &raw) != REDIS_OK) {
+    if (tls_) {
+      raw = read_reply();
+    } else if (redisGetReply(ctx_.get(), &raw) != REDIS_OK) {
       fail("reading reply " + std::to_string(i + 1) + " of " + std::to_string(count));
     }
     const auto reply = ReplyBuilder::adopt(raw);
@@ -216,6 +271,35 @@ std::vector<Reply> Connection::receive(std::size_t count) {
     replies.push_back(std::move(*reply));
   }
   return replies;
+}
+
+void Connection::flush_output() {
+  try {
+    tls_->write_all(ctx_->obuf, sdslen(ctx_->obuf), io_timeout_);
+  } catch (...) {
+    broken_ = true;
+    throw;
+  }
+  sdsfree(ctx_->obuf);
+  ctx_->obuf = sdsempty();
+}
+
+void* Connection::read_reply() {
+  char buf[16 * 1024];  // one TLS record at most
+  for (;;) {
+    void* raw = nullptr;
+    if (redisGetReplyFromReader(ctx_.get(), &raw) != REDIS_OK) fail("parsing a reply");
+    if (raw != nullptr) return raw;
+    std::size_t got = 0;
+    try {
+      got = tls_->read_some(buf, sizeof buf, io_timeout_);
+    } catch (...) {
+      broken_ = true;
+      throw;
+    }
+    // A failed feed leaves the reader in error: the next call reports it.
+    redisReaderFeed(ctx_->reader, buf, got);
+  }
 }
 
 Reply Connection::command(std::vector<std::string> argv) {

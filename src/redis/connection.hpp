@@ -1,6 +1,8 @@
 // lshrs internal — one blocking connection to one Redis server, and a pool.
 //
-// Connection owns a hiredis redisContext (RAII, move-only). Opening one
+// Connection owns a hiredis redisContext (RAII, move-only) and, for TLS, the
+// TlsSession (tls.hpp) its bytes go through instead of the bare socket: the
+// context still formats commands and parses replies. Opening one
 // connects with a timeout, authenticates (ACL `AUTH user pass` or legacy
 // `AUTH pass`), selects the database and checks the server answers. Every
 // hiredis failure is translated into the lshrs exceptions by one function,
@@ -34,6 +36,9 @@ struct redisContext;  // hiredis, kept out of every header that includes this on
 
 namespace lshrs::redis {
 
+class TlsContext;  // tls.hpp
+class TlsSession;
+
 // Where a server listens: TCP host and port, or a unix socket path.
 struct ServerAddress {
   std::string host = "127.0.0.1";
@@ -52,6 +57,9 @@ struct ConnectionSettings {
   int db = 0;            // SELECT db when != 0
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds command_timeout{5000};
+  // Non-null: connect with TLS through this context (shared by every
+  // connection of a store). Null: clear text.
+  std::shared_ptr<const TlsContext> tls;
 };
 
 // Throws the lshrs exception for a hiredis error code (REDIS_ERR_IO, _EOF,
@@ -79,7 +87,8 @@ class Connection {
   std::vector<Reply> pipeline(std::span<const Command> commands);
   // pipeline() in two halves, so that one thread can keep several servers
   // busy at once (the cluster transport): send() writes every command and
-  // returns without reading; receive(n) reads the next n replies. A
+  // returns without reading (it may be called again before receive(), to
+  // pipeline more); receive(n) reads the next n replies. A
   // connection with replies still unread counts as broken(), so a pool
   // drops it rather than hand it out mid-exchange.
   void send(std::span<const Command> commands);
@@ -95,13 +104,21 @@ class Connection {
     void operator()(redisContext* c) const noexcept;
   };
   Connection(std::unique_ptr<redisContext, ContextDeleter> ctx, ServerAddress address);
+  static std::unique_ptr<redisContext, ContextDeleter> connect_plain(const ServerAddress& address,
+                                                                     const ConnectionSettings& settings);
+  void connect_tls(const ConnectionSettings& settings);
   void authenticate_and_select(const ConnectionSettings& settings);
   [[noreturn]] void fail(std::string_view what);
+  void flush_output();
+  void* read_reply();
 
   // Declared before ctx_, so that the context (whose parser points at the
   // builder) is freed first; heap-held, so that moves keep its address.
   std::unique_ptr<ReplyBuilder> builder_;
   std::unique_ptr<redisContext, ContextDeleter> ctx_;
+  // After ctx_, so that it is freed before the context closes the socket.
+  std::unique_ptr<TlsSession> tls_;
+  std::chrono::milliseconds io_timeout_{0};  // per TLS read/write step; 0 forever
   ServerAddress address_;
   bool broken_ = false;
   std::deque<ReplyShape> unread_;  // shapes of replies sent for but not yet received

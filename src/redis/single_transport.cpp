@@ -1,8 +1,12 @@
 // Transport over one redis-server, and the choice between single and cluster.
 #include "redis/single_transport.hpp"
 
+#include <cstdio>
+
 #include "lshrs/error.hpp"
 #include "redis/cluster.hpp"
+#include "redis/sentinel.hpp"
+#include "redis/tls.hpp"
 
 namespace lshrs::redis {
 
@@ -45,6 +49,21 @@ bool is_cluster_node(const Endpoint& endpoint) {
 
 std::unique_ptr<Transport> make_transport(const RedisOptions& options) {
   const Endpoint endpoint = resolve_endpoint(options);
+  if (endpoint.settings.tls && !endpoint.settings.tls->verify()) {
+    // Loud on purpose: an unverified TLS link is open to anyone on the path.
+    std::fprintf(stderr,
+                 "lshrs: WARNING: TLS certificate verification is OFF for %s (tls_insecure); "
+                 "anyone on the network path can read and change the index traffic\n",
+                 describe_endpoint(endpoint).c_str());
+  }
+  if (!endpoint.sentinel_master.empty()) {
+    if (options.cluster == ClusterMode::kOn) {
+      throw ConfigurationError("RedisOptions: Sentinel (" + describe_endpoint(endpoint) +
+                               ") and cluster = kOn exclude each other; Redis Cluster fails over "
+                               "by itself");
+    }
+    return make_sentinel_transport(endpoint, options);
+  }
   bool cluster = options.cluster == ClusterMode::kOn;
   if (options.cluster == ClusterMode::kAuto) cluster = is_cluster_node(endpoint);
   if (cluster) {

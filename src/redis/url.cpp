@@ -6,6 +6,7 @@
 
 #include "io/printable.hpp"
 #include "lshrs/error.hpp"
+#include "redis/tls.hpp"
 
 namespace lshrs::redis {
 namespace {
@@ -66,7 +67,8 @@ void parse_userinfo(std::string_view userinfo, std::string_view url, ParsedUrl& 
   out.password = percent_decode(userinfo.substr(colon + 1), url, "password");
 }
 
-void parse_host_port(std::string_view hostport, std::string_view url, ParsedUrl& out) {
+void parse_host_port(std::string_view hostport, std::string_view url, ParsedUrl& out,
+                     int default_port = 6379) {
   std::string_view host = hostport;
   std::string_view port;
   if (!hostport.empty() && hostport.front() == '[') {
@@ -86,7 +88,7 @@ void parse_host_port(std::string_view hostport, std::string_view url, ParsedUrl&
   }
   if (host.empty()) bad_url(url, "no host");
   out.address.host = std::string(host);
-  out.address.port = port.empty() ? 6379 : parse_int(port, 1, 65535, url, "port");
+  out.address.port = port.empty() ? default_port : parse_int(port, 1, 65535, url, "port");
 }
 
 ParsedUrl parse_unix(std::string_view url, std::string_view rest) {
@@ -108,6 +110,82 @@ ParsedUrl parse_unix(std::string_view url, std::string_view rest) {
       params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
     }
   }
+  return out;
+}
+
+bool parse_bool(std::string_view value, std::string_view url, std::string_view name) {
+  if (value == "1" || value == "true" || value == "yes") return true;
+  if (value == "0" || value == "false" || value == "no") return false;
+  bad_url(url, "parameter " + std::string(name) + "='" + std::string(value) +
+                   "' is not a boolean (true/false)");
+}
+
+// rediss:// query parameters: ours (tls_*) and redis-py's (ssl_*) names.
+void parse_tls_params(std::string_view params, std::string_view url, RedisTlsOptions& tls) {
+  while (!params.empty()) {
+    const auto amp = params.find('&');
+    const std::string_view param = params.substr(0, amp);
+    params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
+    if (param.empty()) continue;
+    const auto eq = param.find('=');
+    const std::string_view name = param.substr(0, eq);
+    const std::string value =
+        eq == std::string_view::npos ? std::string() : percent_decode(param.substr(eq + 1), url, "parameter");
+    if (name == "tls_ca" || name == "ssl_ca_certs") {
+      tls.ca_file = value;
+    } else if (name == "tls_ca_dir" || name == "ssl_ca_path") {
+      tls.ca_dir = value;
+    } else if (name == "tls_cert" || name == "ssl_certfile") {
+      tls.cert_file = value;
+    } else if (name == "tls_key" || name == "ssl_keyfile") {
+      tls.key_file = value;
+    } else if (name == "tls_server_name") {
+      tls.server_name = value;
+    } else if (name == "tls_insecure") {
+      tls.insecure_skip_verify = parse_bool(value, url, name);
+    } else if (name == "ssl_cert_reqs") {
+      if (value != "none" && value != "required") {
+        bad_url(url, "ssl_cert_reqs='" + value + "' must be 'required' or 'none'");
+      }
+      tls.insecure_skip_verify = value == "none";
+    } else {
+      bad_url(url, "unknown parameter '" + std::string(name) +
+                       "' (rediss:// understands tls_ca, tls_ca_dir, tls_cert, tls_key, "
+                       "tls_server_name, tls_insecure)");
+    }
+  }
+}
+
+// redis+sentinel://[user[:password]@]host1[:port1],host2[:port2]/<master>[/db]
+// (sentinel ports default to 26379; the credentials are the master's).
+ParsedUrl parse_sentinel(std::string_view url, std::string_view rest) {
+  ParsedUrl out;
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos) bad_url(url, "a redis+sentinel:// URL needs /<master-name>");
+  std::string_view authority = rest.substr(0, slash);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    parse_userinfo(authority.substr(0, at), url, out);
+    authority = authority.substr(at + 1);
+  }
+  while (true) {
+    const auto comma = authority.find(',');
+    ParsedUrl one;
+    parse_host_port(authority.substr(0, comma), url, one, 26379);
+    out.sentinels.push_back(one.address);
+    if (comma == std::string_view::npos) break;
+    authority = authority.substr(comma + 1);
+  }
+  std::string_view path = rest.substr(slash + 1);
+  if (path.find('?') != std::string_view::npos) {
+    bad_url(url, "query parameters are not supported in redis+sentinel:// URLs");
+  }
+  const auto db_slash = path.find('/');
+  out.sentinel_master = percent_decode(path.substr(0, db_slash), url, "master name");
+  if (out.sentinel_master.empty()) bad_url(url, "empty master name after the sentinels");
+  if (db_slash != std::string_view::npos && db_slash + 1 < path.size()) {
+    out.db = parse_int(path.substr(db_slash + 1), 0, kMaxDb, url, "db");
+  }
+  out.address = out.sentinels.front();
   return out;
 }
 
@@ -139,16 +217,14 @@ ParsedUrl parse_redis_url(std::string_view url) {
   if (scheme_end == std::string_view::npos) bad_url(url, "no scheme");
   const std::string_view scheme = url.substr(0, scheme_end);
   const std::string_view rest = url.substr(scheme_end + 3);
-  if (scheme == "rediss") {
-    throw ConfigurationError("Redis URL '" + io::printable(redact_url(url), 200) +
-                             "' asks for TLS (rediss://): TLS is not supported yet (the hiredis "
-                             "0.14 this library uses has none). Refusing to connect in clear text; "
-                             "use redis:// over a trusted network or a TLS tunnel (stunnel, spiped)");
-  }
   if (scheme == "unix") return parse_unix(url, rest);
-  if (scheme != "redis") bad_url(url, "unknown scheme '" + io::printable(scheme, 40) + "'");
+  if (scheme == "redis+sentinel") return parse_sentinel(url, rest);
+  if (scheme != "redis" && scheme != "rediss") {
+    bad_url(url, "unknown scheme '" + io::printable(scheme, 40) + "'");
+  }
 
   ParsedUrl out;
+  if (scheme == "rediss") out.tls.emplace();
   const auto path_start = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, path_start);
   const auto at = authority.rfind('@');
@@ -159,8 +235,12 @@ ParsedUrl parse_redis_url(std::string_view url) {
   parse_host_port(authority, url, out);
   if (path_start != std::string_view::npos) {
     std::string_view path = rest.substr(path_start);
-    if (path.front() == '?') bad_url(url, "query parameters are not supported in redis:// URLs");
-    path.remove_prefix(1);
+    if (const auto query = path.find('?'); query != std::string_view::npos) {
+      if (!out.tls) bad_url(url, "query parameters are not supported in redis:// URLs");
+      parse_tls_params(path.substr(query + 1), url, *out.tls);
+      path = path.substr(0, query);
+    }
+    if (!path.empty()) path.remove_prefix(1);
     if (!path.empty()) out.db = parse_int(path, 0, kMaxDb, url, "db");
   }
   return out;
@@ -168,6 +248,7 @@ ParsedUrl parse_redis_url(std::string_view url) {
 
 Endpoint resolve_endpoint(const RedisOptions& options) {
   Endpoint ep;
+  RedisTlsOptions tls = options.tls;
   ep.address.host = options.host;
   ep.address.port = options.port;
   ep.address.unix_path = options.unix_socket;
@@ -182,7 +263,23 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
     if (parsed.user) ep.settings.user = *parsed.user;
     if (parsed.password) ep.settings.password = *parsed.password;
     ep.settings.db = parsed.db.value_or(0);
+    if (parsed.tls) tls = merge_tls(tls, *parsed.tls);
+    ep.sentinels = std::move(parsed.sentinels);
+    ep.sentinel_master = std::move(parsed.sentinel_master);
+  } else if (!options.sentinel_master.empty()) {
+    for (const std::string& s : options.sentinels) {
+      ParsedUrl one;
+      parse_host_port(s, s, one, 26379);
+      ep.sentinels.push_back(one.address);
+    }
+    if (ep.sentinels.empty()) {
+      throw InvalidArgument("RedisOptions: sentinel_master '" + options.sentinel_master +
+                            "' is set but sentinels is empty; list them as \"host:port\"");
+    }
+    ep.sentinel_master = options.sentinel_master;
+    ep.address = ep.sentinels.front();
   }
+  if (tls.enabled) ep.settings.tls = TlsContext::create(tls);
   if (ep.address.unix_path.empty()) {
     if (ep.address.host.empty()) throw InvalidArgument("RedisOptions: host is empty; give a host or a URL");
     if (ep.address.port < 1 || ep.address.port > 65535) {
@@ -204,13 +301,35 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
   return ep;
 }
 
+RedisTlsOptions merge_tls(const RedisTlsOptions& base, const RedisTlsOptions& from_url) {
+  RedisTlsOptions out = base;
+  out.enabled = true;
+  auto take = [](std::string& field, const std::string& value) {
+    if (!value.empty()) field = value;
+  };
+  take(out.ca_file, from_url.ca_file);
+  take(out.ca_dir, from_url.ca_dir);
+  take(out.cert_file, from_url.cert_file);
+  take(out.key_file, from_url.key_file);
+  take(out.server_name, from_url.server_name);
+  out.insecure_skip_verify = base.insecure_skip_verify || from_url.insecure_skip_verify;
+  return out;
+}
+
 std::string describe_endpoint(const Endpoint& endpoint) {
   const ConnectionSettings& s = endpoint.settings;
+  if (!endpoint.sentinel_master.empty()) {
+    std::string hosts;
+    for (const ServerAddress& a : endpoint.sentinels) hosts += (hosts.empty() ? "" : ",") + a.to_string();
+    return "redis+sentinel://" + (s.user.empty() ? "" : s.user + "@") + hosts + "/" +
+           endpoint.sentinel_master + "/" + std::to_string(s.db);
+  }
   if (!endpoint.address.unix_path.empty()) {
     return "unix://" + endpoint.address.unix_path + "?db=" + std::to_string(s.db);
   }
   const std::string user = s.user.empty() ? "" : io::printable(s.user, 64) + "@";  // %0a decodes to \n
-  return "redis://" + user + endpoint.address.to_string() + "/" + std::to_string(s.db);
+  return (s.tls ? "rediss://" : "redis://") + user + endpoint.address.to_string() + "/" +
+         std::to_string(s.db);
 }
 
 }  // namespace lshrs::redis

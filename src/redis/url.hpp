@@ -2,7 +2,8 @@
 //
 //   redis://[user[:password]@]host[:port][/db]   host may be [IPv6]
 //   unix:///path/to/socket[?db=N]
-//   rediss://...                                  refused: no TLS in hiredis 0.14
+//   redis+sentinel://[user[:password]@]host1[:port],host2[:port]/<master>[/db]
+//   rediss://[user[:password]@]host[:port][/db][?tls_ca=...&tls_cert=...]  TLS
 //
 // User and password are percent-decoded. Error messages quote the URL with
 // its password replaced by "***".
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lshrs/redis_store.hpp"
 #include "redis/connection.hpp"
@@ -24,9 +26,12 @@ struct ParsedUrl {
   std::optional<std::string> user;
   std::optional<std::string> password;
   std::optional<int> db;
+  std::optional<RedisTlsOptions> tls;  // rediss://: enabled, with the URL's parameters
+  std::vector<ServerAddress> sentinels;  // redis+sentinel://: the sentinels, in order
+  std::string sentinel_master;           // ... and the master's name
 };
 
-// InvalidArgument for a malformed URL, ConfigurationError for rediss://.
+// InvalidArgument for a malformed URL or an unknown parameter.
 ParsedUrl parse_redis_url(std::string_view url);
 
 // `url` with any password replaced by "***", safe for messages.
@@ -35,10 +40,17 @@ std::string redact_url(std::string_view url);
 // The server and connection settings that `options` ask for: the URL (if
 // any) over the individual fields. Validates port, db and timeouts.
 struct Endpoint {
-  ServerAddress address;
+  ServerAddress address;  // with Sentinel: the first sentinel (for messages)
   ConnectionSettings settings;
+  std::vector<ServerAddress> sentinels;  // non-empty: find the master through these
+  std::string sentinel_master;
 };
+// Builds the TLS context when TLS is on (ConfigurationError for unreadable
+// CA, certificate or key files).
 Endpoint resolve_endpoint(const RedisOptions& options);
+
+// `base` switched on, with the fields a rediss:// URL set replacing its own.
+RedisTlsOptions merge_tls(const RedisTlsOptions& base, const RedisTlsOptions& from_url);
 
 // "redis://user@host:port/db" or "unix:///path?db=N"; never the password.
 std::string describe_endpoint(const Endpoint& endpoint);

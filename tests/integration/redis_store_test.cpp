@@ -263,12 +263,6 @@ TEST_F(RedisStoreTest, UnreachableServerIsAConnectionError) {
   }
 }
 
-TEST_F(RedisStoreTest, TlsUrlIsRefused) {
-  RedisOptions o;
-  o.url = "rediss://u:pw123456@127.0.0.1:6380";
-  EXPECT_THROW(RedisStore{o}, ConfigurationError);
-}
-
 TEST_F(RedisStoreTest, IndexOpensFromRedisAlone) {
   IndexOptions io;
   io.dim = 16;

@@ -55,15 +55,80 @@ TEST(RedisUrl, UnixSocket) {
   EXPECT_THROW(parse_redis_url("unix:///tmp/r.sock?timeout=3"), InvalidArgument);
 }
 
-TEST(RedisUrl, TlsIsRefusedClearly) {
-  try {
-    parse_redis_url("rediss://u:topsecret@secure.example:6380");
-    FAIL() << "rediss:// must be refused";
-  } catch (const ConfigurationError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("TLS is not supported yet"), std::string::npos) << msg;
-    EXPECT_EQ(msg.find("topsecret"), std::string::npos) << "password leaked: " << msg;
+TEST(RedisUrl, RedissTurnsTlsOnWithItsParameters) {
+  const ParsedUrl t = parse_redis_url(
+      "rediss://u:topsecret@secure.example:6380/2?tls_ca=%2Fetc%2Fca.pem&tls_cert=/c.pem&"
+      "tls_key=/k.pem&tls_server_name=redis.internal");
+  ASSERT_TRUE(t.tls.has_value());
+  EXPECT_EQ(t.address.host, "secure.example");
+  EXPECT_EQ(t.address.port, 6380);
+  EXPECT_EQ(t.db, 2);
+  EXPECT_EQ(t.tls->ca_file, "/etc/ca.pem");
+  EXPECT_EQ(t.tls->cert_file, "/c.pem");
+  EXPECT_EQ(t.tls->key_file, "/k.pem");
+  EXPECT_EQ(t.tls->server_name, "redis.internal");
+  EXPECT_FALSE(t.tls->insecure_skip_verify) << "verification stays on unless asked";
+  EXPECT_FALSE(parse_redis_url("redis://h").tls.has_value());
+
+  // redis-py's spelling of the same parameters, for URLs users already have.
+  const ParsedUrl py = parse_redis_url("rediss://h?ssl_ca_certs=/a.pem&ssl_cert_reqs=none");
+  EXPECT_EQ(py.tls->ca_file, "/a.pem");
+  EXPECT_TRUE(py.tls->insecure_skip_verify);
+  EXPECT_TRUE(parse_redis_url("rediss://h/?tls_insecure=true").tls->insecure_skip_verify);
+}
+
+TEST(RedisUrl, SentinelListsTheSentinelsAndTheMaster) {
+  const ParsedUrl s = parse_redis_url("redis+sentinel://app:pw%40x@10.0.0.1,10.0.0.2:26380,[::1]/my-master/3");
+  ASSERT_EQ(s.sentinels.size(), 3u);
+  EXPECT_EQ(s.sentinels[0].to_string(), "10.0.0.1:26379") << "sentinels default to 26379";
+  EXPECT_EQ(s.sentinels[1].to_string(), "10.0.0.2:26380");
+  EXPECT_EQ(s.sentinels[2].to_string(), "[::1]:26379");
+  EXPECT_EQ(s.sentinel_master, "my-master");
+  EXPECT_EQ(s.db, 3);
+  EXPECT_EQ(s.user, "app");
+  EXPECT_EQ(s.password, "pw@x");
+
+  RedisOptions o;
+  o.url = "redis+sentinel://app:pw%40x@10.0.0.1/my-master";
+  const std::string described = describe_endpoint(resolve_endpoint(o));
+  EXPECT_EQ(described, "redis+sentinel://app@10.0.0.1:26379/my-master/0");
+
+  for (const char* bad : {"redis+sentinel://u:topsecret@h1,h2", "redis+sentinel://u:topsecret@h1/",
+                          "redis+sentinel://u:topsecret@h1,/m", "redis+sentinel://u:topsecret@h1/m/x"}) {
+    try {
+      parse_redis_url(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const InvalidArgument& e) {
+      EXPECT_EQ(std::string(e.what()).find("topsecret"), std::string::npos) << e.what();
+    }
   }
+}
+
+TEST(RedisUrl, BadTlsParametersAreRefusedWithoutThePassword) {
+  for (const char* bad : {"rediss://u:topsecret@h?tls_bogus=1", "rediss://u:topsecret@h?tls_insecure=maybe",
+                          "rediss://u:topsecret@h?ssl_cert_reqs=optional", "redis://u:topsecret@h?tls_ca=/x"}) {
+    try {
+      parse_redis_url(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const InvalidArgument& e) {
+      EXPECT_EQ(std::string(e.what()).find("topsecret"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(RedisUrl, TlsFilesAreCheckedWhenTheEndpointIsResolved) {
+  RedisOptions o;
+  o.url = "rediss://h?tls_ca=/nonexistent/ca.pem";
+  try {
+    resolve_endpoint(o);
+    FAIL() << "a missing CA file must be refused";
+  } catch (const ConfigurationError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/ca.pem"), std::string::npos) << e.what();
+  }
+  RedisOptions half;
+  half.tls.enabled = true;
+  half.tls.cert_file = "/some/client.pem";  // no key
+  EXPECT_THROW(resolve_endpoint(half), InvalidArgument);
 }
 
 TEST(RedisUrl, MalformedUrlsAreRefusedWithoutThePassword) {

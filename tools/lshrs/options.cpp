@@ -115,9 +115,20 @@ void add_store_flags(CLI::App& app, StoreFlags& flags, bool allow_memory) {
   flags.redis_url = default_redis_url();
   // No default shown in --help: $LSHRS_REDIS_URL may hold a password.
   app.add_option("--redis", flags.redis_url,
-                 "Redis URL: redis://[user[:password]@]host[:port][/db] or unix:///path.sock "
+                 "Redis URL: redis://[user[:password]@]host[:port][/db], rediss://... (TLS), "
+                 "redis+sentinel://host1:26379,host2:26379/<master>[/db] or unix:///path.sock "
                  "(default: $LSHRS_REDIS_URL, $REDIS_URL or redis://127.0.0.1:6379; a password can "
                  "also come from $LSHRS_REDIS_PASSWORD)");
+  app.add_flag("--tls", flags.tls.enabled, "Connect with TLS (as a rediss:// URL does)");
+  app.add_option("--tls-ca", flags.tls.ca_file,
+                 "CA bundle (PEM) the server's certificate must chain to (default: system store)");
+  app.add_option("--tls-ca-dir", flags.tls.ca_dir, "Directory of hashed CA certificates");
+  app.add_option("--tls-cert", flags.tls.cert_file, "Client certificate (PEM) for mutual TLS");
+  app.add_option("--tls-key", flags.tls.key_file, "Private key (PEM) of --tls-cert");
+  app.add_option("--tls-server-name", flags.tls.server_name,
+                 "Name to send (SNI) and verify instead of the host in the URL");
+  app.add_flag("--tls-insecure", flags.tls.insecure_skip_verify,
+               "Do NOT verify the server's certificate or name (prints a warning; testing only)");
   app.add_option("--prefix", flags.prefix, "Key prefix (namespace) of the index")
       ->capture_default_str();
   if (allow_memory) {
@@ -140,6 +151,11 @@ std::shared_ptr<BucketStore> make_store(const StoreFlags& flags) {
   if (flags.store == "memory") return std::make_shared<MemoryStore>();
   RedisOptions o;
   o.url = flags.redis_url;
+  o.tls = flags.tls;
+  if (!flags.tls.ca_file.empty() || !flags.tls.ca_dir.empty() || !flags.tls.cert_file.empty() ||
+      !flags.tls.server_name.empty() || flags.tls.insecure_skip_verify) {
+    o.tls.enabled = true;  // a TLS option only makes sense with TLS
+  }
   if (const char* pw = std::getenv("LSHRS_REDIS_PASSWORD"); pw != nullptr) o.password = pw;
   const auto timeout =
       std::chrono::milliseconds(static_cast<long long>(flags.timeout_seconds * 1000));

@@ -13,6 +13,7 @@
 
 #include "lshrs/fetcher.hpp"
 #include "lshrs/index.hpp"
+#include "lshrs/redis_store.hpp"
 #include "lshrs/source.hpp"
 #include "lshrs/store.hpp"
 
@@ -35,6 +36,7 @@ struct StoreFlags {
   std::string cluster = "auto";  // auto | on | off
   double timeout_seconds = 5;
   bool no_signatures = false;
+  RedisTlsOptions tls;  // --tls, --tls-ca, --tls-cert, ... (a rediss:// URL turns TLS on too)
 };
 // `allow_memory`: whether --store memory makes sense for this subcommand.
 void add_store_flags(CLI::App& app, StoreFlags& flags, bool allow_memory);

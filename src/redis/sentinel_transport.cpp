@@ -1,0 +1,172 @@
+// The Sentinel Transport: the master found through the sentinels, forgotten
+// (and found again) when it stops answering or answers READONLY.
+#include <algorithm>
+#include <charconv>
+#include <mutex>
+
+#include "lshrs/error.hpp"
+#include "redis/connection.hpp"
+#include "redis/sentinel.hpp"
+
+namespace lshrs::redis {
+namespace {
+
+// Whether a pipeline changes data (and so must reach a replica before it counts).
+bool writes(std::span<const Command> commands) {
+  for (const Command& c : commands) {
+    const std::string& verb = c.argv.empty() ? std::string() : c.argv[0];
+    if (verb == "SADD" || verb == "SREM" || verb == "SET" || verb == "DEL" || verb == "UNLINK" ||
+        verb == "SETNX" || verb == "HSET" || verb == "EXPIRE") {
+      return true;
+    }
+  }
+  return false;
+}
+
+class SentinelTransport final : public Transport {
+ public:
+  SentinelTransport(Endpoint endpoint, const RedisOptions& options)
+      : endpoint_(std::move(endpoint)),
+        pool_size_(std::max<std::size_t>(options.pool_size, 1)),
+        wait_replicas_(options.wait_replicas.value_or(1)) {
+    // WAIT must give up before the socket's own timeout does.
+    const auto timeout = options.command_timeout.count() > 0 ? options.command_timeout / 2
+                                                             : std::chrono::milliseconds(1000);
+    wait_command_ = Command({"WAIT", std::to_string(wait_replicas_), std::to_string(timeout.count())}, 0);
+    // Sentinels are asked without the master's credentials or db.
+    sentinel_settings_.connect_timeout = endpoint_.settings.connect_timeout;
+    sentinel_settings_.command_timeout = endpoint_.settings.command_timeout;
+    sentinel_settings_.tls = endpoint_.settings.tls;
+    master();
+  }
+
+  std::vector<Reply> execute(std::span<const Command> commands) override {
+    if (commands.empty()) return {};
+    const auto pool = master();
+    try {
+      const bool wait = wait_replicas_ > 0 && writes(commands);
+      std::vector<Reply> replies;
+      {
+        auto conn = pool->acquire();
+        conn->send(commands);
+        if (wait) conn->send(std::span(&wait_command_, 1));
+        replies = conn->receive(commands.size() + (wait ? 1 : 0));
+      }
+      if (wait) {
+        const Reply acked = std::move(replies.back());
+        replies.pop_back();
+        if (acked.kind != Reply::Kind::kInteger ||
+            acked.integer < static_cast<long long>(wait_replicas_)) {
+          throw ConnectionError("the master " + pool->address().to_string() + " took the writes but " +
+                                (acked.is_error() ? "WAIT failed: " + acked.text
+                                                  : std::to_string(acked.integer) + " of " +
+                                                        std::to_string(wait_replicas_) +
+                                                        " replicas acknowledged them") +
+                                " (a failover under way?); they will be resent");
+        }
+      }
+      for (const Reply& reply : replies) {
+        if (reply.error_code() == "READONLY") {  // demoted: RedisStore retries, we rediscover
+          forget(pool);
+          break;
+        }
+      }
+      return replies;
+    } catch (const ConnectionError&) {
+      forget(pool);
+      throw;
+    }
+  }
+
+  void for_each_master(
+      const std::function<void(const std::string&, const NodeExecutor&)>& fn) override {
+    fn(master()->address().to_string(),
+       [this](std::span<const Command> commands) { return execute(commands); });
+  }
+
+  std::string describe() const override {
+    std::lock_guard lock(mutex_);
+    return describe_endpoint(endpoint_) +
+           (master_ ? " (master " + master_->address().to_string() + ")" : std::string());
+  }
+
+ private:
+  std::shared_ptr<ConnectionPool> master() {
+    {
+      std::lock_guard lock(mutex_);
+      if (master_) return master_;
+    }
+    std::lock_guard discovering(discover_mutex_);  // one discovery at a time
+    {
+      std::lock_guard lock(mutex_);
+      if (master_) return master_;
+    }
+    auto found = discover();
+    std::lock_guard lock(mutex_);
+    master_ = found;
+    return found;
+  }
+
+  void forget(const std::shared_ptr<ConnectionPool>& pool) noexcept {
+    std::lock_guard lock(mutex_);
+    if (master_ == pool) master_.reset();
+  }
+
+  std::shared_ptr<ConnectionPool> discover() {
+    const std::string& name = endpoint_.sentinel_master;
+    std::string failures;
+    for (const ServerAddress& sentinel : endpoint_.sentinels) {
+      const std::string who = "sentinel " + sentinel.to_string();
+      try {
+        Connection conn = Connection::open(sentinel, sentinel_settings_);
+        const Reply reply = conn.command({"SENTINEL", "get-master-addr-by-name", name});
+        if (reply.is_error()) {
+          failures += "; " + who + ": " + reply.text;
+          continue;
+        }
+        ServerAddress address;
+        if (!reply.is_array() || reply.elements.size() != 2 ||
+            !parse_port(reply.elements[1].text, address.port)) {
+          failures += "; " + who + " knows no master named '" + name + "'";
+          continue;
+        }
+        address.host = reply.elements[0].text;
+        // A sentinel may not have seen the failover yet: believe the server.
+        Connection candidate = Connection::open(address, endpoint_.settings);
+        const Reply role = candidate.command({"ROLE"});
+        if (!role.is_array() || role.elements.empty() || role.elements[0].text != "master") {
+          failures += "; " + who + " named " + address.to_string() + ", which is not a master (yet)";
+          continue;
+        }
+        return std::make_shared<ConnectionPool>(address, endpoint_.settings, pool_size_);
+      } catch (const ConnectionError& e) {
+        failures += "; " + std::string(e.what());
+      }
+    }
+    throw ConnectionError("no sentinel of " + describe_endpoint(endpoint_) +
+                          " named a reachable master '" + name + "'" + failures);
+  }
+
+  static bool parse_port(const std::string& text, int& port) {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+    return ec == std::errc() && end == text.data() + text.size() && port > 0 && port < 65536;
+  }
+
+  const Endpoint endpoint_;
+  ConnectionSettings sentinel_settings_;
+  const std::size_t pool_size_;
+  const std::size_t wait_replicas_;
+  Command wait_command_;
+  mutable std::mutex mutex_;  // guards master_
+  std::shared_ptr<ConnectionPool> master_;
+  std::mutex discover_mutex_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> make_sentinel_transport(const Endpoint& endpoint,
+                                                   const RedisOptions& options) {
+  return std::make_unique<SentinelTransport>(endpoint, options);
+}
+
+}  // namespace lshrs::redis
