@@ -13,10 +13,9 @@
 // With the SET round last, a flush that dies anywhere is repaired by running
 // it again: it reads the old signatures and every command is idempotent.
 // remove() is ordered the same way: SREM the buckets, then DEL the signature.
-// The extra round trip is taken on every transport: ingesting 200,000
-// vectors (16 bands) took the same time within noise on one local server
-// (1.40 s either way) and about 5% longer on a local 3-master cluster, where
-// it is needed for correctness; one code path is simpler to reason about.
+// The extra round trip is taken on every transport (its cost is in
+// docs/benchmarks.md, "Figures formerly in code comments"): one code path is
+// simpler to reason about.
 #include "lshrs/redis_store.hpp"
 
 #include <algorithm>
