@@ -1,10 +1,13 @@
-// Shared pieces of the benchmarks: random input, draining a source, and the
-// "ingest into Redis" measurement run the same way for every source.
+// Shared pieces of the benchmarks: reading their settings from the
+// environment, draining a source, and the "ingest into Redis" measurement run
+// the same way for every source.
 #pragma once
 
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <initializer_list>
 #include <memory>
 #include <random>
 #include <string>
@@ -23,6 +26,19 @@ inline std::vector<float> random_matrix(std::size_t n, std::size_t dim, unsigned
   std::vector<float> v(n * dim);
   for (auto& x : v) x = normal(rng);
   return v;
+// The first of `names` set to a non-empty value (e.g. the bench's own
+// variable, then the test suite's), or "" when none is.
+inline std::string env(std::initializer_list<const char*> names) {
+  for (const char* n : names) {
+    if (const char* v = std::getenv(n); v != nullptr && *v != '\0') return v;
+  }
+  return {};
+}
+
+// The row count from `name` (a decimal), or `fallback` when unset.
+inline std::size_t rows(const char* name, std::size_t fallback) {
+  const std::string v = env({name});
+  return v.empty() ? fallback : std::stoul(v);
 }
 
 inline std::size_t drain(VectorSource& source) {

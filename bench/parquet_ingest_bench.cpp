@@ -34,16 +34,10 @@ constexpr std::size_t kDim = 64;
 constexpr std::size_t kFiles = 4;
 
 std::string env(const char* name, const char* fallback) {
-  for (const char* n : {name, fallback}) {
-    if (const char* v = std::getenv(n); v != nullptr && *v != '\0') return v;
-  }
-  return {};
+  return lshrs::bench::env({name, fallback});
 }
 
-std::size_t rows() {
-  const std::string v = env("LSHRS_BENCH_PARQUET_ROWS", "LSHRS_BENCH_PARQUET_ROWS");
-  return v.empty() ? 200'000 : std::stoul(v);
-}
+std::size_t rows() { return lshrs::bench::rows("LSHRS_BENCH_PARQUET_ROWS", 200'000); }
 
 // A connection to an in-memory DuckDB, for the bare-read baselines.
 struct Duck {

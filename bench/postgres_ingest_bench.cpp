@@ -30,16 +30,10 @@ namespace {
 constexpr std::size_t kDim = 64;
 
 std::string env(const char* name, const char* fallback) {
-  for (const char* n : {name, fallback}) {
-    if (const char* v = std::getenv(n); v != nullptr && *v != '\0') return v;
-  }
-  return {};
+  return lshrs::bench::env({name, fallback});
 }
 
-std::size_t rows() {
-  const std::string v = env("LSHRS_BENCH_PG_ROWS", "LSHRS_BENCH_PG_ROWS");
-  return v.empty() ? 200'000 : std::stoul(v);
-}
+std::size_t rows() { return lshrs::bench::rows("LSHRS_BENCH_PG_ROWS", 200'000); }
 
 // Runs a psql command line with `args`; returns its output (throws on failure).
 std::string psql(const std::string& dsn, const std::string& args) {

@@ -13,10 +13,9 @@
 // That ceiling hits one cached key; a real query reads 16 random buckets and
 // costs the server about twice as much per SMEMBERS (INFO commandstats). The
 // server's set encoding matters most: buckets above set-max-intset-entries
-// (512 by default) are hash tables; with `set-max-intset-entries 4096` in
-// redis.conf the same queries ran 2.3x faster and the index took 5x less
-// memory on the development machine. The server's setting is reported as
-// `intset_entries`.
+// (512 by default) are hash tables; docs/benchmarks.md has the same run with
+// `set-max-intset-entries 4096` for comparison. The server's setting is
+// reported as `intset_entries`.
 //
 //   LSHRS_BENCH_REDIS_URL=redis://127.0.0.1:6379 build/bench/redis_ingest_bench
 //   redis-benchmark -h 127.0.0.1 -p 6379 -P 64 -t sadd -n 2000000 -q   # the ceiling, by hand
@@ -38,6 +37,7 @@
 #include <random>
 #include <string>
 
+#include "bench_support.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/redis_store.hpp"
 #include "redis/connection.hpp"
@@ -49,24 +49,17 @@ constexpr std::size_t kDim = 256, kBands = 16, kRows = 8, kVectors = 200'000;
 constexpr std::size_t kBuffer = 10'000, kQueries = 2'000, kQueryBatch = 100;
 const std::string kPrefix = "lshrs-bench";
 
-std::string env_first(std::initializer_list<const char*> vars) {
-  for (const char* var : vars) {
-    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return v;
-  }
-  return {};
-}
-
 std::string redis_url() {
-  const std::string url = env_first({"LSHRS_BENCH_REDIS_URL", "LSHRS_TEST_REDIS_URL"});
+  const std::string url = lshrs::bench::env({"LSHRS_BENCH_REDIS_URL", "LSHRS_TEST_REDIS_URL"});
   return url.empty() ? "redis://127.0.0.1:6379" : url;
 }
 
-std::string tls_url() { return env_first({"LSHRS_BENCH_REDIS_TLS_URL", "LSHRS_TEST_REDIS_TLS_URL"}); }
+std::string tls_url() { return lshrs::bench::env({"LSHRS_BENCH_REDIS_TLS_URL", "LSHRS_TEST_REDIS_TLS_URL"}); }
 
 std::shared_ptr<lshrs::RedisStore> make_store(bool track_signatures, bool tls = false) {
   lshrs::RedisOptions o;
   o.url = tls ? tls_url() : redis_url();
-  if (tls) o.tls.ca_file = env_first({"LSHRS_BENCH_TLS_CA", "LSHRS_TEST_TLS_CA"});
+  if (tls) o.tls.ca_file = lshrs::bench::env({"LSHRS_BENCH_TLS_CA", "LSHRS_TEST_TLS_CA"});
   o.track_signatures = track_signatures;
   return std::make_shared<lshrs::RedisStore>(o);
 }

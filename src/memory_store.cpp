@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "lshrs/error.hpp"
+#include "store/percentile.hpp"
 
 namespace lshrs {
 namespace {
@@ -37,9 +38,7 @@ struct Namespace {
 };
 
 std::uint64_t percentile(const std::vector<std::uint64_t>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  const auto i = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5);
-  return sorted[std::min(i, sorted.size() - 1)];
+  return detail::nearest_rank_percentile(std::span<const std::uint64_t>(sorted), q);
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ struct ParquetOptions {
   // answers from memory (a hash lookup per id, and it sees the files as they
   // were then). Otherwise, or with 0, each fetch is one DuckDB query over the
   // files: bounded memory, but each call reads the id and vector columns of
-  // every file (about 0.15 s per 200,000 rows of dim 64).
+  // every file (a cost that grows with the files: docs/benchmarks.md).
   std::size_t fetch_cache_bytes = std::size_t{256} << 20;
 };
 

@@ -4,7 +4,7 @@
 // embeddings live, holding at most one batch in memory whatever the input
 // size. Index::ingest_from() drains a source, validating and writing batch by
 // batch, and reports progress. Adapters: PostgreSQL, Parquet (DuckDB), .npy
-// and .fvecs files (see io.hpp).
+// and .fvecs files (see files.hpp, postgres.hpp, parquet.hpp).
 //
 // Thread safety: a source is used by one thread at a time.
 #pragma once

@@ -9,6 +9,7 @@
 #include "lshrs/redis_store.hpp"
 #include "redis/key_parse.hpp"
 #include "redis/redis_store_impl.hpp"
+#include "store/percentile.hpp"
 
 namespace lshrs {
 namespace {
@@ -47,9 +48,7 @@ class Reservoir {
 };
 
 std::uint64_t nearest_rank(const std::vector<std::uint64_t>& sorted_sizes, double q) {
-  if (sorted_sizes.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted_sizes.size())));
-  return sorted_sizes[std::clamp<std::size_t>(rank, 1, sorted_sizes.size()) - 1];
+  return detail::nearest_rank_percentile(std::span<const std::uint64_t>(sorted_sizes), q);
 }
 
 }  // namespace

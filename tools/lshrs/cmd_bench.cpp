@@ -22,6 +22,7 @@
 #include "options.hpp"
 #include "output.hpp"
 #include "progress.hpp"
+#include "store/percentile.hpp"
 
 namespace lshrs::cli {
 namespace {
@@ -48,10 +49,8 @@ double seconds_since(Clock::time_point t) {
 }
 
 double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
+  return detail::nearest_rank_percentile(std::span<const double>(v), q);
 }
 
 double recall_of(const std::vector<QueryResult>& results,

@@ -8,8 +8,8 @@
 //      ORDER BY lshrs_file, file_row_number
 //    a hash semi-join against the requested ids (ordered, as a join may
 //    reorder rows and a repeated id must resolve to its last row). Memory stays bounded, but
-//    every fetch reads the id and vector columns of all files (~0.15 s per
-//    200,000 rows of dim 64 on one core), and calls are serialised.
+//    every fetch reads the id and vector columns of all files (a cost that
+//    grows with the files; see docs/benchmarks.md), and calls are serialised.
 // In both modes a repeated id resolves to its last row in file order (as
 // re-ingesting an id replaces it) and missing ids are simply absent.
 #include <mutex>
