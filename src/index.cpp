@@ -8,6 +8,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
+#include "lshrs/safe_text.hpp"
 
 namespace lshrs {
 namespace {
@@ -80,7 +81,8 @@ Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
   validate_prefix(prefix);
   const auto meta = store->load_meta(prefix);
   if (!meta) {
-    throw ConfigurationError("no index under prefix \"" + prefix + "\" in " + store->describe() +
+    throw ConfigurationError("no index under prefix \"" + quote_user_text(prefix) + "\" in " +
+                             store->describe() +
                              ": create it with IndexOptions (or `lshrs index`) first");
   }
   Model model = decode_meta(*meta);
@@ -101,8 +103,8 @@ void Index::init_store() {
     if (store_->store_meta_if_absent(options_.prefix, encode_meta(mine))) return;
     // Another client wrote it between our two calls: read theirs.
   }
-  throw StorageError("could not write or read the meta of prefix \"" + options_.prefix + "\" in " +
-                     store_->describe());
+  throw StorageError("could not write or read the meta of prefix \"" +
+                     quote_user_text(options_.prefix) + "\" in " + store_->describe());
 }
 
 void Index::check_compatible(const Model& theirs, const Model& mine) const {
@@ -111,9 +113,10 @@ void Index::check_compatible(const Model& theirs, const Model& mine) const {
   const bool same_shape =
       a.dim == b.dim && a.num_bands == b.num_bands && a.rows_per_band == b.rows_per_band;
   if (same_shape && theirs.projections == mine.projections) return;
-  throw ConfigurationError("prefix \"" + options_.prefix + "\" in " + store_->describe() +
-                           " holds an index with " + describe_config(a) + "; this client has " +
-                           describe_config(b) + (same_shape ? " and different projections" : "") +
+  throw ConfigurationError("prefix \"" + quote_user_text(options_.prefix) + "\" in " +
+                           store_->describe() + " holds an index with " + describe_config(a) +
+                           "; this client has " + describe_config(b) +
+                           (same_shape ? " and different projections" : "") +
                            generator_hint(theirs, options_) +
                            ". Open it with Index::open / `--model`, or use another prefix");
 }

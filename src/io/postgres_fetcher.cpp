@@ -22,7 +22,7 @@ class PostgresFetcher final : public VectorFetcher {
              pg::quote_identifier(o.vector_column, "vector_column") + " FROM " +
              pg::quote_qualified(o.table, "table") + " WHERE " +
              pg::quote_identifier(o.id_column, "id_column") + " = ANY($1::bigint[])"),
-        conn_(std::make_unique<pg::Connection>(o.dsn)),
+        conn_(std::make_unique<pg::Connection>(o.dsn, o.timeout)),
         decoder_(what_, [this](Oid oid) { return conn_->type_name(oid); }) {
     // Preparing checks the table, the columns and the id type right away.
     conn_->prepare(kStatement, sql_, what_);
@@ -54,11 +54,11 @@ class PostgresFetcher final : public VectorFetcher {
 
  private:
   // Runs the statement; after a lost connection (server restart, idle
-  // timeout) reconnects and tries once more.
+  // timeout, no answer in time) reconnects and tries once more.
   pg::Result run(std::span<const std::string> params) {
     try {
       return conn_->exec_prepared(kStatement, params, what_);
-    } catch (const ConnectionError&) {
+    } catch (const SourceUnavailable&) {
       conn_->reset();
       conn_->prepare(kStatement, sql_, what_);
       return conn_->exec_prepared(kStatement, params, what_);

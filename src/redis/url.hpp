@@ -4,8 +4,10 @@
 //   unix:///path/to/socket[?db=N]
 //   rediss://...                                  refused: no TLS in hiredis 0.14
 //
-// User and password are percent-decoded. Error messages quote the URL with
-// its password replaced by "***".
+// User and password are percent-decoded; the userinfo runs to the last '@',
+// so a password may also hold '/', '?' and '@' unescaped. Error messages
+// quote the URL through redact_secrets() (lshrs/safe_text.hpp): the password
+// is "***" whatever its form.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -29,7 +31,8 @@ struct ParsedUrl {
 // InvalidArgument for a malformed URL, ConfigurationError for rediss://.
 ParsedUrl parse_redis_url(std::string_view url);
 
-// `url` with any password replaced by "***", safe for messages.
+// `url` with any password replaced by "***" and on one line, safe for
+// messages (redact_secrets + quote_user_text).
 std::string redact_url(std::string_view url);
 
 // The server and connection settings that `options` ask for: the URL (if
