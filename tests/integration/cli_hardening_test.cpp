@@ -219,7 +219,7 @@ TEST_F(CliHardeningTest, NewlinesInHeadersAndPrefixesAreEscaped) {
   std::string header = "{'descr': '<f4',\n 'fortran_order': False,\n 'shape': (2, oops), }";
   header.append(64 - (10 + header.size() + 1) % 64, ' ');
   header += '\n';
-  std::string bytes = "\x93NUMPY\x01\x00";
+  std::string bytes("\x93NUMPY\x01\x00", 8);
   bytes += static_cast<char>(header.size() & 0xff);
   bytes += static_cast<char>(header.size() >> 8);
   bytes += header;

@@ -30,6 +30,67 @@
 namespace lshrs::testing {
 namespace {
 
+TEST_F(CliTest, MemoryStoreIndexesAndQueriesInOneRun) {
+  const auto base = write_data("base.npy", 800, 16, 1);
+  const auto queries = head_rows(base, 5, "queries.npy");
+  const CliRun r = lshrs({"query", "--store", "memory", "--from", base, queries, "--vectors", base,
+                          "--rerank", "-k", "4", "--json", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 5u) << r.out;
+  for (std::size_t q = 0; q < lines.size(); ++q) {
+    const json& j = lines[q];
+    EXPECT_EQ(j["query"], q);
+    ASSERT_EQ(j["ids"].size(), 4u);
+    EXPECT_EQ(j["ids"][0], q) << "a base row must be its own nearest neighbour";
+    EXPECT_NEAR(j["scores"][0].get<double>(), 1.0, 1e-5);
+    for (std::size_t i = 1; i < 4; ++i)
+      EXPECT_GE(j["scores"][i - 1].get<double>(), j["scores"][i].get<double>());
+    EXPECT_GE(j["candidates"].get<std::size_t>(), 4u);
+    EXPECT_TRUE(j["time_us"].is_number_integer());
+  }
+}
+
+TEST_F(CliTest, QueryReadsJsonFromStdinAndSelectsRows) {
+  const auto base = write_data("base.npy", 300, 8, 2);
+  const Matrix m = read_npy_matrix(base);
+  json rows = json::array();
+  for (std::size_t i = 0; i < 3; ++i)
+    rows.push_back(std::vector<float>(m.data.begin() + static_cast<long>(i * 8),
+                                      m.data.begin() + static_cast<long>(i * 8 + 8)));
+  const CliRun r = lshrs({"query", "--store", "memory", "--from", base, "--rows", "2", "-k", "1",
+                          "--rerank", "--json", "-q"},
+                         rows.dump());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["query"], 2);
+  EXPECT_EQ(lines[0]["ids"][0], 2);
+}
+
+TEST_F(CliTest, TuneMarksTheChosenConfigAndPlotsSCurves) {
+  const auto svg = dir_ / "curves.svg";
+  const CliRun r =
+      lshrs({"tune", "--num-perm", "128", "--threshold", "0.7", "--json", "--plot", svg.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["candidates"].size(), 8u);  // the divisors of 128
+  std::size_t chosen = 0;
+  for (const auto& c : j["candidates"]) {
+    EXPECT_EQ(c["bands"].get<std::size_t>() * c["rows"].get<std::size_t>(), 128u);
+    if (c["chosen"].get<bool>()) {
+      ++chosen;
+      EXPECT_EQ(c["bands"], j["chosen"]["bands"]);
+    }
+  }
+  EXPECT_EQ(chosen, 1u);
+  const std::string text = slurp(svg);
+  EXPECT_EQ(text.rfind("<svg", 0), 0u);
+  EXPECT_NE(text.find("</svg>"), std::string::npos);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n') > 20, true);
+  EXPECT_NE(text.find("(chosen)"), std::string::npos);
+}
+
 TEST_F(CliTest, UsageErrorsExitWithTwo) {
   expect_one_error_line(lshrs({"query", "--top-k", "many"}), "--top-k");
   EXPECT_EQ(lshrs({"query", "--top-k", "many"}).code, 2);
