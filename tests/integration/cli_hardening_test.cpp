@@ -17,6 +17,7 @@
 
 #include "integration/cli_test_env.hpp"
 #include "integration/postgres_test_env.hpp"
+#include "lshrs/config.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -238,6 +239,7 @@ TEST_F(CliHardeningTest, NewlinesInHeadersAndPrefixesAreEscaped) {
   expect_one_error_line(p, "\"a\\nb\"");
 }
 
+#if LSHRS_WITH_POSTGRES
 // ---- 12.5: errors by component ---------------------------------------------------
 
 TEST_F(CliHardeningTest, UnreachablePostgresIsNotReportedAsRedis) {
@@ -293,6 +295,8 @@ TEST_F(CliPostgresTest, SlowQueryIsCutByTheTimeout) {
                            "--table", table_, "--timeout", "1", "-q"});
   EXPECT_EQ(ok.code, 0) << ok.err;
 }
+
+#endif  // LSHRS_WITH_POSTGRES
 
 }  // namespace
 }  // namespace lshrs::testing
