@@ -72,8 +72,8 @@ TEST_F(CliHardeningTest, BenchReportCommandHasNoPassword) {
   const auto queries = head_rows(base, 5, "queries.npy");
   const auto report = dir_ / "bench.json";
   const std::string url = std::string("redis://app:") + kRedisSecret + "@127.0.0.1:1/0";
-  const CliRun r = lshrs({"bench", "--store", "memory", "--redis", url, "--base", base,
-                          "--queries", queries, "--k", "3", "--json", report.string(), "-q"});
+  const CliRun r = lshrs({"bench", "--store", "memory", "--redis", url, "--base", base, "--queries",
+                          queries, "--k", "3", "--json", report.string(), "-q"});
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string text = slurp(report);
   const json j = json::parse(text);
@@ -141,7 +141,8 @@ TEST_F(CliHardeningTest, SubMillisecondTimeoutDoesNotMeanWaitForever) {
   SilentServer silent;
   const std::string url = "redis://127.0.0.1:" + std::to_string(silent.port());
   const auto start = Clock::now();
-  const CliRun r = lshrs_within(20, {"stats", "--redis", url, "--prefix", "p", "--timeout", "0.0009"});
+  const CliRun r =
+      lshrs_within(20, {"stats", "--redis", url, "--prefix", "p", "--timeout", "0.0009"});
   EXPECT_NE(r.code, 124) << "--timeout 0.0009 waited forever";
   EXPECT_EQ(r.code, 4) << r.err;
   EXPECT_LT(seconds_since(start), 10.0);
@@ -192,8 +193,8 @@ TEST_F(CliHardeningTest, OutOfRangeValuesStateTheRangeInWords) {
       {"--batch-size", {"index", "--store", "memory", base, "--batch-size", "0"}},
       {"--dim", {"index", "--store", "memory", base, "--dim", "0"}},
       {"--bands", {"index", "--store", "memory", base, "--bands", "0", "--rows-per-band", "4"}},
-      {"--max-candidates", {"query", base, "--store", "memory", "--from", base,
-                            "--max-candidates", "0"}},
+      {"--max-candidates",
+       {"query", base, "--store", "memory", "--from", base, "--max-candidates", "0"}},
   };
   for (const auto& c : cases) {
     const CliRun r = lshrs(c.args);
@@ -233,8 +234,8 @@ TEST_F(CliHardeningTest, NewlinesInHeadersAndPrefixesAreEscaped) {
 
   // A prefix with a newline, echoed in the dimension error.
   const auto base = write_data("base.npy", 20, 4, 5);
-  const CliRun p = lshrs({"query", "-", "--store", "memory", "--from", base, "--prefix", "a\nb"},
-                         "[[1, 2, 3]]");
+  const CliRun p =
+      lshrs({"query", "-", "--store", "memory", "--from", base, "--prefix", "a\nb"}, "[[1, 2, 3]]");
   EXPECT_EQ(p.code, 3) << p.err;
   expect_one_error_line(p, "\"a\\nb\"");
 }
@@ -244,20 +245,20 @@ TEST_F(CliHardeningTest, NewlinesInHeadersAndPrefixesAreEscaped) {
 
 TEST_F(CliHardeningTest, UnreachablePostgresIsNotReportedAsRedis) {
   SilentServer silent;  // accepts, never answers the startup packet
-  const std::string dsn = "postgresql://app:" + std::string(kPgSecret) + "@127.0.0.1:" +
-                          std::to_string(silent.port()) + "/db";
+  const std::string dsn = "postgresql://app:" + std::string(kPgSecret) +
+                          "@127.0.0.1:" + std::to_string(silent.port()) + "/db";
   // Refused: nothing listens on port 1.
   const std::string refused = "postgresql://app:" + std::string(kPgSecret) + "@127.0.0.1:1/db";
-  const CliRun r = lshrs_within(30, {"index", "--store", "memory", "--from", refused, "--table",
-                                     "items", "--timeout", "3"});
+  const CliRun r = lshrs_within(
+      30, {"index", "--store", "memory", "--from", refused, "--table", "items", "--timeout", "3"});
   EXPECT_EQ(r.code, 6) << r.err;
   expect_one_error_line(r, "PostgreSQL");
   EXPECT_EQ(r.err.find("Redis"), std::string::npos) << r.err;
   expect_no(r.err, kPgSecret);
   // Silent: connects, never answers the startup: bounded by --timeout.
   const auto start = Clock::now();
-  const CliRun s = lshrs_within(30, {"index", "--store", "memory", "--from", dsn, "--table",
-                                     "items", "--timeout", "2"});
+  const CliRun s = lshrs_within(
+      30, {"index", "--store", "memory", "--from", dsn, "--table", "items", "--timeout", "2"});
   EXPECT_EQ(s.code, 6) << s.err;
   EXPECT_LT(seconds_since(start), 15.0);
   expect_no(s.err, kPgSecret);
@@ -274,8 +275,8 @@ class CliPostgresTest : public CliHardeningTest {
     tables_.add(table_);
     psql(dsn_, "CREATE TABLE " + table_ +
                    " (id bigint PRIMARY KEY, embedding real[]);"
-                   "INSERT INTO " + table_ +
-                   " SELECT g, ARRAY[g, 1, 2]::real[] FROM generate_series(1, 20) g");
+                   "INSERT INTO " +
+                   table_ + " SELECT g, ARRAY[g, 1, 2]::real[] FROM generate_series(1, 20) g");
   }
   std::string dsn_, table_;
   TableGuard tables_{pg_dsn()};
@@ -283,10 +284,10 @@ class CliPostgresTest : public CliHardeningTest {
 
 TEST_F(CliPostgresTest, SlowQueryIsCutByTheTimeout) {
   const auto start = Clock::now();
-  const CliRun r = lshrs_within(
-      60, {"index", "--store", "memory", "--from", "postgres", "--dsn", dsn_, "--sql",
-           "SELECT id, embedding FROM " + table_ + " WHERE pg_sleep(30) IS NOT NULL",
-           "--timeout", "1"});
+  const CliRun r =
+      lshrs_within(60, {"index", "--store", "memory", "--from", "postgres", "--dsn", dsn_, "--sql",
+                        "SELECT id, embedding FROM " + table_ + " WHERE pg_sleep(30) IS NOT NULL",
+                        "--timeout", "1"});
   EXPECT_EQ(r.code, 6) << r.err;
   EXPECT_LT(seconds_since(start), 10.0);
   expect_one_error_line(r, "--timeout");

@@ -60,9 +60,8 @@ class CliTest : public ::testing::Test {
   // `limit_seconds`, a run that would hang is killed then (code 124).
   CliRun lshrs(const std::vector<std::string>& args, const std::string& input = "",
                double limit_seconds = 0) {
-    std::string cmd = limit_seconds > 0
-                          ? "timeout -k 5 " + std::to_string(limit_seconds) + " "
-                          : std::string();
+    std::string cmd =
+        limit_seconds > 0 ? "timeout -k 5 " + std::to_string(limit_seconds) + " " : std::string();
     cmd += "env -u LSHRS_REDIS_URL -u REDIS_URL " + shell_quote(cli_path());
     for (const auto& a : args) cmd += " " + shell_quote(a);
     const auto in = dir_ / "stdin", out = dir_ / "stdout", err = dir_ / "stderr";

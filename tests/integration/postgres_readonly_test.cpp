@@ -26,7 +26,8 @@ class PostgresReadOnlyTest : public PostgresFixture {
     PostgresFixture::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     table_ = create_table("ro", "id bigint, v real[]");
-    sql("INSERT INTO " + table_ + " SELECT g, ARRAY[g, 1, 2]::real[] FROM generate_series(1, 30) g");
+    sql("INSERT INTO " + table_ +
+        " SELECT g, ARRAY[g, 1, 2]::real[] FROM generate_series(1, 30) g");
   }
 
   long large_objects() { return std::stol(sql("SELECT count(*) FROM pg_largeobject_metadata")); }

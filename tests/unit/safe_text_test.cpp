@@ -49,8 +49,8 @@ TEST(RedactSecrets, KeywordForms) {
 }
 
 TEST(RedactSecrets, LeavesTextWithoutSecretsAlone) {
-  for (const char* s : {"redis://h:6379/0", "redis://user@h", "/data/base.npy", "unix:///tmp/r.sock",
-                        "check the user and password", ""}) {
+  for (const char* s : {"redis://h:6379/0", "redis://user@h", "/data/base.npy",
+                        "unix:///tmp/r.sock", "check the user and password", ""}) {
     EXPECT_EQ(redact_secrets(s), s);
   }
 }
