@@ -8,6 +8,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
+#include "lshrs/safe_text.hpp"
 
 namespace lshrs {
 namespace {
@@ -113,7 +114,8 @@ Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
   validate_prefix(prefix);
   const auto meta = store->load_meta(prefix);
   if (!meta) {
-    throw ConfigurationError("no index under prefix \"" + prefix + "\" in " + store->describe() +
+    throw ConfigurationError("no index under prefix \"" + quote_user_text(prefix) + "\" in " +
+                             store->describe() +
                              ": create it with IndexOptions (or `lshrs index`) first");
   }
   Model model = decode_meta(*meta);
@@ -148,8 +150,8 @@ void Index::write_meta() {
       return;
     }
   }
-  throw StorageError("could not write or read the meta of prefix \"" + options_.prefix + "\" in " +
-                     store_->describe());
+  throw StorageError("could not write or read the meta of prefix \"" +
+                     quote_user_text(options_.prefix) + "\" in " + store_->describe());
 }
 
 void Index::check_compatible(const Model& theirs, const Model& mine) const {
@@ -158,9 +160,10 @@ void Index::check_compatible(const Model& theirs, const Model& mine) const {
   const bool same_shape = a.family == b.family && a.dim == b.dim && a.num_bands == b.num_bands &&
                           a.rows_per_band == b.rows_per_band;
   if (same_shape && theirs.projections == mine.projections) return;
-  throw ConfigurationError("prefix \"" + options_.prefix + "\" in " + store_->describe() +
-                           " holds an index with " + describe_config(a) + "; this client has " +
-                           describe_config(b) + (same_shape ? " and different projections" : "") +
+  throw ConfigurationError("prefix \"" + quote_user_text(options_.prefix) + "\" in " +
+                           store_->describe() + " holds an index with " + describe_config(a) +
+                           "; this client has " + describe_config(b) +
+                           (same_shape ? " and different projections" : "") +
                            generator_hint(theirs, options_) +
                            ". Open it with Index::open / `--model`, or use another prefix");
 }

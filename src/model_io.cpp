@@ -103,7 +103,18 @@ std::string projections_archive(const Model& model) {
   return writer.finish();
 }
 
+// Opening a FIFO named metadata.json or projections.npz would wait for a
+// writer forever: anything but a regular file is refused before it is opened.
+void require_regular_file(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) return;
+  throw ConfigurationError(quoted(path) +
+                           " is not a regular file (a FIFO, device or directory); a model "
+                           "directory holds metadata.json and projections.npz as files");
+}
+
 std::string read_small_file(const fs::path& path, std::size_t max_bytes) {
+  require_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_io("open", path, errno);
   std::string text(max_bytes + 1, '\0');
@@ -143,7 +154,10 @@ Model read_metadata(const fs::path& path) {
   json metadata;
   try {
     metadata = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999999
+  } catch (const json::parse_error& e) {
+    throw ConfigurationError(quoted(path) +
+                             " is not valid JSON: " + detail::describe_parse_error(e));
+  } catch (const json::exception& e) {  // out_of_range for 1e999999
     throw ConfigurationError(quoted(path) + " is not valid JSON: " + e.what());
   }
   const std::string where = quoted(path);
@@ -215,6 +229,7 @@ std::vector<float> read_projections(const fs::path& path, const ModelConfig& c) 
   // float64 is accepted too, so allow 8 bytes a value plus the largest header.
   const std::size_t max_entry = band_values * 8 + npy::kMaxHeaderBytes + 12;
   try {
+    require_regular_file(path);
     const zip::ZipReader zip(path);
     const std::vector<std::size_t> order = locate_entries(zip, c, where, max_entry);
     std::vector<float> projections;

@@ -149,6 +149,23 @@ void validate_model(const Model& model, const std::string& operation) {
   }
 }
 
+std::string describe_parse_error(const nlohmann::json::parse_error& e) {
+  std::string text = e.what();
+  // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax
+  // error while parsing value - invalid literal; last read: 'xyz'; expected ..."
+  if (const auto tag = text.find("] ");
+      text.rfind("[json.exception.", 0) == 0 && tag != std::string::npos) {
+    text.erase(0, tag + 2);
+  }
+  if (const auto last = text.find("; last read: "); last != std::string::npos) {
+    const auto expected = text.rfind("; expected ");
+    const std::string tail =
+        expected != std::string::npos && expected > last ? text.substr(expected) : "";
+    text = text.substr(0, last) + tail;
+  }
+  return text + " (byte " + std::to_string(e.byte) + ")";
+}
+
 }  // namespace lshrs::detail
 
 namespace lshrs {

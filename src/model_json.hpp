@@ -16,6 +16,11 @@ namespace lshrs::detail {
 // Insertion-ordered, so written files list keys as the Python package does.
 using json = nlohmann::ordered_json;
 
+// nlohmann's parse error without its "last read: '...'" excerpt, which
+// quotes the text being parsed and so may quote a password: where the error
+// is (line, column) and what was expected, on one line.
+std::string describe_parse_error(const nlohmann::json::parse_error& e);
+
 // Reads members of one JSON object; every failure is a ConfigurationError
 // "<where>: key "k" ...", naming the expected type and the value found.
 class JsonFields {

@@ -54,7 +54,9 @@ json parse_header(std::string_view bytes, std::size_t& payload_offset) {
   json header;
   try {
     header = json::parse(bytes.substr(0, newline));
-  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999999
+  } catch (const json::parse_error& e) {
+    fail("the header line is not valid JSON: " + detail::describe_parse_error(e));
+  } catch (const json::exception& e) {  // out_of_range for 1e999999
     fail(std::string("the header line is not valid JSON: ") + e.what());
   }
   if (!header.is_object()) fail("the header line is not a JSON object");

@@ -3,9 +3,9 @@
 // instead of evaluating anything.
 #include "npy.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
-#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <optional>

@@ -1,14 +1,20 @@
 // lshrs — the exception hierarchy.
 //
 // Every failure that a caller can act on is reported as an exception derived
-// from lshrs::Error. The branches say *who* has to act:
+// from lshrs::Error. The branches say *who* has to act, and which component
+// failed:
 //   InvalidArgument    the caller passed bad data or options (fix the call);
 //   ConfigurationError an index, model file or store disagrees with this
 //                      client's configuration (fix the setup);
-//   StorageError       the bucket store (Redis, ...) failed or is unreachable
-//                      (retry later; nothing acknowledged was lost);
-//   SourceError        a vector source or fetcher could not read or parse its
-//                      input; carries the location (file, row, column).
+//   StorageError       the bucket store (Redis) failed; ConnectionError when
+//                      it is unreachable (retry later; nothing acknowledged
+//                      was lost);
+//   SourceError        a vector source or fetcher (PostgreSQL, Parquet, files)
+//                      could not read or parse its input; carries the location
+//                      (file, row, column). SourceUnavailable when its server
+//                      is unreachable or stopped answering: never a
+//                      StorageError, so "Redis is down" and "PostgreSQL is
+//                      down" stay apart.
 // Broken internal invariants are bugs and are asserted, not thrown.
 //
 // Thread safety: these are plain value types.
@@ -39,11 +45,18 @@ class StorageError : public Error {
   using Error::Error;
 };
 
-// A storage failure caused by the connection itself (refused, reset, timed
+// A bucket-store (Redis) failure caused by the connection itself (refused, reset, timed
 // out): the operation may succeed when retried against a live server.
 class ConnectionError : public StorageError {
  public:
   using StorageError::StorageError;
+};
+
+// The bucket store did not answer within its timeout (a subclass, so callers
+// that retry on ConnectionError retry on it too).
+class TimeoutError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
 };
 
 class SourceError : public Error {
@@ -57,6 +70,20 @@ class SourceError : public Error {
 
  private:
   std::string location_;
+};
+
+// A source's or fetcher's server (PostgreSQL) cannot be reached, dropped the
+// connection, or did not answer within its timeout; `location` names it
+// ("PostgreSQL at db1:5432/app as reader"). Retrying later may succeed.
+class SourceUnavailable : public SourceError {
+ public:
+  using SourceError::SourceError;
+};
+
+// The source's server did not answer within its timeout.
+class SourceTimeout : public SourceUnavailable {
+ public:
+  using SourceUnavailable::SourceUnavailable;
 };
 
 }  // namespace lshrs

@@ -9,15 +9,19 @@
 // non-numeric text and non-finite values stop with a SourceError naming the
 // row's id and the column; nothing of that batch is returned, and the source
 // refuses to carry on. The cursor runs in a READ ONLY transaction on a
-// connection of its own, so the raw `where`/`order_by` fragments cannot write.
-// Failing to connect throws ConnectionError with libpq's reason (never the
-// password); a statement the server rejects (missing table or column, bad
-// SQL) throws SourceError with the server's message.
+// connection of its own that always ends with ROLLBACK, never COMMIT: the raw
+// `where`/`order_by` fragments and custom queries cannot write tables, and
+// whatever a function with side effects does (lo_create, ...) is discarded.
+// Failing to connect, losing the connection, or no answer within `timeout`
+// throws SourceUnavailable (a SourceError, never a StorageError) with libpq's
+// reason (never the password); a statement the server rejects (missing table
+// or column, bad SQL) throws SourceError with the server's message.
 //
 // Thread safety: a source is used by one thread at a time; a fetcher
 // serialises its calls on its own connection.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -32,9 +36,13 @@ namespace lshrs {
 
 struct PostgresOptions {
   // libpq connection string or URI ("postgresql://user@host:5432/db", "host=… dbname=…").
-  // Empty: libpq's defaults and PG* environment variables. connect_timeout
-  // defaults to 10 s unless the DSN sets it.
+  // Empty: libpq's defaults and PG* environment variables.
   std::string dsn;
+  // Bounds every wait on the server: the connect (whole seconds, at least 2,
+  // unless the DSN sets connect_timeout) and each statement, i.e. each batch
+  // read or fetch (also sent to the server as statement_timeout). A server
+  // that does not answer in time gives SourceUnavailable. 0 waits forever.
+  std::chrono::milliseconds timeout{30'000};
   // Table mode: SELECT "id_column", "vector_column" FROM "table" [WHERE …] [ORDER BY …] [LIMIT n].
   // `table` may be schema-qualified ("public.items"): each part is quoted (case
   // kept); a part written in double quotes ("my.schema".items) may contain dots.
@@ -58,7 +66,7 @@ std::unique_ptr<VectorSource> open_postgres_source(const PostgresOptions& option
 // (table mode only; where/order_by/limit are not applied). Ids no longer in
 // the table, or whose vector is now NULL, are simply absent. The statement is
 // prepared at open (a missing table or column fails there); after a lost
-// connection a fetch reconnects once before throwing ConnectionError.
+// connection a fetch reconnects once before throwing SourceUnavailable.
 std::shared_ptr<VectorFetcher> open_postgres_fetcher(const PostgresOptions& options);
 
 }  // namespace lshrs

@@ -31,12 +31,16 @@ struct Fd {
 }  // namespace
 
 MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
-  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  // O_NONBLOCK: opening a FIFO (or a tty) must not wait for a writer; the
+  // fstat below then refuses it. It changes nothing for a regular file.
+  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (file.fd < 0) fail(path, "cannot open the file", errno);
   struct stat st {};
   if (::fstat(file.fd, &st) != 0) fail(path, "cannot stat the file", errno);
   if (!S_ISREG(st.st_mode)) {
-    throw SourceError(path.string(), "not a regular file; give the path of a .npy or .fvecs file");
+    throw SourceError(path.string(),
+                      "not a regular file (a FIFO, device or directory); give the path of a .npy "
+                      "or .fvecs file");
   }
   size_ = static_cast<std::size_t>(st.st_size);
   if (size_ == 0) return;  // mmap refuses length 0; an empty view is what we want

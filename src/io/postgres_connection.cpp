@@ -1,8 +1,13 @@
 // libpq connection wrapper: connecting, running statements, translating
 // libpq failures into lshrs exceptions, identifier quoting.
+#include <poll.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -12,9 +17,19 @@
 namespace lshrs::pg {
 namespace {
 
-// libpq's connect timeout, unless the DSN sets its own: without one, an
-// unreachable host hangs for the kernel's TCP timeout (minutes).
-constexpr const char* kConnectTimeoutSeconds = "10";
+using Clock = std::chrono::steady_clock;
+
+// libpq's connect_timeout is whole seconds and treats 1 as 2: round up.
+std::string connect_timeout_seconds(std::chrono::milliseconds timeout) {
+  const long long s = (timeout.count() + 999) / 1000;
+  return std::to_string(std::max(2LL, s));
+}
+
+std::string seconds_text(std::chrono::milliseconds t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", static_cast<double>(t.count()) / 1000.0);
+  return buf;
+}
 
 // libpq messages end with a newline and may span lines: make them one line.
 std::string trim_message(std::string s) {
@@ -71,34 +86,51 @@ std::string describe_target(PGconn* conn) {
 
 }  // namespace
 
-Connection::Connection(const std::string& dsn) : conn_(nullptr, &PQfinish) {
+Connection::Connection(const std::string& dsn, std::chrono::milliseconds timeout)
+    : dsn_(dsn), timeout_(timeout), conn_(nullptr, &PQfinish) {
   check_dsn(dsn);
-  // Later keywords override earlier ones: the DSN's own settings win.
+  connect();
+}
+
+Connection::~Connection() = default;
+
+void Connection::connect() {
+  // Later keywords override earlier ones: the DSN's own settings win. 0 means
+  // "no timeout" to libpq as to us.
+  const std::string connect_timeout =
+      timeout_.count() > 0 ? connect_timeout_seconds(timeout_) : "0";
   const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {kConnectTimeoutSeconds, "lshrs", dsn.c_str(), nullptr};
+  const char* values[] = {connect_timeout.c_str(), "lshrs", dsn_.c_str(), nullptr};
   conn_.reset(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
-  if (!conn_) throw ConnectionError("PostgreSQL: out of memory while connecting");
+  if (!conn_) throw SourceUnavailable("PostgreSQL", "out of memory while connecting");
   // A library must not write to stderr: the server's notices are dropped.
   PQsetNoticeProcessor(conn_.get(), [](void*, const char*) {}, nullptr);
   target_ = describe_target(conn_.get());
   if (const char* pass = PQpass(conn_.get()); pass != nullptr) password_ = pass;
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
-    throw ConnectionError("cannot connect to PostgreSQL at " + target_ + ": " +
-                          scrub(trim_message(PQerrorMessage(conn_.get()))) +
-                          " (check the DSN and that the server is running)");
+    throw SourceUnavailable("PostgreSQL at " + target_,
+                            "cannot connect: " + scrub(trim_message(PQerrorMessage(conn_.get()))) +
+                                " (check the DSN and that the server is running)");
+  }
+  if (PQsetnonblocking(conn_.get(), 1) != 0) lost("connecting");
+  if (timeout_.count() > 0) {
+    // The server gives up on a statement too, so a timed-out one frees it.
+    exec("SET statement_timeout = " + std::to_string(timeout_.count()), "connecting");
   }
 }
 
-Connection::~Connection() = default;
-
-bool Connection::broken() const noexcept { return PQstatus(conn_.get()) != CONNECTION_OK; }
+bool Connection::broken() const noexcept {
+  return !conn_ || PQstatus(conn_.get()) != CONNECTION_OK;
+}
 
 void Connection::reset() {
-  PQreset(conn_.get());
-  if (broken()) {
-    throw ConnectionError("lost the connection to PostgreSQL at " + target_ +
-                          " and could not reconnect: " +
-                          scrub(trim_message(PQerrorMessage(conn_.get()))));
+  conn_.reset();
+  try {
+    connect();
+  } catch (const SourceUnavailable& e) {
+    throw SourceUnavailable(e.location(),
+                            "lost the connection and could not reconnect: " +
+                                std::string(e.what()).substr(e.location().size() + 2));
   }
 }
 
@@ -112,14 +144,73 @@ std::string Connection::scrub(std::string message) const {
   return message;
 }
 
+bool Connection::wait_socket(short events, Clock::time_point deadline) const {
+  pollfd p{PQsocket(conn_.get()), events, 0};
+  if (p.fd < 0) return true;  // libpq reports the broken connection
+  for (;;) {
+    int ms = -1;
+    if (timeout_.count() > 0) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return false;
+      ms = static_cast<int>(std::min<long long>(left, INT_MAX));
+    }
+    const int rc = ::poll(&p, 1, ms);
+    if (rc > 0) return true;
+    if (rc == 0) return false;
+    if (errno != EINTR) return true;  // libpq's next call reports it
+  }
+}
+
+void Connection::timed_out(const std::string& context) {
+  // The statement may still be running: the connection is unusable until its
+  // answer arrives, so it is dropped (the server's statement_timeout ends it).
+  conn_.reset();
+  throw SourceTimeout("PostgreSQL at " + target_,
+                      "no answer within " + seconds_text(timeout_) + " while " + context +
+                          " (the server is stopped, overloaded or the query is slow; "
+                          "raise the timeout or check the server)");
+}
+
+void Connection::lost(const std::string& context) {
+  const std::string why = conn_ ? scrub(trim_message(PQerrorMessage(conn_.get()))) : "closed";
+  throw SourceUnavailable("PostgreSQL at " + target_,
+                          "lost the connection while " + context + ": " + why);
+}
+
+Result Connection::await(int sent, const std::string& context) {
+  if (sent == 0) return check(nullptr, context);
+  const auto deadline = Clock::now() + timeout_;
+  for (int f = PQflush(conn_.get()); f != 0; f = PQflush(conn_.get())) {
+    if (f < 0) lost(context);
+    if (!wait_socket(POLLIN | POLLOUT, deadline)) timed_out(context);
+    if (PQconsumeInput(conn_.get()) == 0) lost(context);
+  }
+  Result kept;
+  for (;;) {
+    while (PQisBusy(conn_.get()) != 0) {
+      if (!wait_socket(POLLIN, deadline)) timed_out(context);
+      if (PQconsumeInput(conn_.get()) == 0) lost(context);
+    }
+    PGresult* r = PQgetResult(conn_.get());
+    if (r == nullptr) break;
+    // One statement gives one result; keep the first failure if any.
+    const bool kept_failed = kept && PQresultStatus(kept.get()) != PGRES_COMMAND_OK &&
+                             PQresultStatus(kept.get()) != PGRES_TUPLES_OK;
+    if (kept_failed) {
+      PQclear(r);
+    } else {
+      kept.reset(r);
+    }
+  }
+  return check(kept.release(), context);
+}
+
 Result Connection::check(PGresult* raw, const std::string& context) {
   Result r(raw);
   const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return r;
-  if (broken()) {
-    throw ConnectionError("lost the connection to PostgreSQL at " + target_ + " while " +
-                          context + ": " + scrub(trim_message(PQerrorMessage(conn_.get()))));
-  }
+  if (broken()) lost(context);
   std::string message;
   if (r) {
     const char* primary = PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY);
@@ -130,44 +221,57 @@ Result Connection::check(PGresult* raw, const std::string& context) {
     if (hint != nullptr) message += std::string("; hint: ") + hint;
   }
   if (message.empty()) message = trim_message(PQerrorMessage(conn_.get()));
+  const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+  if (state != nullptr && std::string_view(state) == "57014" && timeout_.count() > 0) {
+    // query_canceled: our statement_timeout fired on the server first.
+    throw SourceTimeout("PostgreSQL at " + target_,
+                        "no answer within " + seconds_text(timeout_) + " while " + context +
+                            " (the server cancelled the statement: " + scrub(message) +
+                            "; raise the timeout or check the server)");
+  }
   throw SourceError(context, "PostgreSQL error: " + scrub(message));
 }
 
 Result Connection::exec(const std::string& sql, std::span<const std::string> params,
                         bool binary, const std::string& context) {
+  if (!conn_) lost(context);
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
-  return check(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()),
-                            nullptr, values.data(), nullptr, nullptr, binary ? 1 : 0),
+  return await(PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                 values.data(), nullptr, nullptr, binary ? 1 : 0),
                context);
 }
 
 Result Connection::prepare(const std::string& name, const std::string& sql,
                            const std::string& context) {
-  return check(PQprepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr), context);
+  if (!conn_) lost(context);
+  return await(PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr), context);
 }
 
 Result Connection::exec_prepared(const std::string& name, std::span<const std::string> params,
                                  const std::string& context) {
+  if (!conn_) lost(context);
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
-  return check(PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()),
-                              values.data(), nullptr, nullptr, /*resultFormat=*/1),
+  return await(PQsendQueryPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()),
+                                   values.data(), nullptr, nullptr, /*resultFormat=*/1),
                context);
 }
 
 std::string Connection::type_name(Oid oid) {
   const std::string fallback = "type oid " + std::to_string(oid);
-  const std::string param = std::to_string(oid);
-  Result r(PQexecParams(conn_.get(), "SELECT format_type($1::oid, NULL)", 1, nullptr,
-                        std::array<const char*, 1>{param.c_str()}.data(), nullptr, nullptr, 0));
-  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1 ||
-      PQgetisnull(r.get(), 0, 0)) {
-    return fallback;
+  const std::string param[] = {std::to_string(oid)};
+  try {
+    Result r = exec("SELECT format_type($1::oid, NULL)", param, /*binary=*/false, "naming a type");
+    if (PQntuples(r.get()) != 1 || PQgetisnull(r.get(), 0, 0)) return fallback;
+    return PQgetvalue(r.get(), 0, 0);
+  } catch (const SourceUnavailable&) {
+    throw;
+  } catch (const SourceError&) {
+    return fallback;  // only for a message: the server's reason adds nothing
   }
-  return PQgetvalue(r.get(), 0, 0);
 }
 
 std::string quote_identifier(std::string_view name, const char* what) {

@@ -22,10 +22,10 @@ class PostgresFetcher final : public VectorFetcher {
              pg::quote_identifier(o.vector_column, "vector_column") + " FROM " +
              pg::quote_qualified(o.table, "table") + " WHERE " +
              pg::quote_identifier(o.id_column, "id_column") + " = ANY($1::bigint[])"),
-        conn_(std::make_unique<pg::Connection>(o.dsn)),
+        conn_(std::make_unique<pg::Connection>(o.dsn, o.timeout)),
         decoder_(what_, [this](Oid oid) { return conn_->type_name(oid); }) {
     // Preparing checks the table, the columns and the id type right away.
-    conn_->prepare(kStatement, sql_, what_);
+    ensure_prepared();
   }
 
   FetchedVectors fetch(std::span<const std::int64_t> ids) override {
@@ -54,15 +54,25 @@ class PostgresFetcher final : public VectorFetcher {
 
  private:
   // Runs the statement; after a lost connection (server restart, idle
-  // timeout) reconnects and tries once more.
+  // timeout, no answer in time) reconnects and tries once more.
   pg::Result run(std::span<const std::string> params) {
     try {
+      ensure_prepared();
       return conn_->exec_prepared(kStatement, params, what_);
-    } catch (const ConnectionError&) {
+    } catch (const SourceUnavailable&) {
+      prepared_ = false;  // a new connection has no prepared statement
       conn_->reset();
-      conn_->prepare(kStatement, sql_, what_);
+      ensure_prepared();
       return conn_->exec_prepared(kStatement, params, what_);
     }
+  }
+
+  // A retry that failed half-way leaves the statement unprepared: the next
+  // fetch prepares it again instead of failing on "does not exist".
+  void ensure_prepared() {
+    if (prepared_) return;
+    conn_->prepare(kStatement, sql_, what_);
+    prepared_ = true;
   }
 
   std::string what_;
@@ -70,6 +80,7 @@ class PostgresFetcher final : public VectorFetcher {
   std::mutex mutex_;  // guards conn_ and decoder_
   std::unique_ptr<pg::Connection> conn_;
   pg::RowDecoder decoder_;
+  bool prepared_ = false;
 };
 
 }  // namespace

@@ -68,8 +68,11 @@ class PostgresSource final : public VectorSource {
         batch_size_(o.batch_size),
         decoder_(what_, [this](Oid oid) { return conn_->type_name(oid); }) {
     auto [sql, params] = statement(o);  // before connecting: bad names fail fast
-    conn_ = std::make_unique<pg::Connection>(o.dsn);
-    // Read-only: the raw `where`/`order_by` fragments cannot write anything.
+    conn_ = std::make_unique<pg::Connection>(o.dsn, o.timeout);
+    // Read-only, and never committed: READ ONLY refuses writes to tables,
+    // but functions with side effects (lo_create, lo_from_bytea, ...) in the
+    // raw `where`/`order_by`/query still run, so the transaction always ends
+    // with ROLLBACK (or a closed connection, which rolls back too).
     conn_->exec("BEGIN READ ONLY", what_);
     conn_->exec(std::string("DECLARE ") + kCursor + " NO SCROLL CURSOR FOR " + sql, params,
                 /*binary=*/true, what_);
@@ -114,9 +117,10 @@ class PostgresSource final : public VectorSource {
     return true;
   }
 
-  // A short batch is the last: close the transaction without another round trip.
+  // A short batch is the last: end the transaction, discarding whatever the
+  // caller's SQL may have changed.
   void finish() {
-    conn_->exec("COMMIT", what_);
+    conn_->exec("ROLLBACK", what_);
     conn_.reset();
   }
 

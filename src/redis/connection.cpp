@@ -84,8 +84,8 @@ void raise_hiredis_error(int err, int saved_errno, std::string_view errstr,
     case REDIS_ERR_IO:
       if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK || saved_errno == ETIMEDOUT ||
           saved_errno == EINPROGRESS) {
-        throw ConnectionError(msg + "timed out (" + std::string(errstr) +
-                              "); raise the timeout in RedisOptions or check the server");
+        throw TimeoutError(msg + "timed out (" + std::string(errstr) +
+                           "); raise the timeout or check the server");
       }
       if (saved_errno == ECONNREFUSED || saved_errno == ENOENT) {
         throw ConnectionError(msg + "connection refused (" + std::string(errstr) +
@@ -194,15 +194,16 @@ void Connection::authenticate_and_select(const ConnectionSettings& settings) {
     argv.push_back(settings.password);
     const std::string who = settings.user.empty() ? "the password (legacy AUTH)"
                                                   : "the credentials of user '" + settings.user + "'";
-    check(command(std::move(argv)), who + "; check the user and password in the URL or RedisOptions");
+    check(command(std::move(argv)), who + "; check the user and password");
   }
   if (settings.db != 0) {
     check(command({"SELECT", std::to_string(settings.db)}),
           "SELECT " + std::to_string(settings.db) + " (db must exist and be 0 on a cluster)");
   } else if (settings.password.empty()) {
     // Neither AUTH nor SELECT proved the server talks to us: ask it.
-    check(command({"PING"}), "PING (it may require a password: give one in the URL as "
-                             "redis://user:password@host or in RedisOptions)");
+    check(command({"PING"}),
+          "PING (it may require a password: give one in the URL as "
+          "redis://user:password@host)");
   }
 }
 

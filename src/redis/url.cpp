@@ -7,6 +7,7 @@
 #include "io/printable.hpp"
 #include "lshrs/error.hpp"
 #include "redis/tls.hpp"
+#include "lshrs/safe_text.hpp"
 
 namespace lshrs::redis {
 namespace {
@@ -191,17 +192,7 @@ ParsedUrl parse_sentinel(std::string_view url, std::string_view rest) {
 
 }  // namespace
 
-std::string redact_url(std::string_view url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  const std::size_t start = scheme_end + 3;
-  const auto at = url.substr(start, url.find('/', start) - start).rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  const std::string_view userinfo = url.substr(start, at);
-  const auto colon = userinfo.find(':');
-  if (colon == std::string_view::npos) return std::string(url);
-  return std::string(url.substr(0, start + colon + 1)) + "***" + std::string(url.substr(start + at));
-}
+std::string redact_url(std::string_view url) { return quote_user_text(redact_secrets(url)); }
 
 ParsedUrl parse_redis_url(std::string_view url) {
   // A host, socket path or user with a newline would only reach the server's
@@ -225,16 +216,17 @@ ParsedUrl parse_redis_url(std::string_view url) {
 
   ParsedUrl out;
   if (scheme == "rediss") out.tls.emplace();
-  const auto path_start = rest.find_first_of("/?");
-  std::string_view authority = rest.substr(0, path_start);
-  const auto at = authority.rfind('@');
-  if (at != std::string_view::npos) {
-    parse_userinfo(authority.substr(0, at), url, out);
-    authority = authority.substr(at + 1);
+  // The userinfo runs to the *last* '@': a password may hold '/', '?' or '@'
+  // unescaped, and the rest of a redis:// URL (host, port, /db) never has '@'.
+  std::string_view after_user = rest;
+  if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+    parse_userinfo(rest.substr(0, at), url, out);
+    after_user = rest.substr(at + 1);
   }
-  parse_host_port(authority, url, out);
+  const auto path_start = after_user.find_first_of("/?");
+  parse_host_port(after_user.substr(0, path_start), url, out);
   if (path_start != std::string_view::npos) {
-    std::string_view path = rest.substr(path_start);
+    std::string_view path = after_user.substr(path_start);
     if (const auto query = path.find('?'); query != std::string_view::npos) {
       if (!out.tls) bad_url(url, "query parameters are not supported in redis:// URLs");
       parse_tls_params(path.substr(query + 1), url, *out.tls);
@@ -288,9 +280,10 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
     }
   }
   if (!ep.settings.user.empty() && ep.settings.password.empty()) {
-    throw InvalidArgument("RedisOptions: user '" + io::printable(ep.settings.user, 64) +
+    throw InvalidArgument("Redis user '" + io::printable(ep.settings.user, 64) +
                           "' has no password; give one in the URL (redis://user:password@host) or "
-                          "in RedisOptions::password (a legacy password is redis://:password@host)");
+                          "on its own (RedisOptions::password, or $LSHRS_REDIS_PASSWORD for the "
+                          "lshrs tool); a legacy password is redis://:password@host");
   }
   if (ep.settings.db < 0) {
     throw InvalidArgument("RedisOptions: db " + std::to_string(ep.settings.db) + " is negative");

@@ -5,8 +5,10 @@
 //   redis+sentinel://[user[:password]@]host1[:port],host2[:port]/<master>[/db]
 //   rediss://[user[:password]@]host[:port][/db][?tls_ca=...&tls_cert=...]  TLS
 //
-// User and password are percent-decoded. Error messages quote the URL with
-// its password replaced by "***".
+// User and password are percent-decoded; the userinfo runs to the last '@',
+// so a password may also hold '/', '?' and '@' unescaped. Error messages
+// quote the URL through redact_secrets() (lshrs/safe_text.hpp): the password
+// is "***" whatever its form.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -34,7 +36,8 @@ struct ParsedUrl {
 // InvalidArgument for a malformed URL or an unknown parameter.
 ParsedUrl parse_redis_url(std::string_view url);
 
-// `url` with any password replaced by "***", safe for messages.
+// `url` with any password replaced by "***" and on one line, safe for
+// messages (redact_secrets + quote_user_text).
 std::string redact_url(std::string_view url);
 
 // The server and connection settings that `options` ask for: the URL (if

@@ -13,6 +13,7 @@
 
 #include "integration/cli_test_env.hpp"
 #include "integration/original_package_oracle.hpp"
+#include "integration/cli_test_env.hpp"
 #include "integration/redis_test_env.hpp"
 #include "lshrs/files.hpp"
 #include "lshrs/index.hpp"
@@ -23,8 +24,6 @@
 
 namespace lshrs::testing {
 namespace {
-
-using nlohmann::json;
 
 TEST_F(CliTest, MemoryStoreIndexesAndQueriesInOneRun) {
   const auto base = write_data("base.npy", 800, 16, 1);

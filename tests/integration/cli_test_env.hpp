@@ -1,7 +1,6 @@
-// The `lshrs` command-line tool run as a user runs it: the built binary in a
-// child process, its exit code, stdout and stderr. CliTest needs no server;
-// CliRedisTest uses the test redis-server (LSHRS_TEST_REDIS_URL, started by
-// scripts/test). Shared by the CLI test files.
+// The `lshrs` command-line tool run as a user runs it: the built binary (or
+// $LSHRS_CLI) in a child process, with its exit code, stdout and stderr, plus
+// the fixture's scratch data files. Shared by the CLI test files.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -25,6 +24,8 @@
 #include "unit/test_support.hpp"
 
 namespace lshrs::testing {
+
+using nlohmann::json;
 
 struct CliRun {
   int code = -1;
@@ -60,9 +61,13 @@ class CliTest : public ::testing::Test {
     }
   }
 
-  // Runs `lshrs ARGS` with `input` on stdin (empty: /dev/null).
-  CliRun lshrs(const std::vector<std::string>& args, const std::string& input = "") {
-    std::string cmd = "env -u LSHRS_REDIS_URL -u REDIS_URL " + shell_quote(cli_path());
+  // Runs `lshrs ARGS` with `input` on stdin (empty: /dev/null). With
+  // `limit_seconds`, a run that would hang is killed then (code 124).
+  CliRun lshrs(const std::vector<std::string>& args, const std::string& input = "",
+               double limit_seconds = 0) {
+    std::string cmd =
+        limit_seconds > 0 ? "timeout -k 5 " + std::to_string(limit_seconds) + " " : std::string();
+    cmd += "env -u LSHRS_REDIS_URL -u REDIS_URL " + shell_quote(cli_path());
     for (const auto& a : args) cmd += " " + shell_quote(a);
     const auto in = dir_ / "stdin", out = dir_ / "stdout", err = dir_ / "stderr";
     std::ofstream(in) << input;

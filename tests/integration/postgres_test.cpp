@@ -253,9 +253,11 @@ TEST_F(PostgresFixture, ConnectionErrorsNeverShowThePassword) {
   try {
     open_postgres_source(o);
     ADD_FAILURE() << "connected to a closed port";
-  } catch (const ConnectionError& e) {
+  } catch (const SourceUnavailable& e) {
     EXPECT_THAT(e.what(), Not(HasSubstr("Sup3rSecretPw")));
     EXPECT_THAT(e.what(), HasSubstr("127.0.0.1"));
+    // A PostgreSQL failure is the source's, never the bucket store's.
+    EXPECT_EQ(dynamic_cast<const StorageError*>(&e), nullptr);
   }
   o.dsn = "host=127.0.0.1 port=1 password=Sup3rSecretPw dbname";  // malformed
   try {
@@ -268,7 +270,7 @@ TEST_F(PostgresFixture, ConnectionErrorsNeverShowThePassword) {
   try {
     open_postgres_fetcher(o);
     ADD_FAILURE() << "connected to a missing database";
-  } catch (const ConnectionError& e) {
+  } catch (const SourceUnavailable& e) {
     EXPECT_THAT(e.what(), HasSubstr("does not exist"));
   }
 }

@@ -153,6 +153,33 @@ TEST(RedisUrl, RedactUrl) {
   EXPECT_EQ(redact_url("redis://u:p@w@h"), "redis://u:***@h");
 }
 
+TEST(RedisUrl, PasswordMayHoldSlashQuestionMarkAndAt) {
+  const ParsedUrl p = parse_redis_url("redis://app:Sup3r/S3c?ret@PW@db.example:7001/3");
+  EXPECT_EQ(p.user, "app");
+  EXPECT_EQ(p.password, "Sup3r/S3c?ret@PW");
+  EXPECT_EQ(p.address.host, "db.example");
+  EXPECT_EQ(p.address.port, 7001);
+  EXPECT_EQ(p.db, 3);
+  // A real bad port is still blamed, with the password masked.
+  try {
+    parse_redis_url("redis://app:Sup3r/S3cretPW@h:notaport");
+    ADD_FAILURE() << "accepted a bad port";
+  } catch (const InvalidArgument& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("port 'notaport'"), std::string::npos) << what;
+    EXPECT_EQ(what.find("S3cret"), std::string::npos) << what;
+  }
+}
+
+TEST(RedisUrl, UrlWithoutSchemeIsRefusedWithoutThePassword) {
+  try {
+    parse_redis_url("app:Sup3rS3cretPW@127.0.0.1:6379");
+    ADD_FAILURE() << "accepted a URL without scheme";
+  } catch (const InvalidArgument& e) {
+    EXPECT_EQ(std::string(e.what()).find("Sup3rS3cretPW"), std::string::npos) << e.what();
+  }
+}
+
 TEST(RedisOptionsResolve, UrlOverridesFieldsButKeepsASeparatePassword) {
   RedisOptions o;
   o.host = "ignored";

@@ -21,8 +21,9 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitUsage = 2,     // bad flags or flag values, missing confirmation
   kExitInput = 3,     // bad file or data, wrong dimension, model/index mismatch
-  kExitStorage = 4,   // Redis unreachable or failing
+  kExitStorage = 4,   // Redis (the bucket store) unreachable, timed out or failing
   kExitInternal = 5,  // anything else (a bug: please report it)
+  kExitSource = 6,    // the vector source's server (PostgreSQL) unreachable or timed out
 };
 
 // A flag combination or value that CLI11 cannot check by itself.

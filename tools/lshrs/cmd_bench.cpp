@@ -17,7 +17,9 @@
 
 #include "cli.hpp"
 #include "exact.hpp"
+#include "flag_checks.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/safe_text.hpp"
 #include "matrix_io.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -135,11 +137,19 @@ Json machine_json() {
           {"os", std::string(u.sysname) + " " + u.release}};
 }
 
+// The command as typed, each argument redacted (a --redis URL or --dsn may
+// hold a password), for the results file that is meant to be shared.
 std::string command_line() {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   std::string all((std::istreambuf_iterator<char>(in)), {}), out;
-  for (char c : all) out += c == '\0' ? ' ' : c;
-  while (!out.empty() && out.back() == ' ') out.pop_back();
+  std::size_t start = 0;
+  while (start < all.size()) {
+    std::size_t end = all.find('\0', start);
+    if (end == std::string::npos) end = all.size();
+    if (!out.empty()) out += ' ';
+    out += redact_secrets(std::string_view(all).substr(start, end - start));
+    start = end + 1;
+  }
   return out;
 }
 
@@ -198,8 +208,8 @@ std::vector<std::vector<std::int64_t>> ground_truth(const BenchArgs& a, const Ma
 void prepare_prefix(const BenchArgs& a, BucketStore& store) {
   if (!store.load_meta(a.store.prefix)) return;
   if (!a.overwrite) {
-    throw ConfigurationError("prefix \"" + a.store.prefix + "\" already holds an index in " +
-                             store.describe() +
+    throw ConfigurationError("prefix \"" + quote_user_text(a.store.prefix) +
+                             "\" already holds an index in " + store.describe() +
                              ": pass --overwrite to clear it, or choose another --prefix");
   }
   store.clear(a.store.prefix);
@@ -325,11 +335,11 @@ Command add_bench_command(CLI::App& app) {
                   "Write the computed exact neighbours (int64 .npy) for --truth")
       ->excludes("--truth");
   whole_number(sub->add_option("-k,--k", a->k, "Neighbours per query (recall@k)"))
-      ->check(CLI::PositiveNumber)
+      ->check(at_least_one())
       ->capture_default_str();
   whole_number(
       sub->add_option("--batch", a->batch, "Queries per query_batch call in the batched modes"))
-      ->check(CLI::PositiveNumber)
+      ->check(at_least_one())
       ->capture_default_str();
   whole_number(sub->add_option("--probes", a->probes,
                   "Multi-probe budget: extra buckets read per query over all bands together, "
@@ -337,7 +347,7 @@ Command add_bench_command(CLI::App& app) {
       ->capture_default_str();
   whole_number(sub->add_option("--max-candidates", a->max_candidates,
                                "Rerank at most this many candidates per query"))
-      ->check(CLI::PositiveNumber);
+      ->check(at_least_one());
   add_store_flags(*sub, a->store, true);
   add_config_flags(*sub, a->config);
   sub->add_option("--json", a->json_out,

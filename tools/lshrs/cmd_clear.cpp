@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "lshrs/safe_text.hpp"
 #include "options.hpp"
 #include "progress.hpp"
 
@@ -33,7 +34,8 @@ bool confirmed(const std::string& question) {
 
 int run_clear(const ClearArgs& a) {
   auto store = make_store(a.store);
-  const std::string where = fmt::format("prefix \"{}\" in {}", a.store.prefix, store->describe());
+  const std::string where =
+      fmt::format("prefix \"{}\" in {}", quote_user_text(a.store.prefix), store->describe());
   if (!a.yes && !confirmed("Delete every key under " + where + "? This cannot be undone.")) {
     std::cerr << "lshrs: nothing deleted\n";
     return kExitOk;

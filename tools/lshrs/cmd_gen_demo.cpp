@@ -11,8 +11,12 @@
 #include <random>
 
 #include "cli.hpp"
+#include "flag_checks.hpp"
+#include "lshrs/config.hpp"
 #include "lshrs/files.hpp"
+#if LSHRS_WITH_PARQUET
 #include "lshrs/parquet.hpp"
+#endif
 #include "options.hpp"
 
 namespace lshrs::cli {
@@ -44,7 +48,7 @@ Matrix clustered(std::size_t n, const GenArgs& a, const std::vector<float>& cent
 
 void write_parquet_copy([[maybe_unused]] const std::filesystem::path& path,
                         [[maybe_unused]] const Matrix& base) {
-#ifdef LSHRS_CLI_HAVE_PARQUET_WRITER
+#if LSHRS_WITH_PARQUET
   std::vector<std::int64_t> ids(base.rows);
   std::iota(ids.begin(), ids.end(), 0);
   write_parquet(path.string(), ids, base.data, base.cols);
@@ -81,23 +85,23 @@ Command add_gen_demo_command(CLI::App& app) {
   sub->group("");  // hidden from --help: a helper of the demo, not a user command
   sub->add_option("--out", a->out, "Output directory")->capture_default_str();
   whole_number(sub->add_option("--rows", a->rows, "Base vectors"))
-      ->check(CLI::PositiveNumber)
+      ->check(at_least_one())
       ->capture_default_str();
   whole_number(sub->add_option("--dim", a->dim, "Dimension"))
-      ->check(CLI::PositiveNumber)
+      ->check(at_least_one())
       ->capture_default_str();
   whole_number(sub->add_option("--queries", a->queries, "Query vectors"))
-      ->check(CLI::PositiveNumber)
+      ->check(at_least_one())
       ->capture_default_str();
   whole_number(
       sub->add_option("--clusters", a->clusters, "Clusters (default rows/1000, at least 10)"))
-      ->check(CLI::PositiveNumber);
+      ->check(at_least_one());
   sub->add_option("--spread", a->spread,
                   "Noise around the centres (cosine within a cluster ~ 1/(1+spread^2))")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative())
       ->capture_default_str();
   whole_number(sub->add_option("--seed", a->seed, "Random seed"))->capture_default_str();
-#ifdef LSHRS_CLI_HAVE_PARQUET_WRITER
+#if LSHRS_WITH_PARQUET
   // Only offered when it can work: scripts/demo looks for it in --help.
   if (parquet_supported())
     sub->add_flag("--parquet", a->parquet, "Also write base.parquet (columns index, vector)");

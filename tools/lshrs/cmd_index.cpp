@@ -105,7 +105,10 @@ Command add_index_command(CLI::App& app) {
                   "Also write the model directory (projections + config, Python package format)");
   sub->add_flag("-q,--quiet", a->quiet, "No progress on stderr");
   sub->add_flag("--json", a->json, "Print the summary as JSON");
-  return {sub, [a] { return run_index(*a); }};
+  return {sub, [a] {
+            a->source.timeout_seconds = a->store.timeout_seconds;  // one --timeout for both
+            return run_index(*a);
+          }};
 }
 
 }  // namespace lshrs::cli

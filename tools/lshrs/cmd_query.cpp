@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "flag_checks.hpp"
 #include "lshrs/error.hpp"
 #include "matrix_io.hpp"
 #include "options.hpp"
@@ -192,7 +193,7 @@ Command add_query_command(CLI::App& app) {
                 "Rank candidates by cosine instead of collisions (needs --vectors)");
   whole_number(sub->add_option("--max-candidates", a->max_candidates,
                                "Rerank only this many candidates (the most collisions first)"))
-      ->check(CLI::PositiveNumber);
+      ->check(at_least_one());
   whole_number(sub->add_option("--probes", a->probes,
                   "Multi-probe budget: extra buckets read per query over all bands together, "
                   "the most likely first (Lv et al. 2007); 0 reads one bucket per band"))
@@ -210,7 +211,10 @@ Command add_query_command(CLI::App& app) {
   sub->add_flag("--json", a->json,
                 "One JSON object per query and line: ids, collisions, scores, candidates, time_us");
   sub->add_flag("-q,--quiet", a->quiet, "No progress on stderr (with --from)");
-  return {sub, [a] { return run_query(*a); }};
+  return {sub, [a] {
+            a->source.timeout_seconds = a->store.timeout_seconds;  // one --timeout for both
+            return run_query(*a);
+          }};
 }
 
 }  // namespace lshrs::cli

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "cli.hpp"
+#include "flag_checks.hpp"
 #include "lshrs/tuning.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -117,18 +118,18 @@ Command add_tune_command(CLI::App& app) {
       "tune",
       "Show the (bands, rows) choices for N hyperplanes and a target cosine; plot their S-curves");
   whole_number(sub->add_option("--num-perm", args->num_perm, "Hyperplanes in total (bands x rows)"))
-      ->check(CLI::PositiveNumber)
+      ->check(at_least_one())
       ->capture_default_str();
   sub->add_option("--threshold", args->threshold, "Target cosine similarity, in (0, 1)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   whole_number(sub->add_option("--dim", args->dim, "Vector dimension (to show the hashing cost)"))
-      ->check(CLI::PositiveNumber);
+      ->check(at_least_one());
   sub->add_option("--fp-weight", args->fp_weight, "Weight of false positives in the choice")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative())
       ->capture_default_str();
   sub->add_option("--fn-weight", args->fn_weight, "Weight of false negatives in the choice")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative())
       ->capture_default_str();
   sub->add_option("--plot", args->plot, "Write the S-curves to this SVG file");
   sub->add_flag("--json", args->json, "Print JSON instead of a table");

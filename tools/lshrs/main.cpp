@@ -9,16 +9,23 @@
 
 #include "cli.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/safe_text.hpp"
 
 namespace {
 
 using namespace lshrs::cli;
 
+// Messages are built to be one line; whatever slipped through (a newline in
+// a server's reply, say) is escaped rather than breaking the line.
+constexpr std::size_t kMaxMessage = 4000;
+
 int fail(int code, const std::string& message) {
   std::cout.flush();
-  std::cerr << "lshrs: error: " << message << "\n";
+  std::cerr << "lshrs: error: " << lshrs::quote_user_text(message, kMaxMessage) << "\n";
   return code;
 }
+
+constexpr const char* kTimeoutHint = " (the wait is set by --timeout SECONDS)";
 
 // The one place where exception types become exit codes.
 int run_guarded(const std::function<int()>& run) {
@@ -26,8 +33,14 @@ int run_guarded(const std::function<int()>& run) {
     return run();
   } catch (const UsageError& e) {
     return fail(kExitUsage, std::string(e.what()) + " (see --help)");
+  } catch (const lshrs::TimeoutError& e) {
+    return fail(kExitStorage, e.what() + std::string(kTimeoutHint));
   } catch (const lshrs::StorageError& e) {  // ConnectionError included
     return fail(kExitStorage, e.what());
+  } catch (const lshrs::SourceTimeout& e) {
+    return fail(kExitSource, e.what() + std::string(kTimeoutHint));
+  } catch (const lshrs::SourceUnavailable& e) {
+    return fail(kExitSource, e.what());
   } catch (const lshrs::InvalidArgument& e) {
     return fail(kExitInput, e.what());
   } catch (const lshrs::SourceError& e) {
@@ -63,7 +76,9 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     const CLI::App* sub = app.get_subcommands().empty() ? &app : app.get_subcommands().front();
     const std::string where = sub == &app ? "lshrs" : "lshrs " + sub->get_name();
-    return fail(kExitUsage, std::string(e.what()) + " (run '" + where + " --help')");
+    // CLI11 quotes the arguments it could not place, and a misplaced URL or
+    // DSN may hold a password.
+    return fail(kExitUsage, lshrs::redact_secrets(e.what()) + " (run '" + where + " --help')");
   }
   for (const Command& c : commands) {
     if (c.app->parsed()) return run_guarded(c.run);

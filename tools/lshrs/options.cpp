@@ -9,13 +9,22 @@
 #include <utility>
 
 #include "cli.hpp"
+#include "flag_checks.hpp"
+#include "lshrs/config.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/files.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
+#include "lshrs/safe_text.hpp"
+#if LSHRS_WITH_PARQUET
 #include "lshrs/parquet.hpp"
+#endif
+#if LSHRS_WITH_POSTGRES
 #include "lshrs/postgres.hpp"
+#endif
+#if LSHRS_WITH_REDIS
 #include "lshrs/redis_store.hpp"
+#endif
 
 namespace lshrs::cli {
 namespace {
@@ -46,8 +55,15 @@ SourceKind kind_from_path(const std::string& path) {
   if (ext == ".parquet" || path.find('*') != std::string::npos) return SourceKind::kParquet;
   std::error_code ec;
   if (std::filesystem::is_directory(p, ec)) return SourceKind::kParquet;
-  throw UsageError("cannot tell the format of '" + path +
-                   "' from its name: say --from npy|fvecs|parquet|postgres (or KIND:" + path + ")");
+  const std::string shown = quote_user_text(redact_secrets(path));
+  throw UsageError("cannot tell the format of '" + shown +
+                   "' from its name: say --from npy|fvecs|parquet|postgres (or KIND:PATH)");
+}
+
+// The component a subcommand path needs was left out of this build.
+[[noreturn, maybe_unused]] void built_without(const char* component, const char* option) {
+  throw UsageError(std::string("this lshrs was built without ") + component +
+                   " (configured with -D" + option + "=OFF); rebuild with it ON");
 }
 
 IndexOptions options_from_model(const ModelConfig& c, const ConfigFlags& flags,
@@ -61,8 +77,9 @@ IndexOptions options_from_model(const ModelConfig& c, const ConfigFlags& flags,
 void check_flags_agree(const ConfigFlags& f, const IndexOptions& o) {
   auto check = [&](const char* flag, auto given, auto actual) {
     if (given && *given != actual) {
-      throw ConfigurationError(std::string("the index under prefix \"") + o.prefix + "\" has " +
-                               (flag + 2) + " " + std::to_string(actual) + ", but " + flag + " " +
+      throw ConfigurationError(std::string("the index under prefix \"") +
+                               quote_user_text(o.prefix) + "\" has " + (flag + 2) + " " +
+                               std::to_string(actual) + ", but " + flag + " " +
                                std::to_string(*given) +
                                " was given: drop the flag, use another --prefix, or "
                                "`lshrs clear` the old index first");
@@ -142,13 +159,18 @@ void add_store_flags(CLI::App& app, StoreFlags& flags, bool allow_memory) {
       ->check(CLI::IsMember({"auto", "on", "off"}))
       ->capture_default_str();
   app.add_option("--timeout", flags.timeout_seconds,
-                 "Connect and command timeout in seconds (0: none)")
-      ->check(CLI::NonNegativeNumber)
+                 "Bound on every wait, in seconds: connecting and each command to Redis, and "
+                 "connecting and each batch read or fetch from PostgreSQL; rounded up to whole "
+                 "milliseconds, at most 86400 (0: wait forever)")
+      ->check(timeout_seconds())
       ->capture_default_str();
 }
 
 std::shared_ptr<BucketStore> make_store(const StoreFlags& flags) {
   if (flags.store == "memory") return std::make_shared<MemoryStore>();
+#if !LSHRS_WITH_REDIS
+  built_without("Redis", "LSHRS_WITH_REDIS");
+#else
   RedisOptions o;
   o.url = flags.redis_url;
   o.tls = flags.tls;
@@ -157,8 +179,7 @@ std::shared_ptr<BucketStore> make_store(const StoreFlags& flags) {
     o.tls.enabled = true;  // a TLS option only makes sense with TLS
   }
   if (const char* pw = std::getenv("LSHRS_REDIS_PASSWORD"); pw != nullptr) o.password = pw;
-  const auto timeout =
-      std::chrono::milliseconds(static_cast<long long>(flags.timeout_seconds * 1000));
+  const auto timeout = timeout_ms(flags.timeout_seconds);
   o.connect_timeout = timeout;
   o.command_timeout = timeout;
   o.cluster = flags.cluster == "on"    ? ClusterMode::kOn
@@ -170,6 +191,7 @@ std::shared_ptr<BucketStore> make_store(const StoreFlags& flags) {
   } catch (const InvalidArgument& e) {
     throw UsageError(std::string("--redis: ") + e.what());  // a malformed URL is a bad flag value
   }
+#endif
 }
 
 void add_source_flags(CLI::App& app, SourceFlags& f) {
@@ -193,7 +215,7 @@ void add_source_flags(CLI::App& app, SourceFlags& f) {
   app.add_option("--param", f.params, "postgres: value for $1, $2, ... in --sql (repeatable)")
       ->group(g);
   whole_number(app.add_option("--batch-size", f.batch_size, "Rows read per batch"))
-      ->check(CLI::PositiveNumber)
+      ->check(at_least_one())
       ->capture_default_str()
       ->group(g);
 }
@@ -235,6 +257,7 @@ SourceSpec parse_source_spec(const std::string& spec, const std::string& fallbac
 
 namespace {
 
+#if LSHRS_WITH_POSTGRES
 PostgresOptions postgres_options(const SourceSpec& spec, const SourceFlags& f) {
   PostgresOptions o;
   o.dsn = spec.location.empty() ? f.dsn : spec.location;
@@ -247,10 +270,13 @@ PostgresOptions postgres_options(const SourceSpec& spec, const SourceFlags& f) {
   o.query = f.sql;
   o.params = f.params;
   o.batch_size = f.batch_size;
+  o.timeout = timeout_ms(f.timeout_seconds);
   if (o.table.empty() && o.query.empty()) throw UsageError("postgres needs --table or --sql");
   return o;
 }
+#endif
 
+#if LSHRS_WITH_PARQUET
 ParquetOptions parquet_options(const SourceSpec& spec, const SourceFlags& f) {
   ParquetOptions o;
   o.path = spec.location;
@@ -259,6 +285,7 @@ ParquetOptions parquet_options(const SourceSpec& spec, const SourceFlags& f) {
   o.batch_size = f.batch_size;
   return o;
 }
+#endif
 
 NpyOptions npy_options(const SourceSpec& spec, const SourceFlags& f) {
   NpyOptions o;
@@ -277,9 +304,17 @@ std::unique_ptr<VectorSource> make_source(const SourceSpec& spec, const SourceFl
     case SourceKind::kFvecs:
       return open_fvecs_source(FvecsOptions{spec.location, f.batch_size});
     case SourceKind::kParquet:
+#if LSHRS_WITH_PARQUET
       return open_parquet_source(parquet_options(spec, f));
+#else
+      built_without("Parquet", "LSHRS_WITH_PARQUET");
+#endif
     case SourceKind::kPostgres:
+#if LSHRS_WITH_POSTGRES
       return open_postgres_source(postgres_options(spec, f));
+#else
+      built_without("PostgreSQL", "LSHRS_WITH_POSTGRES");
+#endif
   }
   throw UsageError("unknown source kind");
 }
@@ -289,9 +324,17 @@ std::shared_ptr<VectorFetcher> make_fetcher(const SourceSpec& spec, const Source
     case SourceKind::kNpy:
       return open_npy_fetcher(npy_options(spec, f));
     case SourceKind::kParquet:
+#if LSHRS_WITH_PARQUET
       return open_parquet_fetcher(parquet_options(spec, f));
+#else
+      built_without("Parquet", "LSHRS_WITH_PARQUET");
+#endif
     case SourceKind::kPostgres:
+#if LSHRS_WITH_POSTGRES
       return open_postgres_fetcher(postgres_options(spec, f));
+#else
+      built_without("PostgreSQL", "LSHRS_WITH_POSTGRES");
+#endif
     case SourceKind::kFvecs:
       break;
   }
@@ -308,7 +351,7 @@ void add_config_flags(CLI::App& app, ConfigFlags& f, bool rows_alias) {
                     ->group(g);
   auto excl = [&](CLI::Option* o) { whole_number(o)->excludes(model)->group(g); };
   excl(app.add_option("--dim", f.dim, "Vector dimension (default: the data's)")
-           ->check(CLI::PositiveNumber));
+           ->check(at_least_one()));
   app.add_option("--family", f.family,
                  "Hash family: hyperplane (default; the only one the Python package can "
                  "read) or cross-polytope (more recall per bucket; lshrs only)")
@@ -317,17 +360,17 @@ void add_config_flags(CLI::App& app, ConfigFlags& f, bool rows_alias) {
   excl(app.add_option("--num-perm", f.num_perm,
                       "Hashes in total, bands x rows (default 128); with automatic bands for a "
                       "known size or cross-polytope, the budget of hash bits per vector")
-           ->check(CLI::PositiveNumber));
+           ->check(at_least_one()));
   excl(app.add_option("--expected-size", f.expected_size,
                       "Vectors the index will hold (default: the source's row count when known): "
                       "bits per band grow with log2 of it so buckets stay small (docs/tuning.md)")
-           ->check(CLI::PositiveNumber));
+           ->check(at_least_one()));
   excl(app.add_option("--bands", f.bands,
                       "Bands (with --rows-per-band; default: chosen for --threshold)")
-           ->check(CLI::PositiveNumber));
+           ->check(at_least_one()));
   excl(app.add_option(rows_alias ? "--rows-per-band,--rows" : "--rows-per-band", f.rows,
                       "Rows (bits) per band")
-           ->check(CLI::PositiveNumber));
+           ->check(at_least_one()));
   app.add_option("--threshold", f.threshold,
                  "Cosine similarity from which pairs should become candidates (default 0.5); "
                  "chooses bands and rows (see `lshrs tune`)")
@@ -345,7 +388,7 @@ void add_config_flags(CLI::App& app, ConfigFlags& f, bool rows_alias) {
       ->group(g);
   whole_number(app.add_option("--buffer-size", f.buffer_size,
                               "Vectors buffered before a write to the store"))
-      ->check(CLI::PositiveNumber)
+      ->check(at_least_one())
       ->group(g);
 }
 
@@ -412,7 +455,7 @@ void check_dim(std::size_t data_dim, const std::string& what, const Index& index
   if (data_dim == index.options().dim) return;
   throw InvalidArgument("wrong dimension: " + what + " has vectors of dimension " +
                         std::to_string(data_dim) + ", but the index under prefix \"" +
-                        index.options().prefix + "\" has dimension " +
+                        quote_user_text(index.options().prefix) + "\" has dimension " +
                         std::to_string(index.options().dim));
 }
 

@@ -59,6 +59,7 @@ struct SourceFlags {
   std::vector<std::string> params;
   std::optional<std::uint64_t> limit;
   std::size_t batch_size = 10'000;
+  double timeout_seconds = 5;  // the subcommand's --timeout (StoreFlags), copied in before use
 };
 void add_source_flags(CLI::App& app, SourceFlags& flags);
 

@@ -1,0 +1,126 @@
+// Redaction and one-line quoting of user-typed text (see lshrs/safe_text.hpp).
+#include "lshrs/safe_text.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace lshrs {
+namespace {
+
+constexpr std::string_view kMask = "***";
+
+// Masks the password of the URL whose authority starts at `start` and which
+// ends before `end`: from the first ':' to the *last* '@', so '/', '?' or '@'
+// inside an unescaped password are masked too (a parser splitting at the
+// first '/' would leave part of it visible).
+void mask_userinfo(std::string& s, std::size_t start, std::size_t end) {
+  const std::string_view part = std::string_view(s).substr(start, end - start);
+  const auto at = part.rfind('@');
+  if (at == std::string_view::npos) return;
+  const auto colon = part.substr(0, at).find(':');
+  if (colon == std::string_view::npos) return;  // a user name alone: no secret
+  s.replace(start + colon + 1, at - colon - 1, kMask);
+}
+
+void mask_urls(std::string& s) {
+  std::size_t scheme = s.find("://");
+  if (scheme == std::string::npos) {
+    mask_userinfo(s, 0, s.size());  // user:password@host, no scheme
+    return;
+  }
+  while (scheme != std::string::npos) {
+    const std::size_t start = scheme + 3;
+    std::size_t next = s.find("://", start);
+    mask_userinfo(s, start, next == std::string::npos ? s.size() : next);
+    next = s.find("://", start);  // positions moved by the mask
+    scheme = next;
+  }
+}
+
+bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+// password=PW, password = 'P W', "password": "PW", ?password=PW&...
+void mask_keywords(std::string& s) {
+  std::string lower(s);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  constexpr std::string_view kKey = "password";
+  std::size_t pos = 0;
+  while ((pos = lower.find(kKey, pos)) != std::string::npos) {
+    std::size_t i = pos + kKey.size();
+    if (i < s.size() && (s[i] == '"' || s[i] == '\'')) ++i;
+    while (i < s.size() && is_space(s[i])) ++i;
+    if (i >= s.size() || (s[i] != '=' && s[i] != ':')) {
+      pos += kKey.size();
+      continue;
+    }
+    ++i;
+    while (i < s.size() && is_space(s[i])) ++i;
+    std::size_t value = i, end = i;
+    if (i < s.size() && (s[i] == '\'' || s[i] == '"')) {
+      const char quote = s[i];
+      value = i + 1;
+      for (end = value; end < s.size() && s[end] != quote; ++end) {
+        if (s[end] == '\\') ++end;  // libpq and JSON escapes
+      }
+      end = std::min(end, s.size());
+    } else {
+      while (end < s.size() && !is_space(s[end]) && s[end] != '&' && s[end] != ',' &&
+             s[end] != '}') {
+        ++end;
+      }
+    }
+    if (end > value) {
+      s.replace(value, end - value, kMask);
+      lower.replace(value, end - value, kMask);
+    }
+    pos = value + kMask.size();
+  }
+}
+
+}  // namespace
+
+std::string redact_secrets(std::string_view text) {
+  std::string out(text);
+  mask_keywords(out);
+  mask_urls(out);
+  return out;
+}
+
+std::string quote_user_text(std::string_view text, std::size_t max_chars) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_chars) + 8);
+  for (const char ch : text) {
+    if (out.size() >= max_chars) {
+      out += "...";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", c);
+          out += buf;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace lshrs
