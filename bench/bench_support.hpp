@@ -26,6 +26,8 @@ inline std::vector<float> random_matrix(std::size_t n, std::size_t dim, unsigned
   std::vector<float> v(n * dim);
   for (auto& x : v) x = normal(rng);
   return v;
+}
+
 // The first of `names` set to a non-empty value (e.g. the bench's own
 // variable, then the test suite's), or "" when none is.
 inline std::string env(std::initializer_list<const char*> names) {

@@ -80,14 +80,25 @@ std::size_t PyBucketStore::remove(std::string_view, std::span<const std::int64_t
   return count_of(storage_.get().attr("remove_indices")(list), 0);
 }
 
-std::size_t PyBucketStore::clear(std::string_view) {
+std::size_t PyBucketStore::clear(std::string_view prefix) {
+  {
+    std::lock_guard lock(meta_mutex_);
+    if (const auto it = meta_.find(prefix); it != meta_.end()) meta_.erase(it);
+  }
   py::gil_scoped_acquire gil;
   return count_of(storage_.get().attr("clear")(), 0);
 }
 
-std::optional<std::string> PyBucketStore::load_meta(std::string_view) { return std::nullopt; }
+std::optional<std::string> PyBucketStore::load_meta(std::string_view prefix) {
+  std::lock_guard lock(meta_mutex_);
+  const auto it = meta_.find(prefix);
+  return it == meta_.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
 
-bool PyBucketStore::store_meta_if_absent(std::string_view, std::string_view) { return true; }
+bool PyBucketStore::store_meta_if_absent(std::string_view prefix, std::string_view meta) {
+  std::lock_guard lock(meta_mutex_);
+  return meta_.emplace(std::string(prefix), std::string(meta)).second;
+}
 
 StoreStats PyBucketStore::stats(std::string_view) { return {}; }
 

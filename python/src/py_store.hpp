@@ -6,11 +6,15 @@
 // The C++ core calls it with the GIL released; each call takes the GIL only
 // while Python runs. An optional get_buckets([(band_id, hash_val), ...])
 // method, when the object has one, answers a whole query in one call. The
-// object keeps no `meta`, so an index over it is described by its options alone.
+// protocol has no `meta`: this adapter remembers the meta the index wrote for
+// as long as it lives (an index over a Python object is described by its
+// options alone, and the Index's lost-index check sees its own meta back).
 //
 // Thread safety: as safe as the Python object is; calls are serialised by the GIL.
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "common.hpp"
@@ -36,6 +40,8 @@ class PyBucketStore final : public BucketStore {
  private:
   PyRef storage_;
   std::string name_;
+  std::mutex meta_mutex_;
+  std::map<std::string, std::string, std::less<>> meta_;  // guarded by meta_mutex_
 };
 
 }  // namespace lshrs::python

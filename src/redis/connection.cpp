@@ -172,8 +172,10 @@ Connection Connection::open(const ServerAddress& address, const ConnectionSettin
   } catch (const ConnectionError& e) {
     // A TLS-only port drops (or resets) a clear-text client without a word.
     if (settings.tls || conn.ctx_->err == 0 || !address.unix_path.empty()) throw;
-    throw ConnectionError(std::string(e.what()) +
-                          "; if that port serves TLS only, connect with rediss://");
+    const std::string hint = "; if that port serves TLS only, connect with rediss://";
+    // The hint must not change the kind of error: a timeout stays a timeout.
+    if (dynamic_cast<const TimeoutError*>(&e)) throw TimeoutError(e.what() + hint);
+    throw ConnectionError(e.what() + hint);
   }
   return conn;
 }

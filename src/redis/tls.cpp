@@ -177,7 +177,7 @@ TlsSession::TlsSession(const TlsContext& context, int fd, const ServerAddress& a
       if ((timeout.count() > 0 && left.count() <= 0) ||
           !wait_fd(fd_, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
                    timeout.count() > 0 ? left : timeout)) {
-        throw ConnectionError(where_ + ": TLS handshake timed out after " +
+        throw TimeoutError(where_ + ": TLS handshake timed out after " +
                               std::to_string(timeout.count()) +
                               " ms; is it a plain-text port (use redis://), or raise connect_timeout");
       }

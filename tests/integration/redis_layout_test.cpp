@@ -152,7 +152,12 @@ TEST(RedisLayout, IdsOfAPythonBuiltIndexAreRemovableAfterWeOpenedIt) {
   }
 
   Index index = Index::load(dir / "model", store);
-  ASSERT_TRUE(store->load_meta(prefix).has_value()) << "opening writes the meta";
+  // Our client writes <prefix>:meta with its first flush: write (and take
+  // back) an id of our own, so the prefix now has a meta and a signature key.
+  const std::int64_t ours[] = {1000};
+  index.index(ours, random_vectors(1, kDim, 53));
+  ASSERT_TRUE(store->load_meta(prefix).has_value()) << "our first flush writes the meta";
+  EXPECT_EQ(index.remove(ours), 1u);
   const std::int64_t doomed[] = {3};
   EXPECT_EQ(index.remove(doomed), 1u);
   for (auto& [key, members] : python) members.erase(3);

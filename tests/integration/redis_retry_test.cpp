@@ -137,7 +137,9 @@ TEST_F(RedisRetryTest, AnUpdateCutAtAnyCommandIsRepairedByRepeatingTheCall) {
     EXPECT_EQ(store_->remove(prefix_, ids), 4u);
     EXPECT_TRUE(bucket(0, 0x02).empty()) << "signature keys must name the new buckets";
   }
-  EXPECT_EQ(writes, 8u) << "2 SREM + 2 SADD + 4 SET";
+  // The converging write protocol (redis_store_write.cpp): a begin and a
+  // commit script on each id's signature key around the bucket writes.
+  EXPECT_EQ(writes, 12u) << "2 SREM + 2 SADD + 4 begin + 4 commit scripts";
 }
 
 TEST_F(RedisRetryTest, ReadsAreRetriedToo) {

@@ -11,12 +11,17 @@
 namespace lshrs::testing {
 namespace {
 
-// Signatures tracked (the default): the contract's moves and removes need them.
+// Signatures untracked: the tracked write path runs Lua scripts on each id's
+// signature key (redis_store_write.cpp), which only a real server can run;
+// the tracked store runs the whole contract against redis-server and the
+// Cluster in tests/integration.
 struct FakeRedisFactory {
+  static constexpr bool kTracksSignatures = false;
   static std::shared_ptr<BucketStore> make() {
     RedisOptions options;
     // Small chunks, so multi-chunk pipelines are exercised by small tests.
     options.pipeline_chunk = 3;
+    options.track_signatures = false;
     return std::make_shared<RedisStore>(options, std::make_unique<FakeRedisTransport>());
   }
 };
