@@ -1,22 +1,15 @@
-// Untrusted text made safe to quote in a one-line message (see printable.hpp).
+// Untrusted text made safe to quote in a one-line message (see printable.hpp):
+// the escaping itself is quote_user_text's (lshrs/safe_text.hpp), the one
+// quoting rule of the project; this adds only the trimming of padding.
 #include "io/printable.hpp"
+
+#include "lshrs/safe_text.hpp"
 
 namespace lshrs::io {
 
 std::string printable(std::string_view text, std::size_t max) {
-  static constexpr char kHex[] = "0123456789abcdef";
   text = text.substr(0, text.find_last_not_of(" \n") + 1);  // .npy headers end in padding
-  std::string out;
-  for (const char c : text.substr(0, max)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f) {
-      out.push_back(c);
-    } else {
-      out += {'\\', 'x', kHex[u >> 4], kHex[u & 0xf]};
-    }
-  }
-  if (text.size() > max) out += "...";
-  return out;
+  return quote_user_text(text, max);
 }
 
 }  // namespace lshrs::io

@@ -10,8 +10,8 @@
 
 namespace lshrs::io {
 
-// `text` without its trailing spaces and newlines, at most `max` bytes of it
-// (then "..."), each byte outside printable ASCII written as \xNN.
+// `text` without its trailing spaces and newlines, quoted by quote_user_text()
+// (control bytes escaped, at most about `max` characters, then "...").
 std::string printable(std::string_view text, std::size_t max);
 
 }  // namespace lshrs::io

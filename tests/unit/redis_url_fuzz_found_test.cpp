@@ -23,11 +23,11 @@ TEST(RedisUrlFuzzFound, PercentEncodedNewlineInTheUserStaysEscaped) {
   RedisOptions options;
   options.url = "redis://%0a%0duser@host";
   const std::string message = message_of<InvalidArgument>([&] { redis::resolve_endpoint(options); });
-  expect_contains(message, "user '\\x0a\\x0duser'");
+  expect_contains(message, "user '\\n\\ruser'");
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   options.url = "redis://%0auser:pw@host";
   EXPECT_EQ(redis::describe_endpoint(redis::resolve_endpoint(options)),
-            "redis://\\x0auser@host:6379/0");
+            "redis://\\nuser@host:6379/0");
 }
 
 }  // namespace
