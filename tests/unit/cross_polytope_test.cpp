@@ -20,18 +20,6 @@
 namespace lshrs::testing {
 namespace {
 
-// The message of the `E` that `fn` throws (a failure when it throws nothing).
-template <typename E, typename Fn>
-std::string message_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "nothing (of the expected type) thrown";
-  return {};
-}
-
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
