@@ -23,6 +23,8 @@ void mask_userinfo(std::string& s, std::size_t start, std::size_t end) {
   s.replace(start + colon + 1, at - colon - 1, kMask);
 }
 
+bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
 void mask_urls(std::string& s) {
   std::size_t scheme = s.find("://");
   if (scheme == std::string::npos) {
@@ -31,14 +33,16 @@ void mask_urls(std::string& s) {
   }
   while (scheme != std::string::npos) {
     const std::size_t start = scheme + 3;
-    std::size_t next = s.find("://", start);
-    mask_userinfo(s, start, next == std::string::npos ? s.size() : next);
-    next = s.find("://", start);  // positions moved by the mask
-    scheme = next;
+    // A URL runs to the next white space, not to the next "://": a password
+    // may itself hold "://" (the parser takes the userinfo to the last '@').
+    std::size_t end = start;
+    while (end < s.size() && !is_space(s[end])) ++end;
+    const std::size_t before = s.size();
+    mask_userinfo(s, start, end);
+    end = end + s.size() - before;  // the mask may have changed the length
+    scheme = s.find("://", end);
   }
 }
-
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
 // password=PW, password = 'P W', "password": "PW", ?password=PW&...
 void mask_keywords(std::string& s) {

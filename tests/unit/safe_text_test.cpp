@@ -34,6 +34,14 @@ TEST(RedactSecrets, PasswordsHoldingSlashQuestionMarkOrAt) {
   expect_masked("redis://u:Sup3rS3cretPW#x@h", "redis://u:***@h");
 }
 
+// Found by fuzz_redis_url: a password holding "://" was cut into two URLs and
+// its first part left visible.
+TEST(RedactSecrets, PasswordHoldingASecondScheme) {
+  EXPECT_EQ(redact_secrets("redis://u:a://b@host/0"), "redis://u:***@host/0");
+  EXPECT_EQ(redact_secrets("redis://u:p1@h1 and redis://v:p2@h2"),
+            "redis://u:***@h1 and redis://v:***@h2");
+}
+
 TEST(RedactSecrets, WithoutScheme) {
   expect_masked("u:Sup3rS3cretPW@h:6379", "u:***@h:6379");
   expect_masked("postgres:app:Sup3rS3cretPW@db", "postgres:***@db");
