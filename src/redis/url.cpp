@@ -192,17 +192,46 @@ ParsedUrl parse_sentinel(std::string_view url, std::string_view rest) {
 
 }  // namespace
 
-std::string redact_url(std::string_view url) { return quote_user_text(redact_secrets(url)); }
+// Where parse_redis_url() reads the password: from the first ':' of the
+// userinfo to its last '@' (for Sentinel, within the part before the first
+// '/'), as [begin, end) in `url`.
+std::optional<std::pair<std::size_t, std::size_t>> password_span(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::nullopt;
+  const std::size_t base = scheme_end + 3;
+  std::string_view rest = url.substr(base);
+  if (url.substr(0, scheme_end) == "redis+sentinel") rest = rest.substr(0, rest.find('/'));
+  const auto at = rest.rfind('@');
+  if (at == std::string_view::npos) return std::nullopt;
+  const auto colon = rest.substr(0, at).find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  return std::pair{base + colon + 1, base + at};
+}
+
+std::string mask_url_password(std::string_view url) {
+  // The parser's own split, so that what it would take for the password is
+  // exactly what is hidden; text it cannot split gets the generic rule.
+  const auto span = password_span(url);
+  if (!span) return redact_secrets(url);
+  std::string out(url);
+  out.replace(span->first, span->second - span->first, "***");
+  return out;
+}
+
+std::string redact_url(std::string_view url) { return quote_user_text(mask_url_password(url)); }
 
 ParsedUrl parse_redis_url(std::string_view url) {
   // A host, socket path or user with a newline would only reach the server's
-  // resolver and our messages, never a server.
+  // resolver and our messages, never a server. Spaces too are refused: a URL
+  // ends at white space for redact_secrets(), so one that held a space could
+  // not be redacted whole (a password may hold any byte percent-encoded).
   const auto control = std::find_if(url.begin(), url.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
   });
   if (control != url.end()) {
-    bad_url(url, "it contains a control character at byte " +
-                     std::to_string(control - url.begin()) + " (a stray newline or tab?)");
+    bad_url(url, std::string("it contains ") + (*control == ' ' ? "a space" : "a control character") +
+                     " at byte " + std::to_string(control - url.begin()) +
+                     " (percent-encode it, e.g. %20; a stray newline or tab?)");
   }
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) bad_url(url, "no scheme");

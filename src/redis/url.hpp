@@ -36,8 +36,11 @@ struct ParsedUrl {
 // InvalidArgument for a malformed URL or an unknown parameter.
 ParsedUrl parse_redis_url(std::string_view url);
 
-// `url` with any password replaced by "***" and on one line, safe for
-// messages (redact_secrets + quote_user_text).
+// `url` with its password replaced by "***", split exactly as
+// parse_redis_url() splits it (redact_secrets() for text it cannot split).
+std::string mask_url_password(std::string_view url);
+
+// mask_url_password(url) on one line, safe for messages (quote_user_text).
 std::string redact_url(std::string_view url);
 
 // The server and connection settings that `options` ask for: the URL (if
