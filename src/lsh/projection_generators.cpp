@@ -5,7 +5,7 @@
 #include "lsh/numpy_random.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/hasher.hpp"
-#include "random.hpp"
+#include "lsh/random.hpp"
 
 namespace lshrs {
 

@@ -7,7 +7,7 @@
 
 #include "lshrs/error.hpp"
 #include "lshrs/redis_store.hpp"
-#include "redis/key_parse.hpp"
+#include "store/key_parse.hpp"
 #include "redis/redis_store_impl.hpp"
 #include "store/percentile.hpp"
 

@@ -5,7 +5,7 @@
 #include "fuzz_support.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/files.hpp"
-#include "npy.hpp"
+#include "model/npy.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/files.hpp"
 #include "lshrs/model_io.hpp"
-#include "npy.hpp"
+#include "model/npy.hpp"
 #include "unit/model_test_util.hpp"
 #include "unit/test_support.hpp"
 

@@ -9,7 +9,7 @@
 
 #include "lshrs/error.hpp"
 #include "lshrs/store.hpp"
-#include "random.hpp"
+#include "lsh/random.hpp"
 #include "unit/test_support.hpp"
 
 namespace lshrs::testing {

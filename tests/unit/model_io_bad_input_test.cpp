@@ -10,9 +10,9 @@
 
 #include "lshrs/error.hpp"
 #include "lshrs/model_io.hpp"
-#include "npy.hpp"
+#include "model/npy.hpp"
 #include "unit/model_test_util.hpp"
-#include "zip_archive.hpp"
+#include "model/zip_archive.hpp"
 
 namespace lshrs {
 namespace {

@@ -1,6 +1,6 @@
 // The .npy reader/writer (src/npy.hpp), against hand-made headers and files
 // written by NumPy itself (tests/oracle/write_npz.py npy DIR).
-#include "npy.hpp"
+#include "model/npy.hpp"
 
 #include <gtest/gtest.h>
 

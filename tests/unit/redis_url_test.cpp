@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "lshrs/error.hpp"
-#include "redis/key_parse.hpp"
+#include "store/key_parse.hpp"
 #include "redis/url.hpp"
 
 namespace lshrs::redis {

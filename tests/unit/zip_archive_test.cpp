@@ -1,6 +1,6 @@
 // The libzip wrapper (src/zip_archive.hpp): round trips, size caps checked
 // before inflating and enforced while inflating, corrupt archives.
-#include "zip_archive.hpp"
+#include "model/zip_archive.hpp"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "io/mmap_file.hpp"
+#include "io/files/mmap_file.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/files.hpp"
 

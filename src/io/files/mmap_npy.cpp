@@ -1,5 +1,5 @@
 // Mapped .npy matrices and id arrays: header checks, row copies.
-#include "io/mmap_npy.hpp"
+#include "io/files/mmap_npy.hpp"
 
 #include <algorithm>
 #include <cstring>

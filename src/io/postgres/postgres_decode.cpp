@@ -7,7 +7,7 @@
 #include <limits>
 #include <string>
 
-#include "io/pg_decode.hpp"
+#include "io/postgres/postgres_decode.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs::pg {

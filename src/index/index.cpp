@@ -4,7 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "index_options.hpp"
+#include "index/index_options.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"

@@ -16,9 +16,9 @@
 
 #include "lshrs/error.hpp"
 #include "lshrs/hasher.hpp"
-#include "model_json.hpp"
-#include "npy.hpp"
-#include "zip_archive.hpp"
+#include "model/model_json.hpp"
+#include "model/npy.hpp"
+#include "model/zip_archive.hpp"
 
 namespace lshrs {
 namespace fs = std::filesystem;

@@ -1,6 +1,6 @@
 // libzip behind RAII handles. Every libzip error is turned into ZipError here,
 // with libzip's own text.
-#include "zip_archive.hpp"
+#include "model/zip_archive.hpp"
 
 #include <zip.h>
 

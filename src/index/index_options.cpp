@@ -1,4 +1,4 @@
-#include "index_options.hpp"
+#include "index/index_options.hpp"
 
 #include <cmath>
 #include <string>

@@ -10,7 +10,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/hasher.hpp"
 #include "lshrs/model_io.hpp"
-#include "model_json.hpp"
+#include "model/model_json.hpp"
 
 namespace lshrs {
 namespace {

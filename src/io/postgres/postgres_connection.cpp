@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "io/pg_connection.hpp"
+#include "io/postgres/postgres_connection.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs::pg {

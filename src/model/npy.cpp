@@ -1,7 +1,7 @@
 // The .npy reader and writer. The header dict is a Python literal; we parse
 // the subset NumPy writes (string keys; string, bool and int-tuple values)
 // instead of evaluating anything.
-#include "npy.hpp"
+#include "model/npy.hpp"
 
 #include <algorithm>
 #include <bit>

@@ -1,4 +1,4 @@
-#include "random.hpp"
+#include "lsh/random.hpp"
 
 #include <cmath>
 

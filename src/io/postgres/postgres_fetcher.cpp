@@ -4,8 +4,8 @@
 #include <mutex>
 #include <string>
 
-#include "io/pg_connection.hpp"
-#include "io/pg_decode.hpp"
+#include "io/postgres/postgres_connection.hpp"
+#include "io/postgres/postgres_decode.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/postgres.hpp"
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <unordered_map>
 
-#include "index_options.hpp"
+#include "index/index_options.hpp"
 #include "lsh/family_probes.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"

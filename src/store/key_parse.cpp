@@ -1,5 +1,5 @@
 // Recognising the keys of one prefix (see key_parse.hpp).
-#include "redis/key_parse.hpp"
+#include "store/key_parse.hpp"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "model_json.hpp"
+#include "model/model_json.hpp"
 
 #include <cmath>
 #include <limits>

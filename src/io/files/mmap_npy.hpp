@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <filesystem>
 
-#include "io/mmap_file.hpp"
-#include "npy.hpp"
+#include "io/files/mmap_file.hpp"
+#include "model/npy.hpp"
 
 namespace lshrs::io {
 

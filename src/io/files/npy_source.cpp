@@ -2,7 +2,7 @@
 #include <fstream>
 #include <unordered_map>
 
-#include "io/mmap_npy.hpp"
+#include "io/files/mmap_npy.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/files.hpp"
 

@@ -1,6 +1,6 @@
 // MappedFile: open, fstat, mmap, close the descriptor (the mapping keeps the
 // file alive), munmap in the destructor.
-#include "io/mmap_file.hpp"
+#include "io/files/mmap_file.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
