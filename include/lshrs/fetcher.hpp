@@ -24,10 +24,25 @@ struct FetchedVectors {
   std::vector<float> data;
 };
 
+// Cosine similarities of one query with the ids that were found: scores[i]
+// belongs to ids[i], in the order asked; ids that no longer exist are absent.
+struct ScoredIds {
+  std::vector<std::int64_t> ids;
+  std::vector<float> scores;
+};
+
 class VectorFetcher {
  public:
   virtual ~VectorFetcher() = default;
   virtual FetchedVectors fetch(std::span<const std::int64_t> ids) = 0;
+  // What the rerank asks for: the cosine of `query` (dim floats) with the
+  // stored vector of each id. The default fetches the vectors and scores
+  // them; a fetcher that already holds the vectors in memory (the .npy
+  // mapping) overrides it to score them in place, since copying every
+  // candidate's vector costs more than its cosine. Either way a stored vector
+  // that is not finite or is zero is a SourceError naming the id: ranking it
+  // with cosine 0 would hide broken data.
+  virtual ScoredIds similarities(std::span<const float> query, std::span<const std::int64_t> ids);
 };
 
 // Adapts a function with the Python package's `vector_fetch_fn` contract:

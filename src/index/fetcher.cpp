@@ -3,6 +3,8 @@
 #include <Eigen/Core>
 #include <string>
 
+#include "index/cosine.hpp"
+#include "index/index_options.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs {
@@ -26,24 +28,30 @@ FetchedVectors CallbackFetcher::fetch(std::span<const std::int64_t> ids) {
   return out;
 }
 
+ScoredIds VectorFetcher::similarities(std::span<const float> query,
+                                     std::span<const std::int64_t> ids) {
+  const std::size_t dim = query.size();
+  FetchedVectors fetched = fetch(ids);
+  if (fetched.data.size() != fetched.ids.size() * dim) {
+    throw InvalidArgument("the vector fetcher returned " + std::to_string(fetched.data.size()) +
+                          " floats for " + std::to_string(fetched.ids.size()) +
+                          " ids; expected ids × dim = " + std::to_string(fetched.ids.size() * dim));
+  }
+  detail::validate_fetched(fetched.ids, fetched.data, dim);
+  return {std::move(fetched.ids), cosine_similarities(query, fetched.data)};
+}
+
 std::vector<float> cosine_similarities(std::span<const float> query, std::span<const float> rows) {
-  const auto dim = static_cast<Eigen::Index>(query.size());
-  if (dim == 0 || rows.size() % query.size() != 0) {
+  if (query.empty() || rows.size() % query.size() != 0) {
     throw InvalidArgument("cosine_similarities: " + std::to_string(rows.size()) +
                           " floats is not a whole number of rows of dimension " +
                           std::to_string(query.size()));
   }
-  const auto n = static_cast<Eigen::Index>(rows.size() / query.size());
-  using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const Eigen::Map<const RowMatrix> m(rows.data(), n, dim);
-  const Eigen::Map<const Eigen::VectorXf> q(query.data(), dim);
-  const float q_norm = q.norm();
-  const Eigen::VectorXf dots = m * q;
-  const Eigen::VectorXf norms = m.rowwise().norm();
-  std::vector<float> out(static_cast<std::size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const float denom = norms[i] * q_norm;
-    out[static_cast<std::size_t>(i)] = denom > 0.0f ? dots[i] / denom : 0.0f;
+  const std::size_t n = rows.size() / query.size();
+  const float query_norm = detail::vector_norm(query);
+  std::vector<float> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] = detail::cosine(query, query_norm, rows.data() + i * query.size());
   }
   return out;
 }

@@ -12,7 +12,6 @@ namespace {
 std::string str(std::size_t v) { return std::to_string(v); }
 
 // Python's tolerance for "zero vector": every component within 1e-8 of 0.
-constexpr float kZeroTolerance = 1e-8f;
 
 // Every probe is one bucket read in the query's round trip; far beyond this
 // a query reads a large part of the index and a scan would be cheaper.

@@ -10,6 +10,10 @@
 
 namespace lshrs::detail {
 
+// Components at or below this magnitude count as zero: a vector made only of
+// them has no direction, so its cosine is undefined.
+inline constexpr float kZeroTolerance = 1e-8f;
+
 // Fills num_bands/rows_per_band (choosing them when both are empty) and
 // throws InvalidArgument for any option out of range.
 IndexOptions resolve_options(IndexOptions options);

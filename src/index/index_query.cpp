@@ -21,16 +21,26 @@ bool by_similarity(const Neighbor& a, const Neighbor& b) {
   return by_collisions(a, b);
 }
 
-// Sorts the best `keep` (all when empty) by collisions and drops the rest;
-// large buckets make candidates far outnumber k, so avoid a full sort.
-void best_first(std::vector<Neighbor>& v, std::optional<std::size_t> keep) {
+// Sorts the best `keep` (all when empty) by `better` and drops the rest;
+// candidates far outnumber k, so avoid a full sort.
+template <typename Better>
+void best_by(std::vector<Neighbor>& v, std::optional<std::size_t> keep, Better better) {
   if (keep && *keep < v.size()) {
     const auto middle = v.begin() + static_cast<std::ptrdiff_t>(*keep);
-    std::partial_sort(v.begin(), middle, v.end(), by_collisions);
+    std::partial_sort(v.begin(), middle, v.end(), better);
     v.erase(middle, v.end());
   } else {
-    std::sort(v.begin(), v.end(), by_collisions);
+    std::sort(v.begin(), v.end(), better);
   }
+}
+
+// The candidates a rerank scores: the best `keep` by collisions (any order,
+// since the rerank orders them by cosine), or all of them.
+void keep_most_collisions(std::vector<Neighbor>& v, std::optional<std::size_t> keep) {
+  if (!keep || *keep >= v.size()) return;
+  const auto middle = v.begin() + static_cast<std::ptrdiff_t>(*keep);
+  std::nth_element(v.begin(), middle, v.end(), by_collisions);
+  v.erase(middle, v.end());
 }
 
 bool reranks(const QueryOptions& o) { return o.rerank || o.top_p || o.min_similarity; }
@@ -74,10 +84,6 @@ class CollisionCounter {
   unsigned shift_ = 60;
   std::size_t distinct_ = 0;
 };
-
-void truncate(std::vector<Neighbor>& v, std::optional<std::size_t> n) {
-  if (n && v.size() > *n) v.resize(*n);
-}
 
 }  // namespace
 
@@ -143,9 +149,12 @@ std::vector<QueryResult> Index::query_batch(std::span<const float> vectors,
     neighbors.reserve(counts.distinct());
     counts.append_to(neighbors);
     results[i].candidates = neighbors.size();
-    const auto keep = reranks(options) ? options.max_candidates : options.top_k;
-    best_first(neighbors, keep);
-    if (reranks(options)) rerank(vectors.subspan(i * options_.dim, options_.dim), options, results[i]);
+    if (reranks(options)) {
+      keep_most_collisions(neighbors, options.max_candidates);
+      rerank(vectors.subspan(i * options_.dim, options_.dim), options, results[i]);
+    } else {
+      best_by(neighbors, options.top_k, by_collisions);
+    }
   }
   const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);
@@ -161,15 +170,11 @@ void Index::rerank(std::span<const float> query, const QueryOptions& options,
   if (neighbors.empty()) return;
   std::vector<std::int64_t> ids(neighbors.size());
   for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = neighbors[i].id;
-  const FetchedVectors fetched = fetcher_->fetch(ids);
-  if (fetched.data.size() != fetched.ids.size() * options_.dim) {
-    throw InvalidArgument("the vector fetcher returned " + std::to_string(fetched.data.size()) +
-                          " floats for " + std::to_string(fetched.ids.size()) +
-                          " ids; expected ids × dim = " +
-                          std::to_string(fetched.ids.size() * options_.dim));
+  const ScoredIds scored = fetcher_->similarities(query, ids);
+  if (scored.scores.size() != scored.ids.size()) {
+    throw InvalidArgument("the vector fetcher scored " + std::to_string(scored.scores.size()) +
+                          " of " + std::to_string(scored.ids.size()) + " ids");
   }
-  detail::validate_fetched(fetched.ids, fetched.data, options_.dim);
-  const std::vector<float> scores = cosine_similarities(query, fetched.data);
   const std::size_t considered = neighbors.size();
   std::vector<Neighbor> ranked;
   ranked.reserve(considered);
@@ -178,14 +183,14 @@ void Index::rerank(std::span<const float> query, const QueryOptions& options,
   // per query; other orders fall back to the map.
   std::size_t next = 0;
   for (const auto& nb : neighbors) {
-    if (next < fetched.ids.size() && fetched.ids[next] == nb.id) {
+    if (next < scored.ids.size() && scored.ids[next] == nb.id) {
       ranked.push_back(nb);
-      ranked.back().similarity = scores[next++];
+      ranked.back().similarity = scored.scores[next++];
     }
   }
-  if (next != fetched.ids.size()) {
+  if (next != scored.ids.size()) {
     std::unordered_map<std::int64_t, float> score_of;
-    for (std::size_t i = 0; i < fetched.ids.size(); ++i) score_of[fetched.ids[i]] = scores[i];
+    for (std::size_t i = 0; i < scored.ids.size(); ++i) score_of[scored.ids[i]] = scored.scores[i];
     ranked.clear();
     for (const auto& nb : neighbors) {
       const auto it = score_of.find(nb.id);
@@ -195,12 +200,14 @@ void Index::rerank(std::span<const float> query, const QueryOptions& options,
     }
   }
   result.missing_vectors = considered - ranked.size();
-  std::sort(ranked.begin(), ranked.end(), by_similarity);
+  // Only the best `keep` are returned: order those, not every candidate.
+  std::optional<std::size_t> keep = options.top_k;
   if (options.top_p) {
-    const auto keep = static_cast<std::size_t>(std::ceil(static_cast<double>(considered) * *options.top_p));
-    truncate(ranked, std::max<std::size_t>(1, keep));
+    const auto by_p = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::ceil(static_cast<double>(considered) * *options.top_p)));
+    keep = keep ? std::min(*keep, by_p) : by_p;
   }
-  truncate(ranked, options.top_k);
+  best_by(ranked, keep, by_similarity);
   if (options.min_similarity) {
     std::erase_if(ranked, [&](const Neighbor& nb) { return *nb.similarity < *options.min_similarity; });
   }

@@ -32,6 +32,11 @@ class NpyMatrixFile {
   // Copies rows [first, first + count) into `out` (count × cols floats);
   // float64 is rounded to the nearest float32. The range must be in bounds.
   void copy_rows(std::size_t first, std::size_t count, float* out) const noexcept;
+  // The rows in place (rows × cols floats, row-major) when the file holds
+  // float32, so a reader can score them without a copy; nullptr for float64.
+  const float* float32_data() const noexcept {
+    return dtype_ == npy::DType::kFloat32 ? reinterpret_cast<const float*>(data_) : nullptr;
+  }
 
  private:
   MappedFile file_;

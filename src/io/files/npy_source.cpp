@@ -1,7 +1,11 @@
 // .npy as a vector source, as a fetcher, and as a whole matrix (read/write).
+#include <algorithm>
 #include <fstream>
 #include <unordered_map>
+#include <vector>
 
+#include "index/cosine.hpp"
+#include "index/index_options.hpp"
 #include "io/files/mmap_npy.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/files.hpp"
@@ -80,6 +84,44 @@ class NpyFetcher final : public VectorFetcher {
       out.ids.push_back(id);
       out.data.resize(out.data.size() + matrix_.cols());
       matrix_.copy_rows(*row, 1, out.data.data() + out.data.size() - matrix_.cols());
+    }
+    return out;
+  }
+
+  // Scores the mapped rows where they are: a query's candidates are spread
+  // over the file, and copying each one's vector cost more than its cosine.
+  ScoredIds similarities(std::span<const float> query, std::span<const std::int64_t> ids) override {
+    const float* data = matrix_.float32_data();
+    if (data == nullptr || query.size() != matrix_.cols()) return VectorFetcher::similarities(query, ids);
+    const std::size_t dim = matrix_.cols();
+    const float query_norm = detail::vector_norm(query);
+    ScoredIds out;
+    out.ids.reserve(ids.size());
+    std::vector<const float*> rows;
+    rows.reserve(ids.size());
+    for (const std::int64_t id : ids) {
+      if (const auto row = row_for(id)) {
+        out.ids.push_back(id);
+        rows.push_back(data + *row * dim);
+      }
+    }
+    // Candidates are scattered over the file, so scoring waits on memory, not
+    // arithmetic: ask for the rows a few candidates ahead, so that several
+    // cache misses are outstanding at once instead of one after another.
+    constexpr std::size_t kAhead = 8;
+    const std::size_t line_floats = 64 / sizeof(float);
+    auto prefetch = [&](const float* v) {
+      for (std::size_t j = 0; j < dim; j += line_floats) __builtin_prefetch(v + j);
+    };
+    for (std::size_t i = 0; i < std::min(kAhead, rows.size()); ++i) prefetch(rows[i]);
+    out.scores.resize(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (i + kAhead < rows.size()) prefetch(rows[i + kAhead]);
+      const float* v = rows[i];
+      if (detail::row_needs_checks(v, dim, detail::kZeroTolerance)) {
+        detail::validate_fetched(std::span(&out.ids[i], 1), std::span(v, dim), dim);
+      }
+      out.scores[i] = detail::cosine(query, query_norm, v);
     }
     return out;
   }
