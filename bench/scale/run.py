@@ -9,6 +9,12 @@ computes exact neighbours, then measures in the same run:
 and prints Markdown tables (what docs/benchmarks.md records) plus a JSON file.
 
 Configurations are lshrs bench flag strings: `--config NAME=FLAGS`, repeatable.
+With `--sweep-probes 0,16,64,...` each configuration's index is built once
+(kept in Redis) and queried through `lshrs query` at every probe budget, which
+gives recall and speed along the probe axis; `--cost-growth` then reads off,
+for each size, the cheapest budget that reaches `--target-recall`, and prints
+the issue's table: query time at each n at equal recall, and its ratio to the
+smallest n.
 """
 import argparse
 import json
@@ -25,7 +31,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import datasets  # noqa: E402
 import peers  # noqa: E402
 
-DEFAULT_CONFIGS = ["default="]
+# The automatic rule for each family (bits per band from n, bands from the
+# default 128-bit budget), and cross-polytope with a 50% larger budget.
+DEFAULT_CONFIGS = ["hyperplane=", "cross-polytope=--family cross-polytope",
+                   "cross-polytope-192=--family cross-polytope --num-perm 192"]
 
 
 def redis_sadd_ceiling(url):
@@ -43,10 +52,12 @@ def redis_sadd_ceiling(url):
     raise RuntimeError(f"no SADD line in redis-benchmark output: {out!r}")
 
 
-def run_lshrs(cli, redis, base, queries, truth, name, flags, k, workdir):
+def run_lshrs(cli, redis, base, queries, truth, name, flags, k, workdir, keep=False):
     out = os.path.join(workdir, f"lshrs-{os.path.basename(base)}-{name}.json")
     cmd = [cli, "bench", "--base", base, "--queries", queries, "--truth", truth, "-k", str(k),
            "--redis", redis, "--prefix", f"scale-{name}", "--overwrite", "--json", out, "-q"] + shlex.split(flags)
+    if keep:
+        cmd.append("--keep")
     t = time.time()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     with open(out) as f:
@@ -54,6 +65,60 @@ def run_lshrs(cli, redis, base, queries, truth, name, flags, k, workdir):
     r["wall_seconds"] = time.time() - t
     r["flags"] = flags
     return r
+
+
+def sweep_probes(cli, redis, base, queries, truth, name, flags, probes, workdir):
+    """Queries a kept index at each probe budget: a row per budget."""
+    truth_ids = np.load(truth)
+    k = truth_ids.shape[1]
+    model_flags = shlex.split(flags)
+    rows = []
+    for p in probes:
+        out = os.path.join(workdir, f"sweep-{name}-p{p}.jsonl")
+        cmd = [cli, "query", queries, "--redis", redis, "--prefix", f"scale-{name}", "--probes", str(p),
+               "--vectors", base, "--rerank", "-k", str(k), "--json"]
+        if "--max-candidates" in model_flags:
+            cmd += ["--max-candidates", model_flags[model_flags.index("--max-candidates") + 1]]
+        with open(out, "w") as f:
+            subprocess.run(cmd, check=True, stdout=f)
+        found, cands, times = [], [], []
+        with open(out) as f:
+            for line in f:
+                o = json.loads(line)
+                found.append(o["ids"])
+                cands.append(o.get("candidates", 0))
+                times.append(o["time_us"])
+        mean_us = float(np.mean(times))
+        rows.append({"probes": p, "recall": peers.recall(found, truth_ids), "mean_us": mean_us,
+                     "p50_ms": float(np.median(times)) / 1000, "queries_per_second": 1e6 / mean_us,
+                     "candidates": float(np.mean(cands))})
+        datasets.log(f"  probes {p}: recall {rows[-1]['recall']:.3f}, {rows[-1]['queries_per_second']:,.0f} q/s, "
+                     f"{rows[-1]['candidates']:,.0f} candidates")
+    return rows
+
+
+def cheapest_at(sweep, target):
+    """The fastest sweep point whose recall reaches the target, or None."""
+    ok = [r for r in sweep if r["recall"] >= target]
+    return max(ok, key=lambda r: r["queries_per_second"]) if ok else None
+
+
+def cost_growth_table(results, target):
+    lines = [f"### Cost growth at recall@10 >= {target} (cheapest probe budget per size)", "",
+             "| n | configuration | probes | recall@10 | mean query ms | q/s | candidates | fraction read | time / smallest n |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    first = {}
+    for res in results:
+        for name, sweep in res.get("sweeps", {}).items():
+            best = cheapest_at(sweep, target)
+            if best is None:
+                lines.append(f"| {res['n']:,} | {name} | - | (max {max(r['recall'] for r in sweep):.3f}) | - | - | - | - | - |")
+                continue
+            first.setdefault(name, best["mean_us"])
+            lines.append(f"| {res['n']:,} | {name} | {best['probes']} | {best['recall']:.3f} | {best['mean_us'] / 1000:.3f} | "
+                         f"{best['queries_per_second']:,.0f} | {best['candidates']:,.0f} | {best['candidates'] / res['n']:.3%} | "
+                         f"{best['mean_us'] / first[name]:.2f} |")
+    return "\n".join(lines) + "\n"
 
 
 def lshrs_rows(r, n):
@@ -87,6 +152,7 @@ def table(title, rows):
 
 
 def measure(label, base_path, query_path, args, configs, ceiling):
+    """Every configuration and peer on one data set."""
     base = np.load(base_path, mmap_mode="r")
     queries = np.load(query_path)
     n = len(base)
@@ -97,10 +163,24 @@ def measure(label, base_path, query_path, args, configs, ceiling):
         datasets.log(f"{label}: exact neighbours in {time.time() - t:.1f} s")
     truth = np.load(truth_path)
     rows = []
+    sweeps = {}
     for name, flags in configs:
         datasets.log(f"{label}: lshrs {name} {flags}")
-        r = run_lshrs(args.lshrs, args.redis, base_path, query_path, truth_path, name, flags, args.k, args.data)
+        r = run_lshrs(args.lshrs, args.redis, base_path, query_path, truth_path, name, flags, args.k, args.data,
+                      keep=bool(args.sweep_probes))
         r["config_name"] = name
+        if args.sweep_probes:
+            sweeps[name] = sweep_probes(args.lshrs, args.redis, base_path, query_path, truth_path, name, flags,
+                                        [int(p) for p in args.sweep_probes.split(",")], args.data)
+            for row in sweeps[name]:
+                rows.append({"method": f"lshrs {name} ({flags or 'defaults'}), probes {row['probes']}",
+                             "recall": row["recall"], "queries_per_second": row["queries_per_second"],
+                             "candidates": row["candidates"], "fraction_read": row["candidates"] / n,
+                             "bytes_per_vector": r.get("bytes_per_vector"),
+                             "ingest_vectors_per_second": r["ingest"]["vectors_per_second"]})
+            subprocess.run([args.lshrs, "clear", "--redis", args.redis, "--prefix", f"scale-{name}", "--yes"],
+                           check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            continue
         for row in lshrs_rows(r, n):
             if ceiling and row.get("bands"):
                 row["ingest_vs_ceiling"] = row["ingest_vectors_per_second"] / (ceiling / row["bands"])
@@ -110,7 +190,7 @@ def measure(label, base_path, query_path, args, configs, ceiling):
         rows.append(peers.brute_force(np.asarray(base), queries, truth, args.k))
         rows.extend(peers.hnswlib_peer(np.asarray(base), queries, truth, args.k))
         rows.extend(peers.faiss_ivf_peer(np.asarray(base), queries, truth, args.k))
-    return {"data": label, "n": n, "dim": base.shape[1], "queries": len(queries), "rows": rows}
+    return {"data": label, "n": n, "dim": base.shape[1], "queries": len(queries), "rows": rows, "sweeps": sweeps}
 
 
 def main():
@@ -123,6 +203,8 @@ def main():
     p.add_argument("--config", action="append", help="NAME=lshrs bench flags (repeatable)")
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--no-peers", action="store_true")
+    p.add_argument("--sweep-probes", default=None, help="probe budgets to query each kept index at, e.g. 0,16,64")
+    p.add_argument("--target-recall", type=float, default=0.95, help="for the cost-growth table")
     p.add_argument("--json", default=None, help="write all results here")
     args = p.parse_args()
     os.makedirs(args.data, exist_ok=True)
@@ -137,6 +219,8 @@ def main():
             b, q = datasets.clustered(args.data, n)
             results.append(measure(f"clustered {n:,} x 128", b, q, args, configs, ceiling))
             print(table(results[-1]["data"], results[-1]["rows"]), flush=True)
+    if args.sweep_probes and any(r.get("sweeps") for r in results):
+        print(cost_growth_table(results, args.target_recall), flush=True)
     if "manpages" in sets:
         b, q = datasets.man_pages(args.data)
         results.append(measure("man-page TF-IDF+SVD x 256", b, q, args, configs, ceiling))
