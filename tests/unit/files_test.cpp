@@ -197,6 +197,55 @@ TEST_F(FilesTest, NpyFetcherThroughTheIdsFileFromManyThreads) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+// The rerank's scores: in place for float32 (no copy), through fetch() for
+// float64; either way the cosine of the stored row, in the order asked, with
+// unknown ids left out.
+TEST_F(FilesTest, NpyFetcherScoresCandidatesAsTheirCosines) {
+  std::vector<float> query(kCols);
+  for (std::size_t j = 0; j < kCols; ++j) query[j] = static_cast<float>(j) - 2.5f;
+  double qq = 0;
+  for (const float x : query) qq += double{x} * x;
+  for (const char* name : {"f32.npy", "f64.npy"}) {
+    auto fetcher = open_npy_fetcher({file(name), std::nullopt, 10});
+    const std::int64_t ids[] = {7, -3, 1233, 99999, 0, 7};
+    const ScoredIds got = fetcher->similarities(query, ids);
+    ASSERT_EQ(got.ids, (std::vector<std::int64_t>{7, 1233, 0, 7})) << name;
+    ASSERT_EQ(got.scores.size(), got.ids.size()) << name;
+    for (std::size_t k = 0; k < got.ids.size(); ++k) {
+      double dot = 0, vv = 0;
+      for (std::size_t j = 0; j < kCols; ++j) {
+        const double v = value(static_cast<std::size_t>(got.ids[k]), j);
+        dot += v * query[j];
+        vv += v * v;
+      }
+      EXPECT_NEAR(got.scores[k], dot / std::sqrt(vv * qq), 1e-6) << name << " id " << got.ids[k];
+    }
+  }
+}
+
+// Scoring in place skips the per-component checks for rows whose norm shows
+// they are sound; a zero row, a row of components all below the zero
+// tolerance, and a NaN are still refused, naming the candidate. (The file is
+// written by write_npy_matrix: its rows, not the writer, are under test.)
+TEST_F(FilesTest, NpyFetcherStillRefusesBrokenStoredRows) {
+  Matrix m{4, 3, {1, 2, 3, 0, 0, 0, 1e-9f, -1e-9f, 1e-9f, 1, std::nanf(""), 1}};
+  const auto path = dir_->path() / "broken-rows.npy";
+  write_npy_matrix(path, m);
+  auto fetcher = open_npy_fetcher({path, std::nullopt, 10});
+  const std::vector<float> query{1, 1, 1};
+  EXPECT_EQ(fetcher->similarities(query, std::vector<std::int64_t>{0}).ids.size(), 1u);
+  for (const std::int64_t id : {1, 2, 3}) {
+    try {
+      fetcher->similarities(query, std::vector<std::int64_t>{0, id});
+      ADD_FAILURE() << "row " << id << " must be refused";
+    } catch (const SourceError& e) {
+      EXPECT_EQ(e.location(), "candidate id " + std::to_string(id)) << e.what();
+      EXPECT_NE(std::string(e.what()).find(id == 3 ? "non-finite" : "zero vector"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST_F(FilesTest, ReadNpyMatrixMatchesTheRawFloats) {
   const Matrix m = read_npy_matrix(file("random.npy"));
   EXPECT_EQ(m.rows, 2000u);
