@@ -113,6 +113,8 @@ SlotMap::SlotMap(const std::vector<SlotRange>& ranges) {
       if (std::find(known_.begin(), known_.end(), replica) == known_.end()) {
         known_.push_back(replica);
       }
+      auto& mine = replicas_[owner];
+      if (std::find(mine.begin(), mine.end(), replica) == mine.end()) mine.push_back(replica);
     }
   }
 }
@@ -121,6 +123,7 @@ std::size_t SlotMap::index_of(const ServerAddress& address) {
   const auto it = std::find(masters_.begin(), masters_.end(), address);
   if (it != masters_.end()) return static_cast<std::size_t>(it - masters_.begin());
   masters_.push_back(address);
+  replicas_.emplace_back();
   if (std::find(known_.begin(), known_.end(), address) == known_.end()) known_.push_back(address);
   return masters_.size() - 1;
 }
@@ -129,6 +132,12 @@ const ServerAddress* SlotMap::master_for(std::uint16_t slot) const noexcept {
   if (slot >= owner_.size()) return nullptr;
   const std::uint16_t owner = owner_[slot];
   return owner == kNoMaster ? nullptr : &masters_[owner];
+}
+
+const std::vector<ServerAddress>& SlotMap::replicas_for(std::uint16_t slot) const noexcept {
+  static const std::vector<ServerAddress> kNone;
+  if (slot >= owner_.size() || owner_[slot] == kNoMaster) return kNone;
+  return replicas_[owner_[slot]];
 }
 
 std::size_t SlotMap::unserved_slots() const noexcept {
