@@ -49,11 +49,12 @@ services_start() {
     pg_start "$dir/postgres" "$((base + 7))"
   fi
   # Picked after the servers above listen, so the blocks cannot overlap them.
-  base=$(free_port_block 11)
+  base=$(free_port_block 12)
   redis_tls_certs "$dir/certs"
   redis_tls_start "$dir/tls" "$base"
   redis_tls_cluster_start "$dir/tls-cluster" "$((base + 3))"
   redis_sentinel_start "$dir/sentinel" "$((base + 6))"
+  redis_tls_start_expired "$dir/tls" "$((base + 11))"
   base=$(free_port_block 3)
   redis_cluster_add_replicas "$dir/cluster" "$base"
   export CI_SERVICES_READY=1

@@ -62,6 +62,12 @@ struct SlotRange {
 // is not shaped like CLUSTER SLOTS output.
 std::vector<SlotRange> parse_cluster_slots(const Reply& reply, const ServerAddress& asked);
 
+// Adds to each range the replicas of its master (matched by node_id) that a
+// CLUSTER NODES reply lists and that are neither failing nor without an
+// address; those already listed are kept once.
+void add_cluster_nodes_replicas(std::string_view cluster_nodes, const ServerAddress& asked,
+                                std::vector<SlotRange>& ranges);
+
 // A MOVED or ASK redirection: "MOVED 3999 127.0.0.1:6381".
 struct Redirect {
   bool ask = false;  // ASK (one-off, send ASKING first) vs MOVED (ownership changed)

@@ -105,6 +105,42 @@ std::optional<Redirect> parse_redirect(const Reply& reply, const ServerAddress& 
   return redirect;
 }
 
+void add_cluster_nodes_replicas(std::string_view cluster_nodes, const ServerAddress& asked,
+                                std::vector<SlotRange>& ranges) {
+  // <id> <ip:port@cport[,hostname]> <flags> <master id> <ping> <pong> <epoch> <link> [slots...]
+  while (!cluster_nodes.empty()) {
+    const auto eol = cluster_nodes.find('\n');
+    std::string_view line = cluster_nodes.substr(0, eol);
+    cluster_nodes = eol == std::string_view::npos ? std::string_view() : cluster_nodes.substr(eol + 1);
+    std::vector<std::string_view> fields;
+    while (!line.empty() && fields.size() < 4) {
+      const auto sp = line.find(' ');
+      fields.push_back(line.substr(0, sp));
+      line = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+    }
+    if (fields.size() < 4) continue;
+    const std::string_view flags = fields[2];
+    if (flags.find("slave") == std::string_view::npos || flags.find("fail") != std::string_view::npos ||
+        flags.find("noaddr") != std::string_view::npos) {
+      continue;
+    }
+    const std::string_view endpoint = fields[1].substr(0, fields[1].find('@'));
+    const auto colon = endpoint.rfind(':');
+    if (colon == std::string_view::npos) continue;
+    ServerAddress replica;
+    replica.host = colon == 0 ? asked.host : std::string(endpoint.substr(0, colon));
+    const std::string_view port = endpoint.substr(colon + 1);
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), replica.port);
+    if (ec != std::errc() || end != port.data() + port.size() || replica.port <= 0) continue;
+    for (SlotRange& range : ranges) {
+      if (range.node_id != fields[3]) continue;
+      if (std::find(range.replicas.begin(), range.replicas.end(), replica) == range.replicas.end()) {
+        range.replicas.push_back(replica);
+      }
+    }
+  }
+}
+
 SlotMap::SlotMap(const std::vector<SlotRange>& ranges) {
   for (const SlotRange& range : ranges) {
     const auto owner = static_cast<std::uint16_t>(index_of(range.master));

@@ -162,6 +162,12 @@ void ClusterTransport::refresh(std::uint64_t seen_generation) {
         failures += "; " + node.to_string() + ": no slots assigned yet";
         continue;
       }
+      if (read_from_replicas_) {
+        // Redis 7.0 may answer CLUSTER SLOTS from a cache that misses
+        // replicas added since; CLUSTER NODES is never cached.
+        const Reply nodes = pools_.pool_for(node)->acquire()->command({"CLUSTER", "NODES"});
+        if (!nodes.is_error()) add_cluster_nodes_replicas(nodes.text, node, ranges);
+      }
       auto fresh = std::make_shared<const SlotMap>(ranges);
       std::unique_lock lock(map_mutex_);
       map_ = std::move(fresh);
