@@ -42,6 +42,7 @@
 #include "lshrs/redis_store.hpp"
 #include "redis/connection.hpp"
 #include "redis/url.hpp"
+#include "redis/store_options.hpp"
 
 namespace {
 

@@ -30,6 +30,7 @@
 #include "lshrs/index.hpp"
 #include "lshrs/redis_store.hpp"
 #include "redis/single_transport.hpp"
+#include "redis/store_options.hpp"
 
 namespace {
 

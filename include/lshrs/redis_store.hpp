@@ -11,9 +11,13 @@
 // ends in exactly the buckets of one vector written for it, or in none after
 // a remove. This uses two Lua scripts on the signature key (EVALSHA).
 //
-// Connection loss is retried with bounded backoff (every command sent is
-// idempotent); a call that still fails throws StorageError (ConnectionError
-// when the server is unreachable) and the caller may simply call it again.
+// Retries, each kind by one layer: connection loss by the store (the chunk
+// is resent whole, every command sent being idempotent), transient replies
+// (LOADING, BUSY, READONLY, MASTERDOWN, TRYAGAIN, CLUSTERDOWN) and Cluster
+// redirections by the transport; each at most retry_attempts times. A call
+// that still fails throws StorageError (ConnectionError when the server is
+// unreachable) and the caller may simply call it again. Queries may read
+// from replicas (read_from_replicas; see the staleness it allows there).
 //
 // Thread safety: a RedisStore may be used from any number of threads at once;
 // it keeps a pool of connections per server.
@@ -29,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lshrs/redis_tls.hpp"
 #include "lshrs/store.hpp"
 
 namespace lshrs {
@@ -41,22 +46,6 @@ enum class ClusterMode {
   kAuto,  // ask the server (INFO cluster) and use cluster routing if enabled
   kOff,   // a single server, even if it is a cluster node
   kOn,    // Redis Cluster; `url`/`host` names any one node (a seed)
-};
-
-// TLS for every connection of a store (single node and every Cluster node).
-// The server's certificate chain and host name are verified by default; the
-// name checked is the host dialled (an IP address is matched against the
-// certificate's IP SANs) unless server_name is set.
-struct RedisTlsOptions {
-  bool enabled = false;     // also switched on by a rediss:// URL
-  std::string ca_file;      // PEM bundle of trusted CAs; empty (and no ca_dir): the system store
-  std::string ca_dir;       // OpenSSL hashed CA directory (c_rehash)
-  std::string cert_file;    // client certificate (PEM chain) for mutual TLS; needs key_file
-  std::string key_file;     // its private key (PEM, unencrypted)
-  std::string server_name;  // SNI and the name verified, instead of the dialled host
-  // Skips certificate and host name checks: anyone on the path can read and
-  // change the traffic. Prints a warning on stderr when a store is opened.
-  bool insecure_skip_verify = false;
 };
 
 struct RedisOptions {
@@ -91,6 +80,24 @@ struct RedisOptions {
   // resyncs from the new one. Unset: 1 with Sentinel, 0 otherwise.
   std::optional<std::size_t> wait_replicas;
 
+  // Reads from replicas (opt-in; also ?read_from_replicas=true in the URL):
+  // the bucket reads of queries and stats (SMEMBERS, SCARD) go to a replica;
+  // every write, script, meta read and SCAN still goes to the master. The
+  // replicas are `replicas` ("host:port") for a single server, or else those
+  // the master lists (ROLE); with Sentinel those the sentinels list
+  // (SENTINEL REPLICAS); on a Cluster each slot's replicas from CLUSTER
+  // SLOTS, on connections that sent READONLY (a MOVED from one is followed).
+  // A replica that is unreachable, not a replica, not linked to its master
+  // (still syncing, link down) or answering LOADING / MASTERDOWN is left
+  // alone for a second and the read goes to the master instead.
+  // STALENESS: a replica lags its master by its replication delay (usually
+  // milliseconds, seconds under load), so a query may miss ids whose add()
+  // returned within that time, and still see ids just removed. wait_replicas
+  // narrows the window (a write is acknowledged only once that many replicas
+  // have it) but does not close it when there are more replicas than that.
+  bool read_from_replicas = false;
+  std::vector<std::string> replicas;
+
   // 0 means wait forever. connect_timeout bounds the TLS handshake too.
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds command_timeout{5000};
@@ -101,8 +108,11 @@ struct RedisOptions {
   // flush of n vectors needs about n·2 + distinct-buckets commands.
   std::size_t pipeline_chunk = 32768;
 
-  // Attempts per round trip on connection loss, and the backoff between them
-  // (doubling from retry_backoff up to retry_backoff_max).
+  // Attempts per round trip, and the backoff between them (doubling from
+  // retry_backoff up to retry_backoff_max): on connection loss, and, as
+  // many again, on transient replies (a server loading or busy, a Cluster
+  // slot in migration or a cluster down); with 4 attempts at 50 ms a
+  // persistent condition fails after about 50 + 100 + 200 ms.
   std::size_t retry_attempts = 4;
   std::chrono::milliseconds retry_backoff{50};
   std::chrono::milliseconds retry_backoff_max{2000};

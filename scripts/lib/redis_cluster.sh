@@ -4,6 +4,11 @@
 #   source scripts/lib/redis_cluster.sh
 #   redis_cluster_start DIR BASEPORT   # masters on BASEPORT..BASEPORT+2 (bus ports +10000);
 #                                      # exports LSHRS_TEST_REDIS_CLUSTER_URL=redis://127.0.0.1:BASEPORT
+#   redis_cluster_add_replicas DIR BASEPORT
+#                                      # one replica per master of the cluster started in DIR, on
+#                                      # BASEPORT..BASEPORT+2 (bus ports +10000), for the reads-from-
+#                                      # replicas tests; waits until each has synced and every master
+#                                      # lists it in CLUSTER SLOTS
 #   redis_cluster_stop DIR             # stops the servers started with DIR (by their pid files)
 #
 # Each node gets its own directory DIR/<port> (nodes.conf, log, pid file); no
@@ -80,6 +85,55 @@ redis_cluster_start() {
   _redis_cluster_wait 30 "cluster_state:ok on ${nodes[*]}" _redis_cluster_state_ok "${ports[@]}" ||
     { redis_cluster_stop "$dir"; return 1; }
   export LSHRS_TEST_REDIS_CLUSTER_URL="redis://127.0.0.1:$base"
+}
+
+_redis_cluster_replica_synced() {  # PORT -> 0 when the replica's link to its master is up
+  "${REDIS_CLI:-redis-cli}" -h 127.0.0.1 -p "$1" info replication 2>/dev/null |
+    grep -q 'master_link_status:up'
+}
+
+_redis_cluster_lists_replicas() {  # PORT COUNT -> 0 when CLUSTER NODES on PORT shows COUNT replicas
+  local n
+  n=$("${REDIS_CLI:-redis-cli}" -h 127.0.0.1 -p "$1" cluster nodes 2>/dev/null | grep -c ' slave ')
+  ((n >= $2))
+}
+
+redis_cluster_add_replicas() {
+  local dir=$1 base=$2 server=${REDIS_SERVER:-redis-server} cli=${REDIS_CLI:-redis-cli}
+  if [[ -z $dir || ! $base =~ ^[0-9]+$ || ! -d $dir ]]; then
+    echo "usage: redis_cluster_start DIR ...; redis_cluster_add_replicas DIR BASEPORT" >&2
+    return 2
+  fi
+  dir=$(cd "$dir" && pwd) || return 1
+  local masters=() p i r id
+  for p in "$dir"/*/; do masters+=("$(basename "$p")"); done
+  for ((i = 0; i < ${#masters[@]}; i++)); do
+    p=${masters[i]} r=$((base + i))
+    mkdir -p "$dir/$r" && rm -f "$dir/$r/nodes.conf"
+    "$server" --bind 127.0.0.1 --port "$r" --dir "$dir/$r" \
+      --cluster-enabled yes --cluster-config-file "$dir/$r/nodes.conf" \
+      --cluster-node-timeout 5000 --save "" --appendonly no \
+      --daemonize yes --pidfile "$dir/$r/redis.pid" --logfile "$dir/$r/redis.log" || {
+      echo "redis_cluster: replica failed to start on port $r (see $dir/$r/redis.log)" >&2
+      return 1
+    }
+    _redis_cluster_wait 10 "redis-server on port $r" _redis_cluster_ping "$r" || return 1
+    id=$("$cli" -h 127.0.0.1 -p "$p" cluster myid) || return 1
+    "$cli" --cluster add-node "127.0.0.1:$r" "127.0.0.1:$p" --cluster-slave --cluster-master-id "$id" \
+      >"$dir/$r/add-node.log" 2>&1 || {
+      echo "redis_cluster: could not add 127.0.0.1:$r as a replica of 127.0.0.1:$p:" >&2
+      cat "$dir/$r/add-node.log" >&2
+      return 1
+    }
+  done
+  for ((i = 0; i < ${#masters[@]}; i++)); do
+    _redis_cluster_wait 30 "the cluster replica on $((base + i)) to sync" \
+      _redis_cluster_replica_synced "$((base + i))" || return 1
+  done
+  for p in "${masters[@]}"; do
+    _redis_cluster_wait 30 "127.0.0.1:$p to list ${#masters[@]} replicas" \
+      _redis_cluster_lists_replicas "$p" "${#masters[@]}" || return 1
+  done
 }
 
 redis_cluster_stop() {

@@ -6,7 +6,9 @@
 #   redis_tls_certs DIR
 #       a private CA, a server certificate for 127.0.0.1 and localhost (SAN),
 #       a client certificate, a certificate for the wrong host name
-#       (wrong.example) and a second, unrelated "other" CA. Exports
+#       (wrong.example), a server certificate for 127.0.0.1 that EXPIRED in
+#       2020 (issued with `openssl ca -startdate/-enddate`: OpenSSL 3.0's x509
+#       cannot back-date) and a second, unrelated "other" CA. Exports
 #         LSHRS_TEST_TLS_CA, LSHRS_TEST_TLS_OTHER_CA, LSHRS_TEST_TLS_CLIENT_CERT,
 #         LSHRS_TEST_TLS_CLIENT_KEY
 #   redis_tls_start DIR BASEPORT       (needs redis_tls_certs DIR/certs first)
@@ -16,6 +18,9 @@
 #       Exports LSHRS_TEST_REDIS_TLS_URL, LSHRS_TEST_REDIS_TLS_MTLS_URL,
 #       LSHRS_TEST_REDIS_TLS_WRONGHOST_URL (rediss://127.0.0.1:PORT, no CA:
 #       tests add it) and LSHRS_TEST_REDIS_TLS_PORT.
+#   redis_tls_start_expired DIR PORT
+#       TLS only, serving the expired certificate. Exports
+#       LSHRS_TEST_REDIS_TLS_EXPIRED_URL.
 #   redis_tls_cluster_start DIR BASEPORT
 #       3 TLS-only masters (--tls-cluster yes) on BASEPORT..BASEPORT+2 (bus
 #       ports +10000). Exports LSHRS_TEST_REDIS_TLS_CLUSTER_URL.
@@ -42,6 +47,21 @@ _tls_issue() {  # DIR NAME CA SUBJECT EXTENSIONS -> DIR/NAME.{crt,key} signed by
       -CAcreateserial -days 7 -sha256 -extfile "$dir/$name.ext" -out "$dir/$name.crt" 2>/dev/null
 }
 
+_tls_issue_expired() {  # DIR -> DIR/expired.{crt,key}, valid 2020-01-01..02 only, signed by DIR/ca
+  local dir=$1 ossl=${OPENSSL:-openssl}
+  mkdir -p "$dir/expired-ca/new" && : >"$dir/expired-ca/index.txt" && echo 01 >"$dir/expired-ca/serial" &&
+    printf '%s\n' "[ ca ]" "default_ca = test_ca" "[ test_ca ]" \
+      "database = $dir/expired-ca/index.txt" "new_certs_dir = $dir/expired-ca/new" \
+      "serial = $dir/expired-ca/serial" "default_md = sha256" "policy = any" "unique_subject = no" \
+      "[ any ]" "commonName = supplied" >"$dir/expired-ca/ca.cnf" &&
+    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" >"$dir/expired.ext" &&
+    "$ossl" req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+      -keyout "$dir/expired.key" -out "$dir/expired.csr" -subj "/CN=localhost" 2>/dev/null &&
+    "$ossl" ca -batch -notext -config "$dir/expired-ca/ca.cnf" -cert "$dir/ca.crt" -keyfile "$dir/ca.key" \
+      -startdate 20200101000000Z -enddate 20200102000000Z -extfile "$dir/expired.ext" \
+      -in "$dir/expired.csr" -out "$dir/expired.crt" 2>/dev/null
+}
+
 redis_tls_certs() {
   local dir=$1 ossl=${OPENSSL:-openssl} ca
   mkdir -p "$dir" && dir=$(cd "$dir" && pwd) || return 1
@@ -52,7 +72,8 @@ redis_tls_certs() {
   done
   _tls_issue "$dir" server ca "/CN=localhost" "subjectAltName=IP:127.0.0.1,DNS:localhost" &&
     _tls_issue "$dir" wronghost ca "/CN=wrong.example" "subjectAltName=DNS:wrong.example" &&
-    _tls_issue "$dir" client ca "/CN=lshrs-test-client" "extendedKeyUsage=clientAuth" || {
+    _tls_issue "$dir" client ca "/CN=lshrs-test-client" "extendedKeyUsage=clientAuth" &&
+    _tls_issue_expired "$dir" || {
     echo "redis_tls: openssl could not issue the test certificates in $dir" >&2
     return 1
   }
@@ -76,9 +97,11 @@ _redis_tls_launch() {  # DIR PORT CERTNAME EXTRA_ARGS... -> TLS-only server, wai
     return 1
   }
   _REDIS_TLS_PIDFILES+=("$dir/redis.pid")
-  local deadline=$((SECONDS + 10))
-  # The wrong-host certificate still chains to the CA: redis-cli checks no host name.
-  until _tls_cli "$port" ping 2>/dev/null | grep -q PONG; do
+  local deadline=$((SECONDS + 10)) ping=(ping)
+  # The wrong-host certificate still chains to the CA: redis-cli checks no
+  # host name. The expired one fails any verification: ask without.
+  [[ $cert == expired ]] && ping=(--insecure ping)
+  until _tls_cli "$port" "${ping[@]}" 2>/dev/null | grep -q PONG; do
     if ((SECONDS >= deadline)); then
       echo "redis_tls: timed out waiting for the TLS server on port $port (log: $dir/redis.log)" >&2
       return 1
@@ -101,6 +124,16 @@ redis_tls_start() {
   export LSHRS_TEST_REDIS_TLS_URL="rediss://127.0.0.1:$base"
   export LSHRS_TEST_REDIS_TLS_MTLS_URL="rediss://127.0.0.1:$((base + 1))"
   export LSHRS_TEST_REDIS_TLS_WRONGHOST_URL="rediss://127.0.0.1:$((base + 2))"
+}
+
+redis_tls_start_expired() {
+  local dir=$1 port=$2
+  if [[ -z $dir || ! $port =~ ^[0-9]+$ || -z ${LSHRS_TEST_TLS_CA:-} ]]; then
+    echo "usage: redis_tls_certs DIR/certs; redis_tls_start_expired DIR PORT" >&2
+    return 2
+  fi
+  _redis_tls_launch "$dir/tls-expired" "$port" expired --tls-auth-clients no || return 1
+  export LSHRS_TEST_REDIS_TLS_EXPIRED_URL="rediss://127.0.0.1:$port"
 }
 
 _redis_tls_cluster_ok() {  # PORT... -> 0 when every node reports cluster_state:ok

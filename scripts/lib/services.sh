@@ -6,6 +6,7 @@
 #   servers, TLS cluster and certificates of lib/redis_tls.sh
 #   (LSHRS_TEST_REDIS_TLS_URL, LSHRS_TEST_REDIS_TLS_CLUSTER_URL, LSHRS_TEST_TLS_CA...)
 #   and the Sentinel group of lib/redis_sentinel.sh (LSHRS_TEST_REDIS_SENTINEL_URL).
+#   The plain cluster has one replica per master (redis_cluster_add_replicas).
 #   source scripts/lib/services.sh; services_start DIR; ...; services_stop DIR
 _services_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=redis.sh
@@ -48,11 +49,14 @@ services_start() {
     pg_start "$dir/postgres" "$((base + 7))"
   fi
   # Picked after the servers above listen, so the blocks cannot overlap them.
-  base=$(free_port_block 11)
+  base=$(free_port_block 12)
   redis_tls_certs "$dir/certs"
   redis_tls_start "$dir/tls" "$base"
   redis_tls_cluster_start "$dir/tls-cluster" "$((base + 3))"
   redis_sentinel_start "$dir/sentinel" "$((base + 6))"
+  redis_tls_start_expired "$dir/tls" "$((base + 11))"
+  base=$(free_port_block 3)
+  redis_cluster_add_replicas "$dir/cluster" "$base"
   export CI_SERVICES_READY=1
 }
 

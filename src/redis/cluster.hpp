@@ -6,9 +6,14 @@
 // and each slot is served by one master. The cluster transport learns which
 // master owns which slot with CLUSTER SLOTS, groups a batch of commands per
 // master, sends one pipeline per master in parallel, and follows MOVED
-// (refreshing the map), ASK (ASKING + retry, map unchanged), TRYAGAIN and
-// CLUSTERDOWN (bounded retries with backoff) itself. See transport.hpp for the
-// contract every Transport keeps.
+// (refreshing the map), ASK (ASKING + retry, map unchanged), and retries
+// TRYAGAIN, CLUSTERDOWN and the other transient replies (retry.hpp) itself:
+// retry.attempts rounds at most, with backoff, after which the reply is
+// returned as it is. With read_from_replicas, replica_ok commands go to a
+// replica of their slot's master (on connections that sent READONLY; a
+// MOVED from it is followed like any other), the master when no replica is
+// usable (replicas.hpp). See transport.hpp for the contract every Transport
+// keeps.
 //
 // Thread safety: crc16, key_slot, parse_* are pure. SlotMap is a value type
 // (not synchronised). The transport made by make_cluster_transport is fully
@@ -27,9 +32,9 @@
 #include <string_view>
 #include <vector>
 
-#include "lshrs/redis_store.hpp"
 #include "redis/connection.hpp"
 #include "redis/transport.hpp"
+#include "redis/transport_options.hpp"
 
 namespace lshrs::redis {
 
@@ -57,6 +62,12 @@ struct SlotRange {
 // is not shaped like CLUSTER SLOTS output.
 std::vector<SlotRange> parse_cluster_slots(const Reply& reply, const ServerAddress& asked);
 
+// Adds to each range the replicas of its master (matched by node_id) that a
+// CLUSTER NODES reply lists and that are neither failing nor without an
+// address; those already listed are kept once.
+void add_cluster_nodes_replicas(std::string_view cluster_nodes, const ServerAddress& asked,
+                                std::vector<SlotRange>& ranges);
+
 // A MOVED or ASK redirection: "MOVED 3999 127.0.0.1:6381".
 struct Redirect {
   bool ask = false;  // ASK (one-off, send ASKING first) vs MOVED (ownership changed)
@@ -75,6 +86,8 @@ class SlotMap {
 
   // The master serving `slot`, or nullptr when no master does.
   const ServerAddress* master_for(std::uint16_t slot) const noexcept;
+  // The replicas of the master serving `slot` (empty when none, or no master).
+  const std::vector<ServerAddress>& replicas_for(std::uint16_t slot) const noexcept;
   // Every master, in the order first seen.
   const std::vector<ServerAddress>& masters() const noexcept { return masters_; }
   // Masters and replicas: the nodes to ask when the map must be refreshed.
@@ -89,6 +102,7 @@ class SlotMap {
 
   std::vector<std::uint16_t> owner_ = std::vector<std::uint16_t>(kClusterSlotCount, kNoMaster);
   std::vector<ServerAddress> masters_;
+  std::vector<std::vector<ServerAddress>> replicas_;  // per master, as masters_
   std::vector<ServerAddress> known_;
 };
 
@@ -97,8 +111,10 @@ class SlotMap {
 struct ClusterCounters {
   std::uint64_t moved = 0;      // MOVED replies followed
   std::uint64_t ask = 0;        // ASK replies followed
-  std::uint64_t retried = 0;    // TRYAGAIN / CLUSTERDOWN replies retried
+  std::uint64_t retried = 0;    // transient replies (TRYAGAIN, CLUSTERDOWN, ...) retried
   std::uint64_t refreshes = 0;  // successful CLUSTER SLOTS refreshes
+  std::uint64_t replica_reads = 0;      // commands sent to a replica
+  std::uint64_t replica_fallbacks = 0;  // ... of which the master had to answer
 };
 ClusterCounters cluster_counters(const Transport& transport);
 
@@ -110,10 +126,12 @@ class NodePools {
  public:
   NodePools(ConnectionSettings settings, std::size_t pool_size)
       : settings_(std::move(settings)), pool_size_(pool_size) {}
-  std::shared_ptr<ConnectionPool> pool_for(const ServerAddress& address);
+  // `readonly`: connections that sent READONLY, for reads from a replica.
+  std::shared_ptr<ConnectionPool> pool_for(const ServerAddress& address, bool readonly = false);
   // One pipeline on one node. On ConnectionError the node's idle connections
   // are dropped too (the server may have restarted), then it is rethrown.
-  std::vector<Reply> run_on(const ServerAddress& address, std::span<const Command> commands);
+  std::vector<Reply> run_on(const ServerAddress& address, std::span<const Command> commands,
+                            bool readonly = false);
 
  private:
   const ConnectionSettings settings_;
@@ -125,6 +143,7 @@ class NodePools {
 // One pipeline for one node, and what came back.
 struct NodeExchange {
   ServerAddress address;
+  bool readonly = false;  // a replica, on READONLY connections
   std::vector<Command> wire;
   std::vector<Reply> replies;  // one per wire command, unless `error`
   std::exception_ptr error;    // what the exchange threw
@@ -136,10 +155,10 @@ void exchange_all(std::vector<NodeExchange>& exchanges, NodePools& pools);
 
 }  // namespace cluster_detail
 
-// A Transport over the Redis Cluster that options.url (or host/port) seeds.
-// Connects and loads the slot map at once: ConnectionError when no node
-// answers, ConfigurationError when the server is not a cluster node, refuses
-// the credentials or options ask for db != 0.
-std::unique_ptr<Transport> make_cluster_transport(const RedisOptions& options);
+// A Transport over the Redis Cluster that options.endpoint seeds. Connects
+// and loads the slot map at once: ConnectionError when no node answers,
+// ConfigurationError when the server is not a cluster node, refuses the
+// credentials or the endpoint asks for db != 0.
+std::unique_ptr<Transport> make_cluster_transport(const TransportOptions& options);
 
 }  // namespace lshrs::redis

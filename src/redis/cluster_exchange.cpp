@@ -30,7 +30,7 @@ void exchange_interleaved(std::vector<NodeExchange>& exchanges, NodePools& pools
   std::vector<std::optional<ConnectionPool::Lease>> leases(exchanges.size());
   for (const std::size_t i : order) {
     try {
-      owners[i] = pools.pool_for(exchanges[i].address);
+      owners[i] = pools.pool_for(exchanges[i].address, exchanges[i].readonly);
       leases[i].emplace(owners[i]->acquire());
       (*leases[i])->send(exchanges[i].wire);
     } catch (...) {
@@ -56,7 +56,7 @@ void exchange_interleaved(std::vector<NodeExchange>& exchanges, NodePools& pools
 void exchange_threaded(std::vector<NodeExchange>& exchanges, NodePools& pools) {
   auto run = [&exchanges, &pools](std::size_t i) {
     try {
-      exchanges[i].replies = pools.run_on(exchanges[i].address, exchanges[i].wire);
+      exchanges[i].replies = pools.run_on(exchanges[i].address, exchanges[i].wire, exchanges[i].readonly);
     } catch (...) {
       exchanges[i].error = std::current_exception();
     }
@@ -72,16 +72,20 @@ void exchange_threaded(std::vector<NodeExchange>& exchanges, NodePools& pools) {
 
 }  // namespace
 
-std::shared_ptr<ConnectionPool> NodePools::pool_for(const ServerAddress& address) {
+std::shared_ptr<ConnectionPool> NodePools::pool_for(const ServerAddress& address, bool readonly) {
   std::lock_guard lock(mutex_);
-  auto& pool = pools_[address.to_string()];
-  if (!pool) pool = std::make_shared<ConnectionPool>(address, settings_, pool_size_);
+  auto& pool = pools_[(readonly ? "readonly " : "") + address.to_string()];
+  if (!pool) {
+    ConnectionSettings settings = settings_;
+    settings.readonly = readonly;
+    pool = std::make_shared<ConnectionPool>(address, settings, pool_size_);
+  }
   return pool;
 }
 
 std::vector<Reply> NodePools::run_on(const ServerAddress& address,
-                                     std::span<const Command> commands) {
-  auto pool = pool_for(address);
+                                     std::span<const Command> commands, bool readonly) {
+  auto pool = pool_for(address, readonly);
   try {
     auto lease = pool->acquire();
     return lease->pipeline(commands);

@@ -105,6 +105,42 @@ std::optional<Redirect> parse_redirect(const Reply& reply, const ServerAddress& 
   return redirect;
 }
 
+void add_cluster_nodes_replicas(std::string_view cluster_nodes, const ServerAddress& asked,
+                                std::vector<SlotRange>& ranges) {
+  // <id> <ip:port@cport[,hostname]> <flags> <master id> <ping> <pong> <epoch> <link> [slots...]
+  while (!cluster_nodes.empty()) {
+    const auto eol = cluster_nodes.find('\n');
+    std::string_view line = cluster_nodes.substr(0, eol);
+    cluster_nodes = eol == std::string_view::npos ? std::string_view() : cluster_nodes.substr(eol + 1);
+    std::vector<std::string_view> fields;
+    while (!line.empty() && fields.size() < 4) {
+      const auto sp = line.find(' ');
+      fields.push_back(line.substr(0, sp));
+      line = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+    }
+    if (fields.size() < 4) continue;
+    const std::string_view flags = fields[2];
+    if (flags.find("slave") == std::string_view::npos || flags.find("fail") != std::string_view::npos ||
+        flags.find("noaddr") != std::string_view::npos) {
+      continue;
+    }
+    const std::string_view endpoint = fields[1].substr(0, fields[1].find('@'));
+    const auto colon = endpoint.rfind(':');
+    if (colon == std::string_view::npos) continue;
+    ServerAddress replica;
+    replica.host = colon == 0 ? asked.host : std::string(endpoint.substr(0, colon));
+    const std::string_view port = endpoint.substr(colon + 1);
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), replica.port);
+    if (ec != std::errc() || end != port.data() + port.size() || replica.port <= 0) continue;
+    for (SlotRange& range : ranges) {
+      if (range.node_id != fields[3]) continue;
+      if (std::find(range.replicas.begin(), range.replicas.end(), replica) == range.replicas.end()) {
+        range.replicas.push_back(replica);
+      }
+    }
+  }
+}
+
 SlotMap::SlotMap(const std::vector<SlotRange>& ranges) {
   for (const SlotRange& range : ranges) {
     const auto owner = static_cast<std::uint16_t>(index_of(range.master));
@@ -113,6 +149,8 @@ SlotMap::SlotMap(const std::vector<SlotRange>& ranges) {
       if (std::find(known_.begin(), known_.end(), replica) == known_.end()) {
         known_.push_back(replica);
       }
+      auto& mine = replicas_[owner];
+      if (std::find(mine.begin(), mine.end(), replica) == mine.end()) mine.push_back(replica);
     }
   }
 }
@@ -121,6 +159,7 @@ std::size_t SlotMap::index_of(const ServerAddress& address) {
   const auto it = std::find(masters_.begin(), masters_.end(), address);
   if (it != masters_.end()) return static_cast<std::size_t>(it - masters_.begin());
   masters_.push_back(address);
+  replicas_.emplace_back();
   if (std::find(known_.begin(), known_.end(), address) == known_.end()) known_.push_back(address);
   return masters_.size() - 1;
 }
@@ -129,6 +168,12 @@ const ServerAddress* SlotMap::master_for(std::uint16_t slot) const noexcept {
   if (slot >= owner_.size()) return nullptr;
   const std::uint16_t owner = owner_[slot];
   return owner == kNoMaster ? nullptr : &masters_[owner];
+}
+
+const std::vector<ServerAddress>& SlotMap::replicas_for(std::uint16_t slot) const noexcept {
+  static const std::vector<ServerAddress> kNone;
+  if (slot >= owner_.size() || owner_[slot] == kNoMaster) return kNone;
+  return replicas_[owner_[slot]];
 }
 
 std::size_t SlotMap::unserved_slots() const noexcept {

@@ -5,10 +5,11 @@
 #include <iterator>
 #include <mutex>
 #include <shared_mutex>
-#include <thread>
 
 #include "lshrs/error.hpp"
 #include "redis/cluster.hpp"
+#include "redis/replicas.hpp"
+#include "redis/retry.hpp"
 #include "redis/url.hpp"
 
 namespace lshrs::redis {
@@ -23,6 +24,8 @@ struct Pending {
   std::size_t index = 0;                // into the caller's commands
   std::optional<ServerAddress> target;  // set by MOVED / ASK
   bool asking = false;                  // precede by ASKING (after ASK)
+  bool replica = false;                 // sent to a replica this round
+  bool master_only = false;             // a replica could not answer it
 };
 
 // Commands bound for one node: on the wire (with ASKING inserted where
@@ -32,11 +35,17 @@ struct NodeBatch {
   std::vector<Pending> pending;  // one per command of the caller's
 };
 
-bool is_retryable(std::string_view code) { return code == "TRYAGAIN" || code == "CLUSTERDOWN"; }
+// A reply worth asking again after a backoff: the transient errors, and a
+// script that touched a key of a slot migrating right now (the next try is
+// redirected with ASK once the key has moved).
+bool is_retryable(const Reply& reply) {
+  return reply.is_error() && (is_transient_error(reply.error_code()) ||
+                              reply.text.find("non local key") != std::string::npos);
+}
 
 class ClusterTransport final : public Transport {
  public:
-  explicit ClusterTransport(const RedisOptions& options);
+  explicit ClusterTransport(const TransportOptions& options);
 
   std::vector<Reply> execute(std::span<const Command> commands) override;
   void for_each_master(
@@ -55,12 +64,13 @@ class ClusterTransport final : public Transport {
   void refresh(std::uint64_t seen_generation);
   void refresh_after_failure(std::uint64_t seen_generation) noexcept;
   std::vector<NodeBatch> group(std::span<const Command> commands, std::vector<Pending>& pending,
-                               const SlotMap& map, std::vector<Pending>& unserved) const;
+                               const SlotMap& map, std::vector<Pending>& unserved);
+  // A usable replica among `replicas` (round robin), or nullptr.
+  const ServerAddress* pick_replica(const std::vector<ServerAddress>& replicas);
 
   const Endpoint seed_;
-  const std::size_t retry_rounds_;
-  const std::chrono::milliseconds backoff_initial_;
-  const std::chrono::milliseconds backoff_max_;
+  const RetryPolicy retry_;
+  const bool read_from_replicas_;
 
   mutable std::shared_mutex map_mutex_;  // guards map_ and generation_
   std::shared_ptr<const SlotMap> map_;
@@ -69,16 +79,17 @@ class ClusterTransport final : public Transport {
   std::mutex refresh_mutex_;  // one CLUSTER SLOTS at a time
 
   cluster_detail::NodePools pools_;
+  ReplicaHealth replica_health_;
+  std::atomic<std::size_t> next_replica_{0};
 
   std::atomic<std::uint64_t> moved_{0}, ask_{0}, retried_{0}, refreshes_{0};
+  std::atomic<std::uint64_t> replica_reads_{0}, replica_fallbacks_{0};
 };
 
-ClusterTransport::ClusterTransport(const RedisOptions& options)
-    : seed_(resolve_endpoint(options)),
-      // Enough rounds to ride out a failover of a few seconds at the default backoff.
-      retry_rounds_(std::max<std::size_t>(options.retry_attempts, 1) * 2),
-      backoff_initial_(std::max(options.retry_backoff, std::chrono::milliseconds(1))),
-      backoff_max_(std::max(options.retry_backoff_max, options.retry_backoff)),
+ClusterTransport::ClusterTransport(const TransportOptions& options)
+    : seed_(options.endpoint),
+      retry_(options.retry),
+      read_from_replicas_(options.read_from_replicas),
       pools_(seed_.settings, std::max<std::size_t>(options.pool_size, 1)) {
   if (seed_.settings.db != 0) {
     throw ConfigurationError("Redis Cluster has only database 0, but db " +
@@ -90,7 +101,8 @@ ClusterTransport::ClusterTransport(const RedisOptions& options)
 }
 
 ClusterCounters ClusterTransport::counters() const {
-  return {moved_.load(), ask_.load(), retried_.load(), refreshes_.load()};
+  return {moved_.load(),     ask_.load(),           retried_.load(),
+          refreshes_.load(), replica_reads_.load(), replica_fallbacks_.load()};
 }
 
 std::string ClusterTransport::describe() const {
@@ -101,7 +113,7 @@ std::string ClusterTransport::describe() const {
   }
   const std::string user = seed_.settings.user.empty() ? "" : seed_.settings.user + "@";
   return "redis-cluster://" + user + seed_.address.to_string() + " (" + std::to_string(masters) +
-         (masters == 1 ? " master)" : " masters)");
+         (masters == 1 ? " master" : " masters") + (read_from_replicas_ ? ", reads from replicas)" : ")");
 }
 
 ClusterTransport::MapSnapshot ClusterTransport::snapshot() {
@@ -150,6 +162,12 @@ void ClusterTransport::refresh(std::uint64_t seen_generation) {
         failures += "; " + node.to_string() + ": no slots assigned yet";
         continue;
       }
+      if (read_from_replicas_) {
+        // Redis 7.0 may answer CLUSTER SLOTS from a cache that misses
+        // replicas added since; CLUSTER NODES is never cached.
+        const Reply nodes = pools_.pool_for(node)->acquire()->command({"CLUSTER", "NODES"});
+        if (!nodes.is_error()) add_cluster_nodes_replicas(nodes.text, node, ranges);
+      }
       auto fresh = std::make_shared<const SlotMap>(ranges);
       std::unique_lock lock(map_mutex_);
       map_ = std::move(fresh);
@@ -179,27 +197,47 @@ void ClusterTransport::refresh_after_failure(std::uint64_t seen_generation) noex
   }
 }
 
+const ServerAddress* ClusterTransport::pick_replica(const std::vector<ServerAddress>& replicas) {
+  if (replicas.empty()) return nullptr;
+  const std::size_t start = next_replica_++;
+  for (std::size_t k = 0; k < replicas.size(); ++k) {
+    const ServerAddress& r = replicas[(start + k) % replicas.size()];
+    if (replica_health_.usable(*pools_.pool_for(r, /*readonly=*/true))) return &r;
+  }
+  return nullptr;
+}
+
 std::vector<NodeBatch> ClusterTransport::group(std::span<const Command> commands,
                                                std::vector<Pending>& pending, const SlotMap& map,
-                                               std::vector<Pending>& unserved) const {
+                                               std::vector<Pending>& unserved) {
   std::vector<NodeBatch> batches;
   for (Pending& p : pending) {
     const Command& cmd = commands[p.index];
     const ServerAddress* address = p.target ? &*p.target : nullptr;
-    if (address == nullptr) {
-      address = cmd.key_index == 0 ? (map.masters().empty() ? nullptr : &map.masters().front())
-                                   : map.master_for(key_slot(cmd.key()));
+    p.replica = false;
+    if (address == nullptr && cmd.key_index == 0) {
+      address = map.masters().empty() ? nullptr : &map.masters().front();
+    } else if (address == nullptr) {
+      const std::uint16_t slot = key_slot(cmd.key());
+      if (read_from_replicas_ && cmd.replica_ok && !p.master_only) {
+        address = pick_replica(map.replicas_for(slot));
+        p.replica = address != nullptr;
+      }
+      if (address == nullptr) address = map.master_for(slot);
     }
     if (address == nullptr) {
       unserved.push_back(std::move(p));
       continue;
     }
-    auto it = std::find_if(batches.begin(), batches.end(),
-                           [&](const NodeBatch& b) { return b.io.address == *address; });
+    if (p.replica) ++replica_reads_;
+    auto it = std::find_if(batches.begin(), batches.end(), [&](const NodeBatch& b) {
+      return b.io.address == *address && b.io.readonly == p.replica;
+    });
     if (it == batches.end()) {
       batches.emplace_back();
       it = std::prev(batches.end());
       it->io.address = *address;
+      it->io.readonly = p.replica;
     }
     if (p.asking) it->io.wire.emplace_back(std::vector<std::string>{"ASKING"}, 0);
     it->io.wire.push_back(cmd);
@@ -212,8 +250,8 @@ std::vector<Reply> ClusterTransport::execute(std::span<const Command> commands) 
   std::vector<Reply> replies(commands.size());
   std::vector<Pending> pending(commands.size());
   for (std::size_t i = 0; i < commands.size(); ++i) pending[i].index = i;
-  std::size_t redirect_rounds = 0, retry_rounds = 0;
-  auto delay = backoff_initial_;
+  std::size_t redirect_rounds = 0;
+  Backoff backoff(retry_);  // rounds with transient replies; redirections are free
 
   while (!pending.empty()) {
     const MapSnapshot snap = snapshot();
@@ -224,7 +262,7 @@ std::vector<Reply> ClusterTransport::execute(std::span<const Command> commands) 
     for (NodeBatch& b : batches) io.push_back(std::move(b.io));
     cluster_detail::exchange_all(io, pools_);
     for (const auto& exchange : io) {
-      if (!exchange.error) continue;
+      if (!exchange.error || exchange.readonly) continue;  // a replica's failure: its master answers
       try {
         std::rethrow_exception(exchange.error);
       } catch (const ConnectionError&) {
@@ -233,8 +271,18 @@ std::vector<Reply> ClusterTransport::execute(std::span<const Command> commands) 
       }
     }
 
-    bool moved = false, redirected = false, retry = !unserved.empty();
+    // A replica that failed or refused is left alone; its master answers.
+    auto to_master = [&](Pending& p) {
+      ++replica_fallbacks_;
+      next.push_back({p.index, std::nullopt, false, false, true});
+    };
+    bool moved = false, redirected = false, retry = false;
     for (std::size_t b = 0; b < batches.size(); ++b) {
+      if (io[b].error) {
+        replica_health_.failed(io[b].address);
+        for (Pending& p : batches[b].pending) to_master(p);
+        continue;
+      }
       std::size_t at = 0;  // position in the wire replies
       for (Pending& p : batches[b].pending) {
         if (p.asking) ++at;  // the ASKING reply
@@ -244,20 +292,25 @@ std::vector<Reply> ClusterTransport::execute(std::span<const Command> commands) 
           (redirect->ask ? ask_ : moved_)++;
           moved = moved || !redirect->ask;
           redirected = true;
-          next.push_back({p.index, redirect->address, redirect->ask});
-        } else if (is_retryable(reply.error_code()) && retry_rounds < retry_rounds_) {
+          next.push_back({p.index, redirect->address, redirect->ask, false, p.master_only});
+        } else if (p.replica && is_retryable(reply)) {
+          replica_health_.failed(io[b].address);
+          to_master(p);
+        } else if (is_retryable(reply) && !backoff.exhausted()) {
           ++retried_;
           retry = true;
-          // CLUSTERDOWN: the owner may have changed, route by slot again.
+          // TRYAGAIN: same node; CLUSTERDOWN and the rest: route by slot again.
           const bool keep_target = reply.error_code() == "TRYAGAIN";
-          next.push_back({p.index, keep_target ? p.target : std::nullopt, keep_target && p.asking});
+          next.push_back({p.index, keep_target ? p.target : std::nullopt, keep_target && p.asking,
+                          false, p.master_only});
         } else {
           replies[p.index] = std::move(reply);
         }
       }
     }
     for (Pending& p : unserved) {
-      if (retry_rounds < retry_rounds_) {
+      if (!backoff.exhausted()) {
+        retry = true;
         next.push_back(std::move(p));
       } else {
         replies[p.index].kind = Reply::Kind::kError;
@@ -274,11 +327,7 @@ std::vector<Reply> ClusterTransport::execute(std::span<const Command> commands) 
       }
     }
     if (redirected) ++redirect_rounds;
-    if (retry && !next.empty()) {
-      ++retry_rounds;
-      std::this_thread::sleep_for(delay);
-      delay = std::min(delay * 2, backoff_max_);
-    }
+    if (retry && !next.empty()) backoff.another();
     pending = std::move(next);
   }
   return replies;
@@ -291,7 +340,7 @@ void ClusterTransport::for_each_master(
     const NodeExecutor run = [this, master,
                               generation = snap.generation](std::span<const Command> commands) {
       try {
-        return pools_.run_on(master, commands);
+        return resend_while_transient(retry_, [&] { return pools_.run_on(master, commands); });
       } catch (const ConnectionError&) {
         refresh_after_failure(generation);
         throw;
@@ -308,7 +357,7 @@ ClusterCounters cluster_counters(const Transport& transport) {
   return cluster != nullptr ? cluster->counters() : ClusterCounters{};
 }
 
-std::unique_ptr<Transport> make_cluster_transport(const RedisOptions& options) {
+std::unique_ptr<Transport> make_cluster_transport(const TransportOptions& options) {
   return std::make_unique<ClusterTransport>(options);
 }
 

@@ -65,10 +65,6 @@ class SigpipeGuard {
   bool was_pending_ = false;
 };
 
-bool is_transient_error(std::string_view code) {
-  return code == "LOADING" || code == "BUSY" || code == "MASTERDOWN";
-}
-
 }  // namespace
 
 std::string ServerAddress::to_string() const {
@@ -201,12 +197,13 @@ void Connection::authenticate_and_select(const ConnectionSettings& settings) {
   if (settings.db != 0) {
     check(command({"SELECT", std::to_string(settings.db)}),
           "SELECT " + std::to_string(settings.db) + " (db must exist and be 0 on a cluster)");
-  } else if (settings.password.empty()) {
+  } else if (settings.password.empty() && !settings.readonly) {
     // Neither AUTH nor SELECT proved the server talks to us: ask it.
     check(command({"PING"}),
           "PING (it may require a password: give one in the URL as "
           "redis://user:password@host)");
   }
+  if (settings.readonly) check(command({"READONLY"}), "READONLY (is it a Redis Cluster node?)");
 }
 
 void Connection::fail(std::string_view what) {

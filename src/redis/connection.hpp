@@ -25,11 +25,11 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "lshrs/error.hpp"
 #include "redis/reply_builder.hpp"
+#include "redis/retry.hpp"
 #include "redis/transport.hpp"
 
 struct redisContext;  // hiredis, kept out of every header that includes this one
@@ -60,6 +60,9 @@ struct ConnectionSettings {
   // Non-null: connect with TLS through this context (shared by every
   // connection of a store). Null: clear text.
   std::shared_ptr<const TlsContext> tls;
+  // Send READONLY after connecting: a Cluster replica then serves reads of
+  // its master's slots instead of answering MOVED.
+  bool readonly = false;
 };
 
 // Throws the lshrs exception for a hiredis error code (REDIS_ERR_IO, _EOF,
@@ -171,28 +174,5 @@ class ConnectionPool {
   std::vector<std::unique_ptr<Connection>> idle_;
   std::size_t leased_ = 0;
 };
-
-// Runs fn() until it returns without ConnectionError, at most `attempts`
-// times, sleeping `initial` then doubling up to `max_delay` between tries.
-// Rethrows the last ConnectionError. Other exceptions pass through at once.
-struct RetryPolicy {
-  std::size_t attempts = 4;
-  std::chrono::milliseconds initial{50};
-  std::chrono::milliseconds max_delay{2000};
-};
-
-template <typename Fn>
-auto with_retry(const RetryPolicy& policy, Fn&& fn) -> decltype(fn()) {
-  auto delay = policy.initial;
-  for (std::size_t attempt = 1;; ++attempt) {
-    try {
-      return fn();
-    } catch (const ConnectionError&) {
-      if (attempt >= policy.attempts) throw;
-    }
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 2, policy.max_delay);
-  }
-}
 
 }  // namespace lshrs::redis

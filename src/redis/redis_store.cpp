@@ -9,6 +9,7 @@
 #include "lshrs/error.hpp"
 #include "redis/redis_store_impl.hpp"
 #include "redis/single_transport.hpp"
+#include "redis/store_options.hpp"
 #include "redis/url.hpp"
 
 namespace lshrs {
@@ -19,11 +20,6 @@ using redis::Reply;
 
 std::span<const std::uint8_t> as_bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
-bool is_retryable_error(std::string_view code) {
-  return code == "LOADING" || code == "BUSY" || code == "TRYAGAIN" || code == "CLUSTERDOWN" ||
-         code == "MASTERDOWN" || code == "READONLY";
 }
 
 }  // namespace
@@ -39,11 +35,8 @@ std::int64_t parse_member(const std::string& member, std::string_view key) {
   return id;
 }
 
-RedisStore::Impl::Impl(RedisOptions opts, std::unique_ptr<redis::Transport> t)
-    : options(std::move(opts)), transport(std::move(t)) {
-  retry.attempts = std::max<std::size_t>(1, options.retry_attempts);
-  retry.initial = options.retry_backoff;
-  retry.max_delay = options.retry_backoff_max;
+RedisStore::Impl::Impl(RedisOptions opts, std::unique_ptr<redis::Transport> t, redis::RetryPolicy r)
+    : options(std::move(opts)), transport(std::move(t)), retry(r) {
   if (options.pipeline_chunk == 0) options.pipeline_chunk = 1;
 }
 
@@ -60,18 +53,8 @@ std::vector<Reply> RedisStore::Impl::run(std::span<const Command> commands, std:
     const auto chunk = commands.subspan(start, std::min(options.pipeline_chunk, commands.size() - start));
     std::vector<Reply> got;
     try {
-      got = redis::with_retry(retry, [&] {
-        std::vector<Reply> r = transport->execute(chunk);
-        for (const Reply& reply : r) {
-          // A script on a key whose slot is migrating right now: the next
-          // attempt is redirected (ASK) once the key has moved.
-          const bool migrating = reply.is_error() && reply.text.find("non local key") != std::string::npos;
-          if (reply.is_error() && (migrating || is_retryable_error(reply.error_code()))) {
-            throw ConnectionError("server busy: " + reply.text);
-          }
-        }
-        return r;
-      });
+      // Connection loss only: the transport has retried transient replies.
+      got = redis::with_retry(retry, [&] { return transport->execute(chunk); });
     } catch (const ConnectionError& e) {
       throw ConnectionError("Redis " + std::string(what) + " on " + transport->describe() +
                             " gave up after " + std::to_string(retry.attempts) +
@@ -81,8 +64,14 @@ std::vector<Reply> RedisStore::Impl::run(std::span<const Command> commands, std:
     for (std::size_t i = 0; i < got.size(); ++i) {
       if (got[i].is_error() && !allow_errors) {
         const Command& cmd = chunk[i];
+        // The transport tried retry_attempts times already: say so, so that
+        // the caller knows a later repeat of the call may succeed.
+        const bool transient = redis::is_transient_error(got[i].error_code());
         fail(what, "'" + got[i].text + "' in reply to " + cmd.argv[0] + " " +
-                       std::string(cmd.key()));
+                       std::string(cmd.key()) +
+                       (transient ? " (still, after " + std::to_string(retry.attempts) +
+                                        " attempts; the call may be repeated as is later)"
+                                  : ""));
       }
       replies.push_back(std::move(got[i]));
     }
@@ -90,11 +79,15 @@ std::vector<Reply> RedisStore::Impl::run(std::span<const Command> commands, std:
   return replies;
 }
 
-RedisStore::RedisStore(RedisOptions options)
-    : impl_(std::make_unique<Impl>(options, redis::make_transport(options))) {}
+RedisStore::RedisStore(RedisOptions options) {
+  const redis::TransportOptions t = redis::transport_options(options);
+  impl_ = std::make_unique<Impl>(std::move(options), redis::make_transport(t), t.retry);
+}
 
-RedisStore::RedisStore(RedisOptions options, std::unique_ptr<redis::Transport> transport)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(transport))) {}
+RedisStore::RedisStore(RedisOptions options, std::unique_ptr<redis::Transport> transport) {
+  const redis::RetryPolicy retry = redis::retry_policy(options);
+  impl_ = std::make_unique<Impl>(std::move(options), std::move(transport), retry);
+}
 
 RedisStore::~RedisStore() = default;
 
@@ -118,6 +111,7 @@ std::vector<std::vector<std::int64_t>> RedisStore::members(std::string_view pref
         std::vector<std::string>{"SMEMBERS", bucket_key(prefix, ref.band, as_bytes(ref.signature))});
     // The ids arrive parsed, in Reply::integers: no string per member.
     reads.back().shape = redis::ReplyShape::kIntegerArray;
+    reads.back().replica_ok = true;  // a query's read: a replica may answer (read_from_replicas)
   }
   auto replies = impl_->run(reads, "members");
   std::vector<std::vector<std::int64_t>> out(buckets.size());

@@ -20,18 +20,19 @@
 
 #include "lshrs/redis_store.hpp"
 #include "redis/connection.hpp"
+#include "redis/retry.hpp"
 #include "redis/transport.hpp"
 
 namespace lshrs {
 
 struct RedisStore::Impl {
-  Impl(RedisOptions opts, std::unique_ptr<redis::Transport> t);
+  Impl(RedisOptions opts, std::unique_ptr<redis::Transport> t, redis::RetryPolicy r);
 
   // Sends `commands` in pipelined chunks of options.pipeline_chunk, in order,
-  // each chunk retried on connection loss (and on transient error replies
-  // such as LOADING). Error replies throw StorageError naming `what`, unless
-  // allow_errors (then they are returned). Throws ConnectionError when the
-  // retries are exhausted.
+  // each chunk resent whole on connection loss (the transport retries
+  // transient error replies such as LOADING itself). Error replies throw
+  // StorageError naming `what`, unless allow_errors (then they are
+  // returned). Throws ConnectionError when the retries are exhausted.
   std::vector<redis::Reply> run(std::span<const redis::Command> commands, std::string_view what,
                                 bool allow_errors = false);
 
@@ -85,7 +86,7 @@ struct RedisStore::Impl {
 
   RedisOptions options;
   std::unique_ptr<redis::Transport> transport;
-  redis::RetryPolicy retry;
+  redis::RetryPolicy retry;  // for connection loss (retry.hpp)
 
  private:
   std::mutex widths_mutex_;

@@ -57,13 +57,8 @@ std::string RedisStore::Impl::scan_step(const redis::NodeExecutor& node, const s
                                         const std::string& cursor, const std::string& pattern,
                                         std::vector<std::string>& keys) {
   const Command scan(std::vector<std::string>{"SCAN", cursor, "MATCH", pattern, "COUNT", kScanCount}, 0);
-  Reply reply = redis::with_retry(retry, [&] {
-    auto replies = node(std::span(&scan, 1));
-    if (replies.front().is_error() && replies.front().error_code() == "LOADING") {
-      throw ConnectionError("server loading: " + replies.front().text);
-    }
-    return std::move(replies.front());
-  });
+  // The transport retries LOADING and the like; the store, a lost link.
+  Reply reply = redis::with_retry(retry, [&] { return std::move(node(std::span(&scan, 1)).front()); });
   if (reply.is_error() || reply.elements.size() != 2) {
     fail("SCAN", "unexpected reply from " + node_name + ": " + reply.text);
   }
@@ -152,7 +147,10 @@ StoreStats RedisStore::stats(std::string_view prefix) {
   if (sig_keys > 0 || s.buckets == 0) s.ids = sig_keys;
 
   std::vector<Command> cards;
-  for (const auto& key : buckets.items()) cards.emplace_back(std::vector<std::string>{"SCARD", key});
+  for (const auto& key : buckets.items()) {
+    cards.emplace_back(std::vector<std::string>{"SCARD", key});
+    cards.back().replica_ok = true;  // sizes may lag a little, like a query's reads
+  }
   std::vector<std::uint64_t> sizes;
   for (const Reply& r : impl_->run(cards, "stats (SCARD)")) {
     if (r.integer > 0) sizes.push_back(static_cast<std::uint64_t>(r.integer));

@@ -5,10 +5,15 @@
 // sentinel may lag behind a failover). It then behaves as SingleTransport on
 // that master. It forgets the master, and asks again on the next call, when
 // a connection to it fails or a write is answered READONLY (the old master
-// was demoted): the error still reaches RedisStore, whose bounded retry
-// (RedisOptions::retry_*) is the one layer that retries, so a flush either
+// was demoted). READONLY is retried here, after a backoff, on the master
+// found again; a lost connection reaches RedisStore, which resends the
+// chunk (each layer retries at most retry.attempts times), so a flush either
 // completes on the new master or throws with its buffer kept. Give the
 // retries room for a failover (a few seconds) when using Sentinel.
+//
+// With read_from_replicas, reads go to the replicas the sentinel that named
+// the master lists as up (SENTINEL REPLICAS), learnt again with the master
+// after a failover; see replicas.hpp for the fallback to the master.
 //
 // A master that has been replaced may still take writes until the sentinels
 // demote it, and then drops them when it resyncs from the new master. So a
@@ -22,14 +27,13 @@
 #include <memory>
 
 #include "redis/transport.hpp"
-#include "redis/url.hpp"
+#include "redis/transport_options.hpp"
 
 namespace lshrs::redis {
 
-// A Transport over the master that `endpoint.sentinels` know as
-// `endpoint.sentinel_master`. Discovers it at once: ConnectionError when no
-// sentinel names a reachable master.
-std::unique_ptr<Transport> make_sentinel_transport(const Endpoint& endpoint,
-                                                   const RedisOptions& options);
+// A Transport over the master that `options.endpoint.sentinels` know as
+// `options.endpoint.sentinel_master`. Discovers it at once: ConnectionError
+// when no sentinel names a reachable master.
+std::unique_ptr<Transport> make_sentinel_transport(const TransportOptions& options);
 
 }  // namespace lshrs::redis

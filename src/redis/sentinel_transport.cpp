@@ -6,7 +6,10 @@
 
 #include "lshrs/error.hpp"
 #include "redis/connection.hpp"
+#include "redis/replicas.hpp"
 #include "redis/sentinel.hpp"
+#include "redis/single_transport.hpp"
+#include "redis/url.hpp"
 
 namespace lshrs::redis {
 namespace {
@@ -25,12 +28,17 @@ bool writes(std::span<const Command> commands) {
 
 class SentinelTransport final : public Transport {
  public:
-  SentinelTransport(Endpoint endpoint, const RedisOptions& options)
-      : endpoint_(std::move(endpoint)),
+  explicit SentinelTransport(const TransportOptions& options)
+      : endpoint_(options.endpoint),
         pool_size_(std::max<std::size_t>(options.pool_size, 1)),
-        wait_replicas_(options.wait_replicas.value_or(1)) {
+        wait_replicas_(options.wait_replicas),
+        retry_(options.retry) {
+    if (options.read_from_replicas) {
+      replicas_ = std::make_unique<ReplicaSet>(endpoint_.settings, pool_size_);
+    }
     // WAIT must give up before the socket's own timeout does.
-    const auto timeout = options.command_timeout.count() > 0 ? options.command_timeout / 2
+    const auto command_timeout = endpoint_.settings.command_timeout;
+    const auto timeout = command_timeout.count() > 0 ? command_timeout / 2
                                                              : std::chrono::milliseconds(1000);
     wait_command_ = Command({"WAIT", std::to_string(wait_replicas_), std::to_string(timeout.count())}, 0);
     // Sentinels are asked without the master's credentials or db.
@@ -42,6 +50,30 @@ class SentinelTransport final : public Transport {
 
   std::vector<Reply> execute(std::span<const Command> commands) override {
     if (commands.empty()) return {};
+    if (replicas_ && replica_may_answer(commands)) {
+      master();  // (re)discovers the replicas with the master after a failover
+      if (auto replies = replicas_->read(commands)) return std::move(*replies);
+    }
+    // READONLY: the master was demoted; asking the sentinels again, after a
+    // backoff, finds the new one.
+    return resend_while_transient(retry_, [&] { return on_master(commands); }, [] {});
+  }
+
+  void for_each_master(
+      const std::function<void(const std::string&, const NodeExecutor&)>& fn) override {
+    fn(master()->address().to_string(),
+       [this](std::span<const Command> commands) { return execute(commands); });
+  }
+
+  std::string describe() const override {
+    std::lock_guard lock(mutex_);
+    return describe_endpoint(endpoint_) +
+           (master_ ? " (master " + master_->address().to_string() + ")" : std::string()) +
+           (replicas_ ? " (reads from replicas)" : "");
+  }
+
+ private:
+  std::vector<Reply> on_master(std::span<const Command> commands) {
     const auto pool = master();
     try {
       const bool wait = wait_replicas_ > 0 && writes(commands);
@@ -66,7 +98,7 @@ class SentinelTransport final : public Transport {
         }
       }
       for (const Reply& reply : replies) {
-        if (reply.error_code() == "READONLY") {  // demoted: RedisStore retries, we rediscover
+        if (reply.error_code() == "READONLY") {  // demoted: rediscover before the retry
           forget(pool);
           break;
         }
@@ -78,19 +110,6 @@ class SentinelTransport final : public Transport {
     }
   }
 
-  void for_each_master(
-      const std::function<void(const std::string&, const NodeExecutor&)>& fn) override {
-    fn(master()->address().to_string(),
-       [this](std::span<const Command> commands) { return execute(commands); });
-  }
-
-  std::string describe() const override {
-    std::lock_guard lock(mutex_);
-    return describe_endpoint(endpoint_) +
-           (master_ ? " (master " + master_->address().to_string() + ")" : std::string());
-  }
-
- private:
   std::shared_ptr<ConnectionPool> master() {
     {
       std::lock_guard lock(mutex_);
@@ -138,6 +157,10 @@ class SentinelTransport final : public Transport {
           failures += "; " + who + " named " + address.to_string() + ", which is not a master (yet)";
           continue;
         }
+        if (replicas_) {
+          const Reply listed = conn.command({"SENTINEL", "REPLICAS", name});
+          replicas_->assign(replicas_from_sentinel(listed));
+        }
         return std::make_shared<ConnectionPool>(address, endpoint_.settings, pool_size_);
       } catch (const ConnectionError& e) {
         failures += "; " + std::string(e.what());
@@ -156,7 +179,9 @@ class SentinelTransport final : public Transport {
   ConnectionSettings sentinel_settings_;
   const std::size_t pool_size_;
   const std::size_t wait_replicas_;
+  const RetryPolicy retry_;
   Command wait_command_;
+  std::unique_ptr<ReplicaSet> replicas_;  // null unless reading from replicas
   mutable std::mutex mutex_;  // guards master_
   std::shared_ptr<ConnectionPool> master_;
   std::mutex discover_mutex_;
@@ -164,9 +189,8 @@ class SentinelTransport final : public Transport {
 
 }  // namespace
 
-std::unique_ptr<Transport> make_sentinel_transport(const Endpoint& endpoint,
-                                                   const RedisOptions& options) {
-  return std::make_unique<SentinelTransport>(endpoint, options);
+std::unique_ptr<Transport> make_sentinel_transport(const TransportOptions& options) {
+  return std::make_unique<SentinelTransport>(options);
 }
 
 }  // namespace lshrs::redis

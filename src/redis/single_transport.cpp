@@ -7,15 +7,25 @@
 #include "redis/cluster.hpp"
 #include "redis/sentinel.hpp"
 #include "redis/tls.hpp"
+#include "redis/url.hpp"
 
 namespace lshrs::redis {
 
-SingleTransport::SingleTransport(Endpoint endpoint, std::size_t pool_size)
-    : pool_(endpoint.address, endpoint.settings, pool_size),
-      description_(describe_endpoint(endpoint)) {}
+SingleTransport::SingleTransport(const TransportOptions& options)
+    : pool_(options.endpoint.address, options.endpoint.settings, options.pool_size),
+      retry_(options.retry),
+      description_(describe_endpoint(options.endpoint)) {
+  if (!options.read_from_replicas) return;
+  replicas_ = std::make_unique<ReplicaSet>(options.endpoint.settings, options.pool_size);
+  if (!options.replicas.empty()) {
+    replicas_->assign(options.replicas);
+  } else {
+    replicas_->discover_with([this] { return replicas_from_role(pool_.acquire()->command({"ROLE"})); });
+  }
+  description_ += " (reads from replicas)";
+}
 
-std::vector<Reply> SingleTransport::execute(std::span<const Command> commands) {
-  if (commands.empty()) return {};
+std::vector<Reply> SingleTransport::on_master(std::span<const Command> commands) {
   try {
     auto conn = pool_.acquire();
     return conn->pipeline(commands);
@@ -25,10 +35,18 @@ std::vector<Reply> SingleTransport::execute(std::span<const Command> commands) {
   }
 }
 
+std::vector<Reply> SingleTransport::execute(std::span<const Command> commands) {
+  if (commands.empty()) return {};
+  if (replicas_ && replica_may_answer(commands)) {
+    if (auto replies = replicas_->read(commands)) return std::move(*replies);
+  }
+  return resend_while_transient(retry_, [&] { return on_master(commands); });
+}
+
 void SingleTransport::for_each_master(
     const std::function<void(const std::string&, const NodeExecutor&)>& fn) {
   fn(pool_.address().to_string(), [this](std::span<const Command> commands) {
-    return execute(commands);
+    return resend_while_transient(retry_, [&] { return on_master(commands); });
   });
 }
 
@@ -47,8 +65,8 @@ bool is_cluster_node(const Endpoint& endpoint) {
 
 }  // namespace
 
-std::unique_ptr<Transport> make_transport(const RedisOptions& options) {
-  const Endpoint endpoint = resolve_endpoint(options);
+std::unique_ptr<Transport> make_transport(const TransportOptions& options) {
+  const Endpoint& endpoint = options.endpoint;
   if (endpoint.settings.tls && !endpoint.settings.tls->verify()) {
     // Loud on purpose: an unverified TLS link is open to anyone on the path.
     std::fprintf(stderr,
@@ -57,24 +75,18 @@ std::unique_ptr<Transport> make_transport(const RedisOptions& options) {
                  describe_endpoint(endpoint).c_str());
   }
   if (!endpoint.sentinel_master.empty()) {
-    if (options.cluster == ClusterMode::kOn) {
+    if (options.routing == Routing::kCluster) {
       throw ConfigurationError("RedisOptions: Sentinel (" + describe_endpoint(endpoint) +
                                ") and cluster = kOn exclude each other; Redis Cluster fails over "
                                "by itself");
     }
-    return make_sentinel_transport(endpoint, options);
+    return make_sentinel_transport(options);
   }
-  bool cluster = options.cluster == ClusterMode::kOn;
-  if (options.cluster == ClusterMode::kAuto) cluster = is_cluster_node(endpoint);
-  if (cluster) {
-    if (endpoint.settings.db != 0) {
-      throw ConfigurationError("Redis Cluster has only db 0, but db " +
-                               std::to_string(endpoint.settings.db) +
-                               " was asked for; drop the /db part of the URL");
-    }
-    return make_cluster_transport(options);
-  }
-  return std::make_unique<SingleTransport>(endpoint, options.pool_size);
+  bool cluster = options.routing == Routing::kCluster;
+  if (options.routing == Routing::kAuto) cluster = is_cluster_node(endpoint);
+  // make_cluster_transport refuses db != 0 itself.
+  if (cluster) return make_cluster_transport(options);
+  return std::make_unique<SingleTransport>(options);
 }
 
 }  // namespace lshrs::redis

@@ -29,7 +29,7 @@
 #include <string>
 #include <string_view>
 
-#include "lshrs/redis_store.hpp"
+#include "lshrs/redis_tls.hpp"
 
 struct ssl_ctx_st;  // OpenSSL's SSL_CTX, kept out of this header
 struct ssl_st;      // SSL

@@ -13,12 +13,20 @@
 //    parallel, and follows MOVED / ASK / TRYAGAIN itself.
 //  - A Redis error reply (WRONGTYPE, OOM, LOADING, ...) is returned as a Reply
 //    of kind kError, never thrown: the caller decides what is fatal.
+//  - Transient error replies (retry.hpp: LOADING, BUSY, MASTERDOWN,
+//    READONLY, TRYAGAIN, CLUSTERDOWN) are retried by the transport itself,
+//    at most TransportOptions::retry.attempts tries with backoff, then
+//    returned as they are. Redirections (MOVED, ASK) are followed too.
 //  - A lost, refused or timed-out connection throws ConnectionError. Some of
 //    the commands may then have been applied: the caller resends the whole
-//    batch (RedisStore only sends idempotent commands and does the retrying,
-//    with backoff). After throwing, the transport must be usable again: it
-//    reconnects lazily on the next call. Authentication or setup failures
-//    (wrong password, db != 0 on a cluster) throw ConfigurationError.
+//    batch (RedisStore only sends idempotent commands and owns this retry).
+//    After throwing, the transport must be usable again: it reconnects
+//    lazily on the next call. Authentication or setup failures (wrong
+//    password, db != 0 on a cluster) throw ConfigurationError.
+//  - With TransportOptions::read_from_replicas, a batch whose commands are
+//    all `replica_ok` may be answered by a replica of the master that owns
+//    them; if no replica is usable (down, not synced, refusing) it goes to
+//    the master, without an error. Anything else always goes to a master.
 //  - Every Command touches keys of one hash slot only (its routing key);
 //    commands without a key (key_index == 0) may go to any master.
 //  - A Command's `shape` is honoured (the connection builds its reply in that
@@ -60,6 +68,10 @@ struct Command {
   // have their key at 1; MEMORY USAGE <key> has it at 2.
   std::size_t key_index = 1;
   ReplyShape shape = ReplyShape::kGeneric;
+  // A read that a replica may answer (possibly stale) when the transport
+  // reads from replicas; false for writes, scripts and reads that must be
+  // fresh.
+  bool replica_ok = false;
 
   Command() = default;
   explicit Command(std::vector<std::string> args, std::size_t key_at = 1)

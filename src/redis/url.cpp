@@ -6,6 +6,7 @@
 
 #include "io/printable.hpp"
 #include "lshrs/error.hpp"
+#include "redis/store_options.hpp"
 #include "redis/tls.hpp"
 #include "lshrs/safe_text.hpp"
 
@@ -121,8 +122,36 @@ bool parse_bool(std::string_view value, std::string_view url, std::string_view n
                    "' is not a boolean (true/false)");
 }
 
-// rediss:// query parameters: ours (tls_*) and redis-py's (ssl_*) names.
-void parse_tls_params(std::string_view params, std::string_view url, RedisTlsOptions& tls) {
+// One rediss:// parameter, ours (tls_*) or redis-py's (ssl_*) name; false
+// when `name` is not a TLS parameter.
+bool parse_tls_param(std::string_view name, const std::string& value, std::string_view url,
+                     RedisTlsOptions& tls) {
+  if (name == "tls_ca" || name == "ssl_ca_certs") {
+    tls.ca_file = value;
+  } else if (name == "tls_ca_dir" || name == "ssl_ca_path") {
+    tls.ca_dir = value;
+  } else if (name == "tls_cert" || name == "ssl_certfile") {
+    tls.cert_file = value;
+  } else if (name == "tls_key" || name == "ssl_keyfile") {
+    tls.key_file = value;
+  } else if (name == "tls_server_name") {
+    tls.server_name = value;
+  } else if (name == "tls_insecure") {
+    tls.insecure_skip_verify = parse_bool(value, url, name);
+  } else if (name == "ssl_cert_reqs") {
+    if (value != "none" && value != "required") {
+      bad_url(url, "ssl_cert_reqs='" + value + "' must be 'required' or 'none'");
+    }
+    tls.insecure_skip_verify = value == "none";
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The query of a redis://, rediss:// or redis+sentinel:// URL:
+// read_from_replicas, and the TLS parameters when the URL is rediss://.
+void parse_params(std::string_view params, std::string_view url, ParsedUrl& out) {
   while (!params.empty()) {
     const auto amp = params.find('&');
     const std::string_view param = params.substr(0, amp);
@@ -132,27 +161,15 @@ void parse_tls_params(std::string_view params, std::string_view url, RedisTlsOpt
     const std::string_view name = param.substr(0, eq);
     const std::string value =
         eq == std::string_view::npos ? std::string() : percent_decode(param.substr(eq + 1), url, "parameter");
-    if (name == "tls_ca" || name == "ssl_ca_certs") {
-      tls.ca_file = value;
-    } else if (name == "tls_ca_dir" || name == "ssl_ca_path") {
-      tls.ca_dir = value;
-    } else if (name == "tls_cert" || name == "ssl_certfile") {
-      tls.cert_file = value;
-    } else if (name == "tls_key" || name == "ssl_keyfile") {
-      tls.key_file = value;
-    } else if (name == "tls_server_name") {
-      tls.server_name = value;
-    } else if (name == "tls_insecure") {
-      tls.insecure_skip_verify = parse_bool(value, url, name);
-    } else if (name == "ssl_cert_reqs") {
-      if (value != "none" && value != "required") {
-        bad_url(url, "ssl_cert_reqs='" + value + "' must be 'required' or 'none'");
-      }
-      tls.insecure_skip_verify = value == "none";
-    } else {
-      bad_url(url, "unknown parameter '" + std::string(name) +
-                       "' (rediss:// understands tls_ca, tls_ca_dir, tls_cert, tls_key, "
-                       "tls_server_name, tls_insecure)");
+    if (name == "read_from_replicas") {
+      out.read_from_replicas = parse_bool(value, url, name);
+    } else if (!out.tls || !parse_tls_param(name, value, url, *out.tls)) {
+      bad_url(url, "unknown parameter '" + io::printable(name, 40) + "' (" +
+                       (out.tls ? "rediss:// understands read_from_replicas, tls_ca, tls_ca_dir, "
+                                  "tls_cert, tls_key, tls_server_name, tls_insecure"
+                                : "only read_from_replicas is understood here; TLS parameters "
+                                  "need rediss://") +
+                       ")");
     }
   }
 }
@@ -177,8 +194,9 @@ ParsedUrl parse_sentinel(std::string_view url, std::string_view rest) {
     authority = authority.substr(comma + 1);
   }
   std::string_view path = rest.substr(slash + 1);
-  if (path.find('?') != std::string_view::npos) {
-    bad_url(url, "query parameters are not supported in redis+sentinel:// URLs");
+  if (const auto query = path.find('?'); query != std::string_view::npos) {
+    parse_params(path.substr(query + 1), url, out);
+    path = path.substr(0, query);
   }
   const auto db_slash = path.find('/');
   out.sentinel_master = percent_decode(path.substr(0, db_slash), url, "master name");
@@ -191,6 +209,12 @@ ParsedUrl parse_sentinel(std::string_view url, std::string_view rest) {
 }
 
 }  // namespace
+
+ServerAddress parse_server_address(std::string_view text, int default_port, std::string_view where) {
+  ParsedUrl one;
+  parse_host_port(text, where, one, default_port);
+  return one.address;
+}
 
 // Where parse_redis_url() reads the password: from the first ':' of the
 // userinfo to its last '@' (for Sentinel, within the part before the first
@@ -257,8 +281,7 @@ ParsedUrl parse_redis_url(std::string_view url) {
   if (path_start != std::string_view::npos) {
     std::string_view path = after_user.substr(path_start);
     if (const auto query = path.find('?'); query != std::string_view::npos) {
-      if (!out.tls) bad_url(url, "query parameters are not supported in redis:// URLs");
-      parse_tls_params(path.substr(query + 1), url, *out.tls);
+      parse_params(path.substr(query + 1), url, out);
       path = path.substr(0, query);
     }
     if (!path.empty()) path.remove_prefix(1);
@@ -288,11 +311,7 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
     ep.sentinels = std::move(parsed.sentinels);
     ep.sentinel_master = std::move(parsed.sentinel_master);
   } else if (!options.sentinel_master.empty()) {
-    for (const std::string& s : options.sentinels) {
-      ParsedUrl one;
-      parse_host_port(s, s, one, 26379);
-      ep.sentinels.push_back(one.address);
-    }
+    for (const std::string& s : options.sentinels) ep.sentinels.push_back(parse_server_address(s, 26379, s));
     if (ep.sentinels.empty()) {
       throw InvalidArgument("RedisOptions: sentinel_master '" + options.sentinel_master +
                             "' is set but sentinels is empty; list them as \"host:port\"");

@@ -1,4 +1,4 @@
-// lshrs internal — Redis connection URLs and RedisOptions resolution.
+// lshrs internal — Redis connection URLs.
 //
 //   redis://[user[:password]@]host[:port][/db]   host may be [IPv6]
 //   unix:///path/to/socket[?db=N]
@@ -18,8 +18,9 @@
 #include <string_view>
 #include <vector>
 
-#include "lshrs/redis_store.hpp"
+#include "lshrs/redis_tls.hpp"
 #include "redis/connection.hpp"
+#include "redis/transport_options.hpp"
 
 namespace lshrs::redis {
 
@@ -31,7 +32,12 @@ struct ParsedUrl {
   std::optional<RedisTlsOptions> tls;  // rediss://: enabled, with the URL's parameters
   std::vector<ServerAddress> sentinels;  // redis+sentinel://: the sentinels, in order
   std::string sentinel_master;           // ... and the master's name
+  std::optional<bool> read_from_replicas;  // ?read_from_replicas=true (any scheme but unix)
 };
+
+// "host[:port]" or "[v6][:port]" as a URL's authority writes it;
+// InvalidArgument quoting `where` when malformed.
+ServerAddress parse_server_address(std::string_view text, int default_port, std::string_view where);
 
 // InvalidArgument for a malformed URL or an unknown parameter.
 ParsedUrl parse_redis_url(std::string_view url);
@@ -42,18 +48,6 @@ std::string mask_url_password(std::string_view url);
 
 // mask_url_password(url) on one line, safe for messages (quote_user_text).
 std::string redact_url(std::string_view url);
-
-// The server and connection settings that `options` ask for: the URL (if
-// any) over the individual fields. Validates port, db and timeouts.
-struct Endpoint {
-  ServerAddress address;  // with Sentinel: the first sentinel (for messages)
-  ConnectionSettings settings;
-  std::vector<ServerAddress> sentinels;  // non-empty: find the master through these
-  std::string sentinel_master;
-};
-// Builds the TLS context when TLS is on (ConfigurationError for unreadable
-// CA, certificate or key files).
-Endpoint resolve_endpoint(const RedisOptions& options);
 
 // `base` switched on, with the fields a rediss:// URL set replacing its own.
 RedisTlsOptions merge_tls(const RedisTlsOptions& base, const RedisTlsOptions& from_url);

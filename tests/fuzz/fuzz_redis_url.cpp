@@ -7,6 +7,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/safe_text.hpp"
 #include "redis/url.hpp"
+#include "redis/store_options.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using lshrs::fuzz::require;

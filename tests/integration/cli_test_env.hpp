@@ -21,6 +21,7 @@
 #include "lshrs/files.hpp"
 #include "redis/connection.hpp"
 #include "redis/url.hpp"
+#include "redis/store_options.hpp"
 #include "unit/test_support.hpp"
 
 namespace lshrs::testing {

@@ -19,6 +19,7 @@
 #include "lshrs/redis_store.hpp"
 #include "redis/cluster.hpp"
 #include "redis/url.hpp"
+#include "redis/store_options.hpp"
 #include "unit/store_contract.hpp"
 
 namespace lshrs::testing {

@@ -19,6 +19,7 @@
 #include "lshrs/redis_store.hpp"
 #include "redis/cluster.hpp"
 #include "redis/url.hpp"
+#include "redis/store_options.hpp"
 #include "unit/store_contract.hpp"
 
 namespace lshrs::testing {
@@ -107,10 +108,14 @@ class SlotMigration {
   // IMPORTING on the target, MIGRATING on the source, then MIGRATE every key
   // the slot holds now: the source answers ASK for them from here on.
   void begin_and_move_keys() {
+    begin();
+    move_keys();
+  }
+  // The slot left half-way: its keys still on the source.
+  void begin() {
     const std::string s = std::to_string(slot_);
     admin_.ok(target_.master, {"CLUSTER", "SETSLOT", s, "IMPORTING", source_.node_id});
     admin_.ok(source_.master, {"CLUSTER", "SETSLOT", s, "MIGRATING", target_.node_id});
-    move_keys();
   }
   // Moves what is left and gives the slot to the target on every master:
   // clients with the old map get MOVED.
@@ -152,6 +157,40 @@ class SlotMigration {
 };
 
 // ---- The transport on its own ------------------------------------------------
+
+// One retry owner: a TRYAGAIN that does not go away (a multi-key command on a
+// slot left migrating with one key moved, one not) is retried retry_attempts
+// times by the transport, then handed back; before, the transport made 2 ×
+// retry_attempts rounds with backoff up to 2 s (about 7 s here) and the store
+// repeated all of it 4 times (about 29 s).
+TEST(ClusterTransport, APersistentTryagainEndsAfterRetryAttemptsNotLater) {
+  LSHRS_CLUSTER_URL_OR_RETURN(url);
+  using std::chrono::milliseconds;
+  ClusterAdmin admin(url);
+  RedisOptions o = cluster_options(url);
+  o.retry_attempts = 4;
+  o.retry_backoff = milliseconds(50);
+  o.retry_backoff_max = milliseconds(2000);
+  auto transport = redis::make_cluster_transport(o);
+  const std::string tag = "{" + unique_prefix("tryagain") + "}";
+  const Command set(std::vector<std::string>{"SET", tag + "present", "1"});
+  ASSERT_FALSE(transport->execute(std::span(&set, 1)).front().is_error());
+  {
+    SlotMigration migration(admin, redis::key_slot(tag));
+    migration.begin();
+    const Command mget(std::vector<std::string>{"MGET", tag + "present", tag + "absent"});
+    const auto retried = redis::cluster_counters(*transport).retried;
+    const auto start = std::chrono::steady_clock::now();
+    const Reply reply = transport->execute(std::span(&mget, 1)).front();
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(reply.error_code(), "TRYAGAIN") << reply.text;
+    EXPECT_EQ(redis::cluster_counters(*transport).retried - retried, 3u) << "4 attempts: 3 retries";
+    EXPECT_GE(took, milliseconds(300)) << "50 + 100 + 200 ms of backoff";
+    EXPECT_LT(took, milliseconds(3000));
+  }  // the slot is stable again
+  const Command del(std::vector<std::string>{"DEL", tag + "present"});
+  transport->execute(std::span(&del, 1));
+}
 
 TEST(ClusterTransport, AnswersInOrderAcrossAllMasters) {
   LSHRS_CLUSTER_URL_OR_RETURN(url);

@@ -20,6 +20,7 @@
 #include "integration/redis_test_env.hpp"
 #include "lshrs/redis_store.hpp"
 #include "redis/single_transport.hpp"
+#include "redis/store_options.hpp"
 #include "unit/store_contract.hpp"
 
 namespace lshrs::testing {

@@ -11,6 +11,7 @@
 #include "lshrs/model_io.hpp"
 #include "redis/connection.hpp"
 #include "redis/url.hpp"
+#include "redis/store_options.hpp"
 #include "unit/store_contract.hpp"
 #include "unit/test_support.hpp"
 

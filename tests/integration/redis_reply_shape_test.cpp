@@ -12,6 +12,7 @@
 #include "redis/connection.hpp"
 #include "redis/single_transport.hpp"
 #include "redis/url.hpp"
+#include "redis/store_options.hpp"
 #include "unit/store_contract.hpp"
 
 namespace lshrs::testing {

@@ -179,6 +179,37 @@ TEST_F(RedisTlsTest, MutualTlsNeedsTheClientCertificate) {
   store.clear(prefix);
 }
 
+TEST_F(RedisTlsTest, AnExpiredServerCertificateIsRefusedByName) {
+  const std::string url = server_url("LSHRS_TEST_REDIS_TLS_EXPIRED_URL");
+  if (url.empty()) return;
+  // Same CA, right host: only the dates are wrong (valid 2020-01-01..02).
+  const std::string msg = refusal<ConfigurationError>(tls_options(url));
+  expect_contains(msg, "expired");
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+}
+
+TEST_F(RedisTlsTest, AServerThatNeverAnswersTheHandshakeTimesOut) {
+  // Listening, so the TCP connect succeeds (the kernel completes it), but
+  // nobody accepts or writes: the TLS handshake gets no ServerHello.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  RedisOptions o = tls_options("rediss://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
+  o.connect_timeout = std::chrono::milliseconds(400);
+  o.retry_attempts = 1;
+  double took = 0;
+  const std::string msg = refusal<TimeoutError>(o, &took);
+  ::close(fd);
+  expect_contains(msg, "TLS handshake timed out");
+  EXPECT_LT(took, 3.0) << "no hang: " << msg;
+}
+
 TEST_F(RedisTlsTest, SkippingVerificationWarnsOnStderr) {
   if (url_.empty()) return;
   RedisOptions o = tls_options(url_ + "?tls_insecure=true");

@@ -8,6 +8,7 @@
 
 #include "lshrs/error.hpp"
 #include "redis/cluster.hpp"
+#include "redis/replicas.hpp"
 
 namespace lshrs::redis {
 namespace {
@@ -192,6 +193,51 @@ TEST(Redirect, IgnoresOtherRepliesAndGarbage) {
   EXPECT_FALSE(parse_redirect(error("MOVED 1 h"), asked));
   EXPECT_FALSE(parse_redirect(error("MOVED x h:2"), asked));
   EXPECT_FALSE(parse_redirect(error("MOVEDX 1 h:2"), asked));
+}
+
+// Redis 7.0 may answer CLUSTER SLOTS from a stale cache without the replicas
+// added since (seen with the test Cluster); CLUSTER NODES fills them in.
+TEST(ClusterNodes, AddsTheLiveReplicasOfEachMaster) {
+  std::vector<SlotRange> ranges(2);
+  ranges[0] = {0, 8191, at("10.0.0.1", 7000), "m1", {at("10.0.0.2", 7001)}};
+  ranges[1] = {8192, 16383, at("10.0.0.3", 7002), "m2", {}};
+  const std::string nodes =
+      "m1 10.0.0.1:7000@17000 master - 0 0 1 connected 0-8191\n"
+      "r1 10.0.0.2:7001@17001 slave m1 0 0 1 connected\n"
+      "r2 :7003@17003,host.example slave m2 0 0 2 connected\n"
+      "r3 10.0.0.4:7004@17004 slave,fail m2 0 0 2 disconnected\n"
+      "r4 10.0.0.5:7005@17005 slave,fail? m1 0 0 1 connected\n"
+      "m2 10.0.0.3:7002@17002 myself,master - 0 0 2 connected 8192-16383\n"
+      "garbage\n";
+  add_cluster_nodes_replicas(nodes, at("10.0.0.9", 7000), ranges);
+  EXPECT_EQ(ranges[0].replicas, (std::vector<ServerAddress>{at("10.0.0.2", 7001)})) << "kept once";
+  EXPECT_EQ(ranges[1].replicas, (std::vector<ServerAddress>{at("10.0.0.9", 7003)}))
+      << "no host: the node asked; failing replicas left out";
+  const SlotMap map(ranges);
+  EXPECT_EQ(map.replicas_for(9000), (std::vector<ServerAddress>{at("10.0.0.9", 7003)}));
+  EXPECT_EQ(map.replicas_for(5).size(), 1u);
+}
+
+TEST(ReplicaReplies, RoleAndSentinelReplicasListTheUsableOnes) {
+  const Reply role = array({string("master"), integer(42),
+                            array({array({string("10.0.0.7"), string("6380"), string("42")}),
+                                   array({string(""), string("6381"), string("0")}),
+                                   array({string("10.0.0.8"), string("not-a-port"), string("0")})})});
+  EXPECT_EQ(replicas_from_role(role), (std::vector<ServerAddress>{at("10.0.0.7", 6380)}));
+  EXPECT_TRUE(replicas_from_role(array({string("slave"), string("h"), integer(1)})).empty());
+  auto replica = [](std::string ip, std::string port, std::string flags) {
+    return array({string("name"), string(ip + ":" + port), string("ip"), string(ip), string("port"),
+                  string(port), string("flags"), string(flags)});
+  };
+  const Reply listed = array({replica("10.0.0.7", "6380", "slave"), replica("10.0.0.8", "6381", "s_down,slave"),
+                              replica("10.0.0.9", "6382", "slave,disconnected")});
+  EXPECT_EQ(replicas_from_sentinel(listed), (std::vector<ServerAddress>{at("10.0.0.7", 6380)}));
+  Command read(std::vector<std::string>{"SMEMBERS", "k"});
+  read.replica_ok = true;
+  const Command write(std::vector<std::string>{"SADD", "k", "1"});
+  EXPECT_TRUE(replica_may_answer(std::span(&read, 1)));
+  const std::vector<Command> mixed{read, write};
+  EXPECT_FALSE(replica_may_answer(mixed)) << "a batch with a write goes to the master whole";
 }
 
 }  // namespace

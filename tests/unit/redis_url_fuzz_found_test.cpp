@@ -4,6 +4,7 @@
 
 #include "lshrs/error.hpp"
 #include "redis/url.hpp"
+#include "redis/store_options.hpp"
 #include "unit/test_support.hpp"
 
 namespace lshrs {

@@ -4,6 +4,7 @@
 #include "lshrs/error.hpp"
 #include "store/key_parse.hpp"
 #include "redis/url.hpp"
+#include "redis/store_options.hpp"
 
 namespace lshrs::redis {
 namespace {
@@ -178,6 +179,65 @@ TEST(RedisUrl, UrlWithoutSchemeIsRefusedWithoutThePassword) {
   } catch (const InvalidArgument& e) {
     EXPECT_EQ(std::string(e.what()).find("Sup3rS3cretPW"), std::string::npos) << e.what();
   }
+}
+
+TEST(RedisUrl, ReadFromReplicasIsAParameterOfEveryNetworkScheme) {
+  EXPECT_EQ(parse_redis_url("redis://h:1/2?read_from_replicas=true").read_from_replicas, true);
+  EXPECT_EQ(parse_redis_url("redis://h/2").read_from_replicas, std::nullopt);
+  EXPECT_EQ(parse_redis_url("redis://h?read_from_replicas=0").read_from_replicas, false);
+  const ParsedUrl tls = parse_redis_url("rediss://h:1?tls_ca=/ca.pem&read_from_replicas=yes");
+  EXPECT_EQ(tls.read_from_replicas, true);
+  EXPECT_EQ(tls.tls->ca_file, "/ca.pem");
+  const ParsedUrl sentinel = parse_redis_url("redis+sentinel://s1,s2:26380/mymaster/1?read_from_replicas=1");
+  EXPECT_EQ(sentinel.read_from_replicas, true);
+  EXPECT_EQ(sentinel.sentinel_master, "mymaster");
+  EXPECT_EQ(sentinel.db, 1);
+  ASSERT_EQ(sentinel.sentinels.size(), 2u);
+
+  // Refused in one line, naming what was typed, never the password.
+  for (const char* bad : {"redis://u:hunter2@h?read_from_replicas=maybe", "redis://u:hunter2@h?tls_ca=/x",
+                          "redis+sentinel://u:hunter2@s1/m?colour=blue"}) {
+    try {
+      parse_redis_url(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const InvalidArgument& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.find("hunter2"), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+      EXPECT_TRUE(what.find("maybe") != std::string::npos || what.find("tls_ca") != std::string::npos ||
+                  what.find("colour") != std::string::npos)
+          << what;
+    }
+  }
+}
+
+TEST(RedisOptionsResolve, ReplicaReadsComeFromTheFieldsOrTheUrl) {
+  RedisOptions o;
+  o.url = "redis://h:6379";
+  EXPECT_FALSE(transport_options(o).read_from_replicas);
+  o.read_from_replicas = true;
+  o.replicas = {"r1:7001", "[::1]"};
+  const TransportOptions t = transport_options(o);
+  EXPECT_TRUE(t.read_from_replicas);
+  ASSERT_EQ(t.replicas.size(), 2u);
+  EXPECT_EQ(t.replicas[0].to_string(), "r1:7001");
+  EXPECT_EQ(t.replicas[1].port, 6379);
+  o.read_from_replicas = false;
+  o.url = "redis://h:6379?read_from_replicas=true";
+  EXPECT_TRUE(transport_options(o).read_from_replicas);
+  o.replicas = {"r1:notaport"};
+  EXPECT_THROW(transport_options(o), InvalidArgument);
+}
+
+TEST(RedisOptionsResolve, RetryAttemptsAreTheOneRetryPolicy) {
+  RedisOptions o;
+  o.retry_attempts = 0;  // at least one try
+  o.retry_backoff = std::chrono::milliseconds(70);
+  o.retry_backoff_max = std::chrono::milliseconds(10);
+  const RetryPolicy r = transport_options(o).retry;
+  EXPECT_EQ(r.attempts, 1u);
+  EXPECT_EQ(r.initial.count(), 70);
+  EXPECT_EQ(r.max_delay.count(), 70);
 }
 
 TEST(RedisOptionsResolve, UrlOverridesFieldsButKeepsASeparatePassword) {

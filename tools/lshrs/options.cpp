@@ -146,6 +146,10 @@ void add_store_flags(CLI::App& app, StoreFlags& flags, bool allow_memory) {
                  "Name to send (SNI) and verify instead of the host in the URL");
   app.add_flag("--tls-insecure", flags.tls.insecure_skip_verify,
                "Do NOT verify the server's certificate or name (prints a warning; testing only)");
+  app.add_flag("--read-from-replicas", flags.read_from_replicas,
+               "Let queries read buckets from replicas (Sentinel's, the Cluster's, or the master's "
+               "own): writes still go to the master; a query may miss ids added within the "
+               "replication lag; an unusable replica leaves the reads to the master");
   app.add_option("--prefix", flags.prefix, "Key prefix (namespace) of the index")
       ->capture_default_str();
   if (allow_memory) {
@@ -186,6 +190,7 @@ std::shared_ptr<BucketStore> make_store(const StoreFlags& flags) {
               : flags.cluster == "off" ? ClusterMode::kOff
                                        : ClusterMode::kAuto;
   o.track_signatures = !flags.no_signatures;
+  o.read_from_replicas = flags.read_from_replicas;
   try {
     return std::make_shared<RedisStore>(o);
   } catch (const InvalidArgument& e) {

@@ -37,6 +37,7 @@ struct StoreFlags {
   double timeout_seconds = 5;
   bool no_signatures = false;
   RedisTlsOptions tls;  // --tls, --tls-ca, --tls-cert, ... (a rediss:// URL turns TLS on too)
+  bool read_from_replicas = false;  // --read-from-replicas (or ?read_from_replicas=true)
 };
 // `allow_memory`: whether --store memory makes sense for this subcommand.
 void add_store_flags(CLI::App& app, StoreFlags& flags, bool allow_memory);
