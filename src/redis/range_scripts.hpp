@@ -15,8 +15,9 @@
 //               when it began or "", its target or "") for its ids
 // A clean range has no n, no p and no t fields; it is then small enough for
 // Redis' listpack encoding at default settings (128 fields of <= 64 bytes):
-// the end that cleans a range rebuilds it if the busy fields had made Redis
-// convert it to a hash table (it never converts back by itself).
+// the end that cleans a range reloads it if the busy fields had made Redis
+// convert it to a hash table (it never converts back by itself). No script
+// deletes and recreates a key (see compact()).
 //
 // kRangeBeginScript KEYS[1] = range key, ARGV = token, lease seconds, then
 // pairs (id, target or "") of this actor's batch (none for a repair).
@@ -40,9 +41,6 @@
 #include <cstddef>
 
 namespace lshrs::redis {
-
-// Ids per range hash: the default hash-max-listpack-entries.
-inline constexpr std::size_t kRangeIds = 128;
 
 #define LSHRS_RANGE_PRELUDE                                                                 \
   "local k = KEYS[1]\n"                                                                     \
@@ -122,15 +120,15 @@ inline constexpr const char* kRangeEndScript = LSHRS_RANGE_PRELUDE
     "  if #set > 0 then redis.call('HSET', k, unpack(set)) end\n"
     "  if #del > 0 then redis.call('HDEL', k, unpack(del)) end\n"
     "end\n"
-    // The busy fields made Redis convert the hash; a fresh one of the same
-    // ids is small again (Redis itself decides, by its limits).
+    // The busy fields made Redis convert the hash to a hash table, which it
+    // never undoes; reloading it (DUMP, RESTORE REPLACE) lets Redis choose
+    // the small encoding again by its own limits. Never DEL and recreate: in
+    // a slot being migrated a script may not write a key that went missing,
+    // so the recreate would fail after the DEL (pcall: the key may be gone).
     "local function compact()\n"
-    "  if redis.call('OBJECT', 'ENCODING', k) ~= 'hashtable' then return end\n"
-    "  local f = redis.call('HGETALL', k)\n"
-    "  if #f > 256 then return end\n"
-    "  for i = 2, #f, 2 do if #f[i] > 64 then return end end\n"
-    "  redis.call('DEL', k)\n"
-    "  redis.call('HSET', k, unpack(f))\n"
+    "  local e = redis.pcall('OBJECT', 'ENCODING', k)\n"
+    "  if e ~= 'hashtable' then return end\n"
+    "  redis.call('RESTORE', k, 0, redis.call('DUMP', k), 'REPLACE')\n"
     "end\n"
     "local mine = redis.call('HDEL', k, 'p' .. tok)\n"
     "if mine == 0 then\n"

@@ -65,7 +65,7 @@ struct RedisStore::Impl {
                            std::span<const std::string_view> targets, std::vector<std::size_t> widths,
                            std::vector<std::int64_t>* untracked);
   // Repair rounds on the given range numbers until each is clean or left to
-  // an actor at work; returns how many were repaired.
+  // an actor at work; returns how many of them it made clean.
   std::size_t repair_ranges(std::string_view prefix, std::vector<std::int64_t> ranges,
                             std::vector<std::size_t> widths);
   // Whether `prefix` keeps signatures in range hashes (the meta says so, or

@@ -313,7 +313,6 @@ std::size_t RedisStore::Impl::repair_ranges(std::string_view prefix, std::vector
       for (std::size_t c = 0; c < keys.size(); ++c) {
         const RangeState& s = states[c];
         if (s.n == 0) continue;  // clean already
-        if (round == 0) ++repaired;
         std::vector<std::string> a{keys[c], tokens[c], std::to_string(s.n), "0", "0"};
         for (std::size_t k = 0; k < s.others.size(); ++k) {
           const auto& committed = s.other_committed[k];
@@ -340,6 +339,7 @@ std::size_t RedisStore::Impl::repair_ranges(std::string_view prefix, std::vector
       if (!ends.empty()) replies = run_script(redis::kRangeEndScript, std::move(ends), "repair (end)");
       for (std::size_t e = 0; e < ended.size(); ++e) {
         if (replies[e].integer == kRepairDue) next.push_back(ranges[ended[e]]);
+        if (replies[e].integer == kClean) ++repaired;
       }
     } catch (...) {
       settle_tokens(whats, tokens, /*failed=*/true);
