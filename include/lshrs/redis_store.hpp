@@ -110,7 +110,7 @@ struct RedisOptions {
   std::chrono::milliseconds retry_backoff{50};
   std::chrono::milliseconds retry_backoff_max{2000};
 
-  // Keep <prefix>:sig:<id> for every id: remove() and updates then cost
+  // Keep every id's signature (<prefix>:sigs:<id / 128>): remove() and updates then cost
   // O(bands) per id. Off: add() is one round trip and writes less memory, but
   // re-adding an id does not remove it from its old buckets and remove()
   // scans every bucket key of the prefix (O(keyspace)).
