@@ -1,5 +1,11 @@
 // RedisStore: the write and remove paths, and why concurrent writers of one
-// id converge.
+// id converge. add() and remove() dispatch here: indexes whose meta declares
+// signature ranges (every index created since) take the range protocol of
+// redis_store_ranges.cpp, the same argument lifted to ranges of 128 ids; the
+// per-id protocol below serves indexes written before (one <prefix>:sig:<id>
+// key per id). Known limit of the per-id form: its begin converts a clean
+// string key to a hash by DEL + HSET, which Redis refuses mid-script in a slot
+// being migrated once the key is missing ("non local key").
 //
 // The problem: on Redis Cluster an id's signature key and its bucket keys
 // live in different slots, so no atomic operation spans them, and two
