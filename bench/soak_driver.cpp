@@ -15,6 +15,7 @@
 // deleted), which the check verifies exactly.
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -29,6 +30,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/redis_store.hpp"
+#include "integration/stored_signatures.hpp"
 #include "redis/single_transport.hpp"
 #include "redis/store_options.hpp"
 
@@ -61,9 +63,17 @@ IndexOptions soak_index(const std::string& prefix) {
   return io;
 }
 
+// The writers' lease (RedisOptions::lease), short in scripts/soak so that the
+// check can wait it out and repair what a killed writer left.
+std::chrono::seconds soak_lease() {
+  const char* text = std::getenv("LSHRS_SOAK_LEASE");
+  return std::chrono::seconds(text != nullptr ? std::stoi(text) : 60);
+}
+
 std::shared_ptr<RedisStore> open_store(const std::string& url) {
   RedisOptions o;
   o.url = url;
+  o.lease = soak_lease();
   o.connect_timeout = std::chrono::milliseconds(500);
   o.command_timeout = std::chrono::milliseconds(3000);
   return std::make_shared<RedisStore>(o);
@@ -112,6 +122,7 @@ int run_write(const std::string& url, const std::string& prefix, int writer, dou
     }, retries);
     ops += list.size();
     for (const auto id : list) out << "acked " << id << "\n";
+    out.flush();  // a writer may be SIGKILLed: what it acknowledged is on file
   }
   out << "ops " << ops << "\nretries " << retries << "\n";
   return 0;
@@ -217,6 +228,10 @@ int run_check(const std::string& url, const std::string& prefix, int writers, st
   RedisOptions o;
   o.url = url;
   auto transport = redis::make_transport(o);
+  // A writer killed mid-flush leaves its ranges unclean until its lease ran
+  // out: wait that long, then finish its work as any client may.
+  std::this_thread::sleep_for(soak_lease() + std::chrono::seconds(1));
+  const std::size_t repaired = store->repair(prefix);
   std::size_t checked = 0, lost = 0, extra = 0, deleted = 0;
   // Every bucket there can be (bands × 2^rows), read once: id -> memberships.
   std::vector<BucketRef> every;
@@ -230,23 +245,29 @@ int run_check(const std::string& url, const std::string& prefix, int writers, st
   }
   std::vector<std::pair<const std::int64_t, Expectation>*> all;
   for (auto& entry : expect) all.push_back(&entry);
-  constexpr std::size_t kChunk = 2000;  // signature keys per round trip
+  constexpr std::size_t kChunk = 2000;  // ids per round trip
+  std::size_t busy = 0;
   for (std::size_t start = 0; start < all.size(); start += kChunk) {
     const std::size_t end = std::min(all.size(), start + kChunk);
-    std::vector<redis::Command> gets;
-    for (std::size_t k = start; k < end; ++k) {
-      gets.emplace_back(std::vector<std::string>{"GET", signature_key(prefix, all[k]->first)});
-    }
-    const auto sigs = transport->execute(gets);
+    std::vector<std::int64_t> chunk;
+    for (std::size_t k = start; k < end; ++k) chunk.push_back(all[k]->first);
+    const auto sigs = testing::stored_signatures(*transport, prefix, chunk);
     for (std::size_t k = start; k < end; ++k) {
       const std::int64_t id = all[k]->first;
       const auto& e = all[k]->second;
-      const redis::Reply& sig = sigs[k - start];
+      const testing::StoredSignature& sig = sigs[k - start];
       const auto& has = held[id];
       ++checked;
+      // A range still busy after the repair is a failure, whatever it holds.
+      if (!sig.clean) {
+        ++busy;
+        ++lost;
+        if (lost <= 5) std::cerr << "soak: id " << id << ": its range is still busy " << sig.error << "\n";
+        continue;
+      }
       if (e.candidates.empty()) {
         ++deleted;
-        if (!sig.is_nil() || !has.empty()) {
+        if (sig.committed || !has.empty()) {
           ++extra;
           if (extra <= 5) std::cerr << "soak: deleted id " << id << " is still indexed\n";
         }
@@ -256,7 +277,7 @@ int run_check(const std::string& url, const std::string& prefix, int writers, st
       for (const auto& v : e.candidates) {
         const Signatures s = index.hasher().hash(v);
         const std::string row(s.bytes.begin(), s.bytes.end());
-        if (sig.kind != redis::Reply::Kind::kString || sig.text != row) continue;
+        if (sig.committed != row) continue;
         std::set<std::pair<std::uint32_t, std::string>> want;
         for (std::uint32_t b = 0; b < kBands; ++b) want.insert({b, row.substr(b, 1)});
         ok = has == want;
@@ -266,7 +287,7 @@ int run_check(const std::string& url, const std::string& prefix, int writers, st
         ++lost;
         if (lost <= 5) {
           std::cerr << "soak: id " << id << ": " << has.size() << " memberships, signature "
-                    << (sig.is_nil() ? "missing" : sig.is_error() ? "busy" : "not its buckets' vector") << "\n";
+                    << (!sig.committed ? "missing" : "not its buckets' vector") << "\n";
         }
       }
     }
@@ -277,9 +298,9 @@ int run_check(const std::string& url, const std::string& prefix, int writers, st
     std::getline(in, s);
     return s.empty() ? std::string("0") : s;
   }();
-  std::printf("operations: %zu (retried %zu)\nfaults injected: %s\nids checked: %zu (%zu deleted)\n"
-              "lost: %zu\nghosts: %zu\n",
-              ops, retries, faults.c_str(), checked, deleted, lost, extra);
+  std::printf("operations: %zu (retried %zu)\nfaults injected: %s\nranges repaired after the lease: %zu\n"
+              "ids checked: %zu (%zu deleted)\nlost: %zu (%zu in a busy range)\nghosts: %zu\n",
+              ops, retries, faults.c_str(), repaired, checked, deleted, lost, busy, extra);
   return lost == 0 && extra == 0 ? 0 : 1;
 }
 

@@ -5,11 +5,14 @@
 // bucket is a Redis set of decimal ids. Writes are coalesced (one variadic
 // SADD per distinct bucket per flush) and pipelined; reads of any number of
 // buckets are one round trip per server. With track_signatures, each id's
-// band signatures are kept at <prefix>:sig:<id>, which makes remove() and
-// updates O(bands) instead of a scan of the keyspace, and lets any number of
-// clients write and remove the same ids at once (also on Cluster): each id
-// ends in exactly the buckets of one vector written for it, or in none after
-// a remove. This uses two Lua scripts on the signature key (EVALSHA).
+// band signatures are kept in a small hash per range of 128 consecutive ids,
+// <prefix>:sigs:<id / 128> (indexes whose meta predates it keep one
+// <prefix>:sig:<id> key per id), which makes remove() and updates O(bands)
+// instead of a scan of the keyspace, and lets any number of clients write
+// and remove the same ids at once (also on Cluster): each id ends in exactly
+// the buckets of one vector written for it, or in none after a remove. This
+// uses two Lua scripts per range touched by a flush (EVALSHA). Clients that
+// write different ids of one range at once contend (correct, slower).
 //
 // Retries, each kind by one layer: connection loss by the store (the chunk
 // is resent whole, every command sent being idempotent), transient replies
@@ -117,11 +120,17 @@ struct RedisOptions {
   std::chrono::milliseconds retry_backoff{50};
   std::chrono::milliseconds retry_backoff_max{2000};
 
-  // Keep <prefix>:sig:<id> for every id: remove() and updates then cost
+  // Keep every id's signature (<prefix>:sigs:<id / 128>): remove() and updates then cost
   // O(bands) per id. Off: add() is one round trip and writes less memory, but
   // re-adding an id does not remove it from its old buckets and remove()
   // scans every bucket key of the prefix (O(keyspace)).
   bool track_signatures = true;
+  // How long a writer's claim on the ids it is writing holds off other
+  // clients' repairs. A client stalled longer costs a repair, never
+  // correctness; one that died mid-flush leaves its ids' ranges unclean (an
+  // id may sit in the buckets of two vectors) until a later write of the
+  // range or repair() after the lease ran out. At least 1 s.
+  std::chrono::seconds lease{60};
 
   ClusterMode cluster = ClusterMode::kAuto;
 };
@@ -151,6 +160,12 @@ class RedisStore final : public BucketStore {
 
   const RedisOptions& options() const noexcept;
 
+  // Finishes the work of writers that died mid-flush: every range of
+  // `prefix` left unclean whose leases expired is repaired (its ids put into
+  // exactly their committed buckets); ranges with a live lease are left to
+  // their writer. Returns how many ranges were repaired. O(keys of prefix).
+  std::size_t repair(std::string_view prefix);
+
  private:
   // add() and remove() with signature keys, under the given lease tokens.
   void add_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
@@ -158,6 +173,7 @@ class RedisStore final : public BucketStore {
                    const std::vector<std::string>& tokens);
   std::size_t remove_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
                              const std::vector<std::string>& tokens);
+  std::size_t remove_ranged(std::string_view prefix, std::span<const std::int64_t> ids);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -6,7 +6,8 @@
 // Implementations: MemoryStore (embedded), RedisStore (one node or Redis
 // Cluster). The key layout is shared with the Python package:
 //   bucket      <prefix>:<band>:bucket:<hex of the band's signature bytes>
-//   signature   <prefix>:sig:<id>     (ours; never matched by the Python SCANs)
+//   signatures  <prefix>:sigs:<r>     (ours; a hash of the ids r·128 … r·128+127)
+//   signature   <prefix>:sig:<id>     (ours, per id: indexes written before ranges)
 //   meta        <prefix>:meta         (ours)
 //
 // Contract every implementation keeps (tests/unit/store_contract.hpp checks it):
@@ -100,6 +101,13 @@ std::string to_hex(std::span<const std::uint8_t> bytes);
 std::string bucket_key(std::string_view prefix, std::size_t band,
                        std::span<const std::uint8_t> signature);
 std::string signature_key(std::string_view prefix, std::int64_t id);
+// Ids per signature range hash: Redis' default hash-max-listpack-entries, so
+// a range stays in the compact encoding.
+inline constexpr std::size_t kSignatureRangeIds = 128;
+// The range of `id`: floor(id / kSignatureRangeIds), also for negative ids.
+constexpr std::int64_t signature_range(std::int64_t id) { return id >> 7; }
+static_assert(kSignatureRangeIds == 128, "signature_range() divides by shifting");
+std::string signature_range_key(std::string_view prefix, std::int64_t range);
 std::string meta_key(std::string_view prefix);
 
 // Throws InvalidArgument unless `prefix` is non-empty and free of whitespace

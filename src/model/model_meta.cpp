@@ -1,6 +1,7 @@
 // The store's self-description under `<prefix>:meta`:
 //   one line of JSON  {"format": "lshrs-meta/1", "version", "config": {...},
-//                      "projections": n, "fnv1a64": "<16 hex digits>"}
+//                      "projections": n, "fnv1a64": "<16 hex digits>",
+//                      "signatures": "ranges/128" (see meta_layout.hpp)}
 //   '\n'
 //   n little-endian float32 values (row-major num_perm × dim).
 // The checksum covers the float bytes; the header is checked field by field.
@@ -10,6 +11,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/hasher.hpp"
 #include "lshrs/model_io.hpp"
+#include "model/meta_layout.hpp"
 #include "model/model_json.hpp"
 
 namespace lshrs {
@@ -79,6 +81,7 @@ std::string encode_meta(const Model& model) {
   header["config"] = detail::config_json(model.config);
   header["projections"] = model.projections.size();
   header["fnv1a64"] = hex64(fnv1a64(payload));
+  header["signatures"] = kMetaSignatureRanges;
   std::string out = header.dump(-1, ' ', true);
   out.push_back('\n');
   out.append(payload);
@@ -116,6 +119,15 @@ Model decode_meta(std::string_view bytes) {
     fail(e.what());
   }
   return model;
+}
+
+bool meta_declares_signature_ranges(std::string_view meta) {
+  const std::size_t newline = meta.substr(0, kMaxHeaderLine).find('\n');
+  if (newline == std::string_view::npos) return false;
+  const json header = json::parse(meta.substr(0, newline), nullptr, /*allow_exceptions=*/false);
+  if (!header.is_object()) return false;
+  const auto it = header.find("signatures");
+  return it != header.end() && it->is_string() && *it == kMetaSignatureRanges;
 }
 
 }  // namespace lshrs

@@ -38,6 +38,10 @@ std::int64_t parse_member(const std::string& member, std::string_view key) {
 RedisStore::Impl::Impl(RedisOptions opts, std::unique_ptr<redis::Transport> t, redis::RetryPolicy r)
     : options(std::move(opts)), transport(std::move(t)), retry(r) {
   if (options.pipeline_chunk == 0) options.pipeline_chunk = 1;
+  if (options.lease.count() < 1) {
+    throw InvalidArgument("RedisOptions::lease of " + std::to_string(options.lease.count()) +
+                          " s: a writer's lease must be at least 1 second");
+  }
 }
 
 void RedisStore::Impl::fail(std::string_view what, const std::string& detail) const {
@@ -133,15 +137,19 @@ std::optional<std::string> RedisStore::load_meta(std::string_view prefix) {
   validate_prefix(prefix);
   const Command get(std::vector<std::string>{"GET", meta_key(prefix)});
   auto replies = impl_->run(std::span(&get, 1), "load_meta");
-  if (replies.front().is_nil()) return std::nullopt;
-  return std::move(replies.front().text);
+  std::optional<std::string> meta;
+  if (!replies.front().is_nil()) meta = std::move(replies.front().text);
+  impl_->note_meta(prefix, meta);
+  return meta;
 }
 
 bool RedisStore::store_meta_if_absent(std::string_view prefix, std::string_view meta) {
   validate_prefix(prefix);
   const Command set(std::vector<std::string>{"SET", meta_key(prefix), std::string(meta), "NX"});
   const auto replies = impl_->run(std::span(&set, 1), "store_meta_if_absent");
-  return !replies.front().is_nil();
+  if (replies.front().is_nil()) return false;
+  impl_->note_meta(prefix, std::string(meta));
+  return true;
 }
 
 }  // namespace lshrs

@@ -50,14 +50,33 @@ struct RedisStore::Impl {
   // remove() without signature keys: SCAN every bucket of the prefix.
   std::size_t remove_by_scan(std::string_view prefix, std::span<const std::int64_t> ids);
 
-  // Runs the signature script kBeginScript (begin) or kEndScript on each
-  // args = {key, ARGV...} (see signature_scripts.hpp), by EVALSHA, loading
+  // Runs one of the signature scripts (signature_scripts.hpp,
+  // range_scripts.hpp) on each args = {key, ARGV...}, by EVALSHA, loading
   // the script where a server lacks it. Error replies throw StorageError.
-  std::vector<redis::Reply> run_script(bool begin, std::vector<std::vector<std::string>> args,
+  std::vector<redis::Reply> run_script(const char* script, std::vector<std::vector<std::string>> args,
                                        std::string_view what);
   // The script's SHA1 as the servers know it (SCRIPT LOAD on every master
   // the first time, or again with reload).
-  std::string script_sha(bool begin, bool reload);
+  std::string script_sha(const char* script, bool reload);
+
+  // The range protocol (redis_store_ranges.cpp): add (targets = the rows) or
+  // remove (targets empty) of ids; returns how many ids had a committed
+  // signature. `widths`: the band width when known (add), else empty.
+  std::size_t write_ranges(std::string_view prefix, std::span<const std::int64_t> ids,
+                           std::span<const std::string_view> targets, std::vector<std::size_t> widths,
+                           std::vector<std::int64_t>* untracked);
+  // Repair rounds on the given range numbers until each is clean or left to
+  // an actor at work; returns how many of them it made clean.
+  std::size_t repair_ranges(std::string_view prefix, std::vector<std::int64_t> ranges,
+                            std::vector<std::size_t> widths);
+  // Whether `prefix` keeps signatures in range hashes (the meta says so, or
+  // there is no meta: a new index) or per id (an index written before).
+  bool uses_ranges(std::string_view prefix);
+  // Records what a meta read or written through this store says.
+  void note_meta(std::string_view prefix, const std::optional<std::string>& meta);
+  void forget_layout(std::string_view prefix);
+  // RedisOptions::lease in whole seconds, as the scripts take it.
+  std::string lease_text() const { return std::to_string(options.lease.count()); }
   // Repair rounds for ids[i], i in `due` (redis_store_write.cpp).
   void repair(std::string_view prefix, std::span<const std::int64_t> ids, std::vector<std::size_t> due,
               const std::vector<std::size_t>& widths);
@@ -94,8 +113,15 @@ struct RedisStore::Impl {
   std::mutex tokens_mutex_;
   std::unordered_map<std::string, std::string> resumable_;  // what -> token of a failed call
   std::mutex scripts_mutex_;
-  std::string begin_sha_, end_sha_;
+  std::unordered_map<const char*, std::string> shas_;  // script text -> SHA1
+  std::mutex layouts_mutex_;
+  std::unordered_map<std::string, bool> ranges_;  // prefix -> uses_ranges()
 };
+
+// Repair rounds before giving up on ids that other actors keep touching.
+inline constexpr int kMaxRepairRounds = 64;
+// What the end scripts of both protocols return.
+enum EndResult : long long { kClean = 0, kOtherActorBusy = 1, kRepairDue = 2 };
 
 // Decimal ASCII, as the Python package writes members.
 inline std::string id_text(std::int64_t id) { return std::to_string(id); }

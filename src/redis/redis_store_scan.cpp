@@ -85,6 +85,7 @@ void RedisStore::Impl::scan_prefix(std::string_view prefix, std::string_view tai
 
 std::size_t RedisStore::clear(std::string_view prefix) {
   validate_prefix(prefix);
+  impl_->forget_layout(prefix);
   std::size_t deleted = 0;
   impl_->scan_prefix(prefix, "*", [&](std::vector<std::string>& keys) {
     // One key per UNLINK: in a cluster no command may span slots.
@@ -123,28 +124,36 @@ std::size_t RedisStore::Impl::remove_by_scan(std::string_view prefix, std::span<
 
 StoreStats RedisStore::stats(std::string_view prefix) {
   validate_prefix(prefix);
-  std::uint64_t sig_keys = 0;
+  std::uint64_t sig_keys = 0, range_keys = 0, ranged_ids = 0;
   std::vector<std::uint64_t> per_band;
-  Reservoir buckets(kExactBuckets), sig_sample(kMemorySamples);
+  Reservoir buckets(kExactBuckets), sig_sample(kMemorySamples), range_sample(kMemorySamples);
   impl_->scan_prefix(prefix, "*", [&](std::vector<std::string>& keys) {
+    std::vector<Command> lengths;
     for (const auto& key : keys) {
       const KeyKind kind = redis::classify_key(prefix, key);
       if (kind.kind == KeyKind::Kind::kSignature) {
         ++sig_keys;
         sig_sample.offer(key);
+      } else if (kind.kind == KeyKind::Kind::kSignatureRange) {
+        ++range_keys;
+        range_sample.offer(key);
+        // Fields of a range hash are its ids (and, while writers are at
+        // work, a few fields of their state: the count is then a bound).
+        lengths.emplace_back(std::vector<std::string>{"HLEN", key});
       } else if (kind.kind == KeyKind::Kind::kBucket) {
         if (kind.band >= per_band.size()) per_band.resize(kind.band + 1, 0);
         ++per_band[kind.band];
         buckets.offer(key);
       }
     }
+    for (const Reply& r : impl_->run(lengths, "stats (HLEN)")) ranged_ids += static_cast<std::uint64_t>(r.integer);
   });
 
   StoreStats s;
   s.buckets = buckets.seen();
   s.buckets_per_band = per_band;
   s.sizes_sampled = buckets.seen() > kExactBuckets;
-  if (sig_keys > 0 || s.buckets == 0) s.ids = sig_keys;
+  if (sig_keys + ranged_ids > 0 || s.buckets == 0) s.ids = sig_keys + ranged_ids;
 
   std::vector<Command> cards;
   for (const auto& key : buckets.items()) {
@@ -170,6 +179,7 @@ StoreStats RedisStore::stats(std::string_view prefix) {
                                              static_cast<std::ptrdiff_t>(std::min(kMemorySamples, buckets.items().size())));
   const auto bucket_mem = impl_->mean_memory(bucket_sample);
   const auto sig_mem = impl_->mean_memory(sig_sample.items());
+  const auto range_mem = impl_->mean_memory(range_sample.items());
   const std::size_t bands = static_cast<std::size_t>(std::count_if(
       per_band.begin(), per_band.end(), [](std::uint64_t n) { return n > 0; }));
   const double ids = s.ids ? static_cast<double>(*s.ids)
@@ -177,7 +187,8 @@ StoreStats RedisStore::stats(std::string_view prefix) {
                                  static_cast<double>(std::max<std::size_t>(1, bands));
   if (bucket_mem && ids > 0) {
     const double total = *bucket_mem * static_cast<double>(s.buckets) +
-                         sig_mem.value_or(0.0) * static_cast<double>(sig_keys);
+                         sig_mem.value_or(0.0) * static_cast<double>(sig_keys) +
+                         range_mem.value_or(0.0) * static_cast<double>(range_keys);
     s.bytes_per_vector = total / ids;
   }
   return s;

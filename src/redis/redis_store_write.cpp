@@ -1,5 +1,11 @@
 // RedisStore: the write and remove paths, and why concurrent writers of one
-// id converge.
+// id converge. add() and remove() dispatch here: indexes whose meta declares
+// signature ranges (every index created since) take the range protocol of
+// redis_store_ranges.cpp, the same argument lifted to ranges of 128 ids; the
+// per-id protocol below serves indexes written before (one <prefix>:sig:<id>
+// key per id). Known limit of the per-id form: its begin converts a clean
+// string key to a hash by DEL + HSET, which Redis refuses mid-script in a slot
+// being migrated once the key is missing ("non local key").
 //
 // The problem: on Redis Cluster an id's signature key and its bucket keys
 // live in different slots, so no atomic operation spans them, and two
@@ -32,7 +38,7 @@
 // without committing; it repeats until one round passes the same proof. An
 // actor that still holds a token at another's end is responsible instead: it
 // ends later and sees the counter moved.
-// Leases: a token older than kLeaseSeconds (a crashed client) is dropped and
+// Leases: a token older than RedisOptions::lease (a crashed client) is dropped and
 // bumps n, so no one is blocked by it forever; an actor that finds its own
 // token gone re-adds its target to D and repairs, so a lease that expired
 // under a live but slow client costs time, never correctness. A call that
@@ -56,6 +62,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/redis_store.hpp"
 #include "redis/redis_store_impl.hpp"
+#include "redis/bucket_groups.hpp"
 #include "redis/signature_scripts.hpp"
 
 namespace lshrs {
@@ -63,22 +70,10 @@ namespace {
 
 using redis::Command;
 using redis::Reply;
+using redis::as_bytes;
+using redis::as_view;
+using redis::BucketGroups;
 
-// Bounds the time one command blocks the server; a larger group is split.
-constexpr std::size_t kMaxMembersPerCommand = 10'000;
-// How long an actor's token protects an id's buckets from a concurrent repair.
-constexpr const char* kLeaseSeconds = "60";
-// Repair rounds before giving up on an id that other actors keep touching.
-constexpr int kMaxRepairRounds = 64;
-
-enum EndResult : long long { kClean = 0, kOtherActorBusy = 1, kRepairDue = 2 };
-
-std::string_view as_view(std::span<const std::uint8_t> bytes) {
-  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-std::span<const std::uint8_t> as_bytes(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
 
 // A token no other actor uses: the pid (forked children differ), a random
 // number per process and a count.
@@ -88,54 +83,6 @@ std::string unique_token() {
   static std::atomic<std::uint64_t> counter{0};
   return std::to_string(::getpid()) + "." + process + "." + std::to_string(counter.fetch_add(1));
 }
-
-// Groups (band, signature) -> ids and emits one variadic command per group:
-// `verb key id id ...`, split every kMaxMembersPerCommand ids.
-class BucketGroups {
- public:
-  void add(std::size_t band, std::string_view sig, std::size_t id_index) {
-    if (band >= index_.size()) index_.resize(band + 1);
-    auto [it, inserted] = index_[band].try_emplace(sig, groups_.size());
-    if (inserted) groups_.push_back({band, sig, {}});
-    groups_[it->second].ids.push_back(id_index);
-  }
-  // Every band of `sig` (split every `width` bytes).
-  void add_all(std::string_view sig, std::size_t width, std::size_t id_index) {
-    for (std::size_t b = 0; (b + 1) * width <= sig.size(); ++b) add(b, sig.substr(b * width, width), id_index);
-  }
-  // The bands of `stale` that differ from `kept`'s (same width and length).
-  void add_differing(std::string_view stale, std::string_view kept, std::size_t width,
-                     std::size_t id_index) {
-    for (std::size_t b = 0; (b + 1) * width <= stale.size(); ++b) {
-      const std::string_view band = stale.substr(b * width, width);
-      if (band != kept.substr(b * width, width)) add(b, band, id_index);
-    }
-  }
-  void emit(std::string_view verb, std::string_view prefix, const std::vector<std::string>& ids,
-            std::vector<Command>& out) const {
-    for (const Group& g : groups_) {
-      const std::string key = bucket_key(prefix, g.band, as_bytes(g.sig));
-      for (std::size_t start = 0; start < g.ids.size(); start += kMaxMembersPerCommand) {
-        const std::size_t end = std::min(g.ids.size(), start + kMaxMembersPerCommand);
-        std::vector<std::string> argv;
-        argv.reserve(2 + end - start);
-        argv.emplace_back(verb);
-        argv.push_back(key);
-        for (std::size_t k = start; k < end; ++k) argv.push_back(ids[g.ids[k]]);
-        out.emplace_back(std::move(argv));
-      }
-    }
-  }
-
- private:
-  struct Group {
-    std::size_t band;
-    std::string_view sig;  // points into caller-owned bytes
-    std::vector<std::size_t> ids;
-  };
-  std::vector<std::unordered_map<std::string_view, std::size_t>> index_;
-  std::vector<Group> groups_;
-};
 
 // What begin() told about one id.
 struct Begun {
@@ -185,12 +132,11 @@ void RedisStore::Impl::settle_tokens(const std::vector<std::string>& whats,
   }
 }
 
-std::vector<Reply> RedisStore::Impl::run_script(bool begin, std::vector<std::vector<std::string>> args,
+std::vector<Reply> RedisStore::Impl::run_script(const char* script, std::vector<std::vector<std::string>> args,
                                                 std::string_view what) {
-  const char* text = begin ? redis::kBeginScript : redis::kEndScript;
   std::vector<Command> cmds;
   cmds.reserve(args.size());
-  const std::string sha = script_sha(begin, /*reload=*/false);
+  const std::string sha = script_sha(script, /*reload=*/false);
   for (auto& a : args) {
     std::vector<std::string> argv{"EVALSHA", sha, "1"};
     argv.insert(argv.end(), std::make_move_iterator(a.begin()), std::make_move_iterator(a.end()));
@@ -205,7 +151,7 @@ std::vector<Reply> RedisStore::Impl::run_script(bool begin, std::vector<std::vec
       if (replies[i].is_error() && replies[i].error_code() == "NOSCRIPT") missing.push_back(i);
     }
     if (missing.empty()) break;
-    const std::string fresh = script_sha(begin, /*reload=*/true);
+    const std::string fresh = script_sha(script, /*reload=*/true);
     std::vector<Command> again;
     for (const std::size_t i : missing) {
       Command c = cmds[i];
@@ -213,7 +159,7 @@ std::vector<Reply> RedisStore::Impl::run_script(bool begin, std::vector<std::vec
         c.argv[1] = fresh;
       } else {
         c.argv[0] = "EVAL";
-        c.argv[1] = text;
+        c.argv[1] = script;
       }
       again.push_back(std::move(c));
     }
@@ -226,13 +172,11 @@ std::vector<Reply> RedisStore::Impl::run_script(bool begin, std::vector<std::vec
   return replies;
 }
 
-std::string RedisStore::Impl::script_sha(bool begin, bool reload) {
+std::string RedisStore::Impl::script_sha(const char* script, bool reload) {
   std::lock_guard lock(scripts_mutex_);
-  std::string& sha = begin ? begin_sha_ : end_sha_;
+  std::string& sha = shas_[script];
   if (!sha.empty() && !reload) return sha;
-  const Command load(std::vector<std::string>{"SCRIPT", "LOAD", begin ? redis::kBeginScript
-                                                                      : redis::kEndScript},
-                     0);
+  const Command load(std::vector<std::string>{"SCRIPT", "LOAD", script}, 0);
   transport->for_each_master([&](const std::string& name, const redis::NodeExecutor& node) {
     const Reply reply = redis::with_retry(retry, [&] { return node(std::span(&load, 1)).front(); });
     if (reply.kind != Reply::Kind::kString) fail("SCRIPT LOAD", "on " + name + ": " + reply.text);
@@ -274,9 +218,9 @@ void RedisStore::Impl::repair_round(std::string_view prefix, std::span<const std
   {
     std::vector<std::vector<std::string>> begins;
     for (std::size_t j = 0; j < due.size(); ++j) {
-      begins.push_back({signature_key(prefix, ids[due[j]]), tokens[j], "", kLeaseSeconds});
+      begins.push_back({signature_key(prefix, ids[due[j]]), tokens[j], "", lease_text()});
     }
-    auto replies = run_script(true, std::move(begins), "repair (begin)");
+    auto replies = run_script(redis::kBeginScript, std::move(begins), "repair (begin)");
     std::vector<Begun> state;
     BucketGroups adds, rems;
     for (std::size_t j = 0; j < due.size(); ++j) {
@@ -314,7 +258,7 @@ void RedisStore::Impl::repair_round(std::string_view prefix, std::span<const std
       ends.push_back({signature_key(prefix, ids[due[j]]), tokens[j], state[j].committed.value_or(""),
                       std::to_string(state[j].n), "0"});
     }
-    replies = run_script(false, std::move(ends), "repair (end)");
+    replies = run_script(redis::kEndScript, std::move(ends), "repair (end)");
     std::vector<std::size_t> next;
     for (std::size_t j = 0; j < due.size(); ++j) {
       if (replies[j].integer == kRepairDue) next.push_back(due[j]);
@@ -346,6 +290,12 @@ void RedisStore::add(std::string_view prefix, std::span<const std::int64_t> ids,
   std::vector<std::string> texts(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) texts[i] = id_text(ids[i]);
 
+  if (impl_->options.track_signatures && impl_->uses_ranges(prefix)) {
+    std::vector<std::string_view> targets(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) targets[i] = as_view(sigs.row(i));
+    impl_->write_ranges(prefix, ids, targets, {sigs.band_bytes}, nullptr);
+    return;
+  }
   if (!impl_->options.track_signatures) {
     BucketGroups fresh;
     for (std::size_t i = 0; i < ids.size(); ++i) fresh.add_all(as_view(sigs.row(i)), sigs.band_bytes, i);
@@ -378,9 +328,9 @@ void RedisStore::add_tracked(std::string_view prefix, std::span<const std::int64
   begins.reserve(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
     begins.push_back({signature_key(prefix, ids[i]), tokens[i], std::string(as_view(sigs.row(i))),
-                      kLeaseSeconds});
+                      impl_->lease_text()});
   }
-  auto replies = impl_->run_script(true, std::move(begins), "add (begin)");
+  auto replies = impl_->run_script(redis::kBeginScript, std::move(begins), "add (begin)");
   std::vector<Begun> state;
   state.reserve(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) state.push_back(parse_begin(replies[i], texts[i]));
@@ -408,7 +358,7 @@ void RedisStore::add_tracked(std::string_view prefix, std::span<const std::int64
     ends.push_back({signature_key(prefix, ids[i]), tokens[i], std::string(as_view(sigs.row(i))),
                     std::to_string(state[i].n), "1"});
   }
-  replies = impl_->run_script(false, std::move(ends), "add (commit)");
+  replies = impl_->run_script(redis::kEndScript, std::move(ends), "add (commit)");
   std::vector<std::size_t> due;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (replies[i].integer == kRepairDue) due.push_back(i);
@@ -420,6 +370,7 @@ std::size_t RedisStore::remove(std::string_view prefix, std::span<const std::int
   validate_prefix(prefix);
   if (ids.empty()) return 0;
   if (!impl_->options.track_signatures) return impl_->remove_by_scan(prefix, ids);
+  if (impl_->uses_ranges(prefix)) return remove_ranged(prefix, ids);
 
   std::vector<std::string> whats;
   for (const auto id : ids) whats.push_back(signature_key(prefix, id) + "\nrm");
@@ -440,9 +391,9 @@ std::size_t RedisStore::remove_tracked(std::string_view prefix, std::span<const 
   std::vector<std::vector<std::string>> begins;
   begins.reserve(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    begins.push_back({signature_key(prefix, ids[i]), tokens[i], "", kLeaseSeconds});
+    begins.push_back({signature_key(prefix, ids[i]), tokens[i], "", impl_->lease_text()});
   }
-  auto replies = impl_->run_script(true, std::move(begins), "remove (begin)");
+  auto replies = impl_->run_script(redis::kBeginScript, std::move(begins), "remove (begin)");
 
   std::vector<std::string> texts(ids.size());
   std::vector<Begun> state;
@@ -489,7 +440,7 @@ std::size_t RedisStore::remove_tracked(std::string_view prefix, std::span<const 
   for (std::size_t i = 0; i < ids.size(); ++i) {
     ends.push_back({signature_key(prefix, ids[i]), tokens[i], "", std::to_string(state[i].n), "1"});
   }
-  replies = impl_->run_script(false, std::move(ends), "remove (commit)");
+  replies = impl_->run_script(redis::kEndScript, std::move(ends), "remove (commit)");
   std::vector<std::size_t> due;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (replies[i].integer == kRepairDue) due.push_back(i);

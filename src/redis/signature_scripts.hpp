@@ -84,9 +84,11 @@ inline constexpr const char* kEndScript = LSHRS_SIG_PRELUDE
     "redis.call('HINCRBY', k, 'n', 1)\n"
     "if expire_leases() then return 1 end\n"
     "if mine == 1 and tonumber(redis.call('HGET', k, 'n')) == tonumber(ARGV[3]) + 1 then\n"
+    // SET replaces the hash in one command: a DEL first would leave the
+    // key missing, and in a slot being migrated the SET would then be
+    // refused mid-script ("non local key") with the dirty set already gone.
     "  local c = redis.call('HGET', k, 'c')\n"
-    "  redis.call('DEL', k)\n"
-    "  if c then redis.call('SET', k, c) end\n"
+    "  if c then redis.call('SET', k, c) else redis.call('DEL', k) end\n"
     "  return 0\n"
     "end\n"
     "return 2\n";

@@ -35,6 +35,13 @@ KeyKind classify_key(std::string_view prefix, std::string_view key) {
   if (tail.substr(0, 4) == "sig:") {
     return is_decimal_id(tail.substr(4)) ? KeyKind{Kind::kSignature, 0} : KeyKind{};
   }
+  if (tail.substr(0, 5) == "sigs:") {
+    const std::string_view digits = tail.substr(5);
+    std::int64_t range = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), range);
+    if (!is_decimal_id(digits) || ec != std::errc() || end != digits.data() + digits.size()) return {};
+    return {Kind::kSignatureRange, 0, range};
+  }
   const auto colon = tail.find(':');
   if (colon == std::string_view::npos) return {};
   const std::string_view band = tail.substr(0, colon);

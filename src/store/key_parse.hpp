@@ -3,10 +3,10 @@
 // `SCAN MATCH <prefix>:*` also returns keys of longer prefixes (prefix "a"
 // matches "a:b:0:bucket:ff"). The layout makes ownership decidable from the
 // key's tail alone: a key belongs to prefix P iff it is P + ":" + one of
-//   meta | sig:<decimal id> | <decimal band>:bucket:<lowercase hex>
+//   meta | sig:<decimal id> | sigs:<decimal range> | <decimal band>:bucket:<lowercase hex>
 // and no key can be read both ways, because the last two components tell the
-// kind ("meta"; "sig" + digits; "bucket" + hex) and the kind fixes how many
-// components follow P.
+// kind ("meta"; "sig" or "sigs" + digits; "bucket" + hex) and the kind fixes
+// how many components follow P.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -18,9 +18,10 @@
 namespace lshrs::redis {
 
 struct KeyKind {
-  enum class Kind { kForeign, kMeta, kSignature, kBucket };
+  enum class Kind { kForeign, kMeta, kSignature, kSignatureRange, kBucket };
   Kind kind = Kind::kForeign;
-  std::uint32_t band = 0;  // kBucket
+  std::uint32_t band = 0;   // kBucket
+  std::int64_t range = 0;   // kSignatureRange
 };
 
 // What `key` is to `prefix` (kForeign: not one of its keys).

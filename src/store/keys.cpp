@@ -28,6 +28,10 @@ std::string signature_key(std::string_view prefix, std::int64_t id) {
   return std::string(prefix) + ":sig:" + std::to_string(id);
 }
 
+std::string signature_range_key(std::string_view prefix, std::int64_t range) {
+  return std::string(prefix) + ":sigs:" + std::to_string(range);
+}
+
 std::string meta_key(std::string_view prefix) { return std::string(prefix) + ":meta"; }
 
 void validate_prefix(std::string_view prefix) {

@@ -101,10 +101,10 @@ class RedisClusterOrderTest : public ::testing::Test {
   std::string bucket(std::uint32_t band, std::uint8_t sig) const {
     return bucket_key(prefix_, band, std::vector<std::uint8_t>{sig});
   }
-  // An id whose signature key lives on another master than `key`.
+  // An id whose signature range lives on another master than `key`.
   std::int64_t id_away_from(const std::string& key) const {
     for (std::int64_t id = 1; id < 10'000; ++id) {
-      if (!(flaky_->node_of(signature_key(prefix_, id)) == flaky_->node_of(key))) return id;
+      if (!(flaky_->node_of(signature_range_key(prefix_, signature_range(id))) == flaky_->node_of(key))) return id;
     }
     ADD_FAILURE() << "no id whose signature key is on another master than " << key;
     return 0;
@@ -158,7 +158,7 @@ TEST_F(RedisClusterOrderTest, AnUpdateCutByAFailedMasterIsRepairedByTheRetry) {
   EXPECT_EQ(buckets_holding(ids[0], 2), (std::vector<std::vector<std::uint8_t>>{{0x02}, {0x0b}}))
       << "the id must be in exactly its new buckets (old band-0 bucket on "
       << flaky_->node_of(old_bucket).to_string() << ", signature key on "
-      << flaky_->node_of(signature_key(prefix_, ids[0])).to_string() << ")";
+      << flaky_->node_of(signature_range_key(prefix_, signature_range(ids[0]))).to_string() << ")";
   EXPECT_EQ(store_->remove(prefix_, ids), 1u);
   EXPECT_EQ(buckets_holding(ids[0], 2), (std::vector<std::vector<std::uint8_t>>{{}, {}}))
       << "the signature key must name the new buckets";

@@ -107,12 +107,16 @@ TEST(RedisLayout, KeysAndMembersMatchTheNumpyOracle) {
     EXPECT_EQ(bucket_layout(conn, prefix),
               oracle_layout(dir, projections, vectors, ids, kDim, kBands, kRows, prefix));
   }
-  // Nothing else under the prefix: one signature key per id and the meta.
-  std::size_t sig_keys = 0, meta_keys = 0, other = 0;
+  // Nothing else under the prefix: the signature ranges and the meta. Every
+  // id has its committed signature in its range, and the ranges are clean
+  // and in Redis' compact encoding.
+  std::size_t range_keys = 0, fields = 0, meta_keys = 0, other = 0;
   for (const auto& key : all_keys(conn, prefix)) {
-    if (key.rfind(prefix + ":sig:", 0) == 0) {
-      ++sig_keys;
-      EXPECT_EQ(conn.command({"STRLEN", key}).integer, static_cast<long long>(kBands * 2)) << key;
+    if (key.rfind(prefix + ":sigs:", 0) == 0) {
+      ++range_keys;
+      fields += static_cast<std::size_t>(conn.command({"HLEN", key}).integer);
+      EXPECT_EQ(conn.command({"HEXISTS", key, "n"}).integer, 0) << key << " is left busy";
+      EXPECT_EQ(conn.command({"OBJECT", "ENCODING", key}).text, "listpack") << key;
     } else if (key == prefix + ":meta") {
       ++meta_keys;
     } else if (key.find(":bucket:") == std::string::npos) {
@@ -120,9 +124,14 @@ TEST(RedisLayout, KeysAndMembersMatchTheNumpyOracle) {
       ADD_FAILURE() << "unexpected key " << key;
     }
   }
-  EXPECT_EQ(sig_keys, kN);
-  EXPECT_EQ(meta_keys, 1u);
-  EXPECT_EQ(other, 0u);
+  std::set<std::int64_t> ranges;
+  for (const auto id : ids) {
+    ranges.insert(signature_range(id));
+    const redis::Reply sig = conn.command({"HGET", signature_range_key(prefix, signature_range(id)), std::to_string(id)});
+    EXPECT_EQ(sig.text.size(), kBands * 2) << "id " << id;
+  }
+  EXPECT_EQ(range_keys, ranges.size());
+  EXPECT_EQ(fields, kN);
   EXPECT_GT(store->clear(prefix), kN);
 }
 

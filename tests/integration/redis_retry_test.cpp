@@ -138,9 +138,9 @@ TEST_F(RedisRetryTest, AnUpdateCutAtAnyCommandIsRepairedByRepeatingTheCall) {
     EXPECT_EQ(store_->remove(prefix_, ids), 4u);
     EXPECT_TRUE(bucket(0, 0x02).empty()) << "signature keys must name the new buckets";
   }
-  // The converging write protocol (redis_store_write.cpp): a begin and a
-  // commit script on each id's signature key around the bucket writes.
-  EXPECT_EQ(writes, 12u) << "2 SREM + 2 SADD + 4 begin + 4 commit scripts";
+  // The converging write protocol (redis_store_ranges.cpp): a begin and a
+  // commit script on the ids' signature range around the bucket writes.
+  EXPECT_EQ(writes, 6u) << "2 SREM + 2 SADD + 1 begin + 1 commit script (one range)";
 }
 
 TEST_F(RedisRetryTest, ReadsAreRetriedToo) {

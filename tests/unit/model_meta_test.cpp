@@ -11,6 +11,7 @@
 #include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
+#include "model/meta_layout.hpp"
 #include "unit/model_test_util.hpp"
 
 namespace lshrs {
@@ -69,6 +70,22 @@ TEST(ModelMeta, RoundTripIsBitExact) {
   ASSERT_EQ(back.projections.size(), m.projections.size());
   EXPECT_EQ(std::memcmp(back.projections.data(), m.projections.data(), m.projections.size() * 4), 0);
   EXPECT_EQ(back.redis.host, ModelRedisConfig{}.host) << "redis settings are not part of meta";
+}
+
+// The store keeps signatures in range hashes only for indexes whose meta
+// says so; earlier releases' metas (and damaged ones) lack the field.
+TEST(ModelMeta, DeclaresTheSignatureRangeLayout) {
+  const std::string meta = encode_meta(sample());
+  EXPECT_EQ(Parts(meta).header["signatures"], "ranges/128");
+  EXPECT_TRUE(meta_declares_signature_ranges(meta));
+  std::string earlier = meta;
+  const std::string field = ",\"signatures\":\"ranges/128\"";
+  ASSERT_NE(earlier.find(field), std::string::npos);
+  earlier.erase(earlier.find(field), field.size());
+  EXPECT_NO_THROW(decode_meta(earlier)) << "a meta of an earlier release still opens";
+  EXPECT_FALSE(meta_declares_signature_ranges(earlier));
+  EXPECT_FALSE(meta_declares_signature_ranges("not json\n"));
+  EXPECT_FALSE(meta_declares_signature_ranges("{\"signatures\": \"ranges/128\"}"));  // no header line
 }
 
 TEST(ModelMeta, LayoutIsAJsonLineThenLittleEndianFloats) {

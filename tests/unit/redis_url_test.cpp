@@ -285,6 +285,12 @@ TEST(RedisKeys, ClassifyKeyAttributesKeysToExactlyOnePrefix) {
   EXPECT_EQ(classify_key("a", "a:meta").kind, Kind::kMeta);
   EXPECT_EQ(classify_key("a", "a:sig:42").kind, Kind::kSignature);
   EXPECT_EQ(classify_key("a", "a:sig:-7").kind, Kind::kSignature);
+  EXPECT_EQ(classify_key("a", "a:sigs:42").kind, Kind::kSignatureRange);
+  EXPECT_EQ(classify_key("a", "a:sigs:42").range, 42);
+  EXPECT_EQ(classify_key("a", "a:sigs:-1").range, -1);
+  EXPECT_EQ(classify_key("a", "a:sigs:x").kind, Kind::kForeign);
+  EXPECT_EQ(classify_key("a", "a:b:sigs:1").kind, Kind::kForeign) << "a range of prefix a:b";
+  EXPECT_EQ(classify_key("a", "a:sigs:99999999999999999999").kind, Kind::kForeign);
   const KeyKind bucket = classify_key("a", "a:12:bucket:00ff");
   EXPECT_EQ(bucket.kind, Kind::kBucket);
   EXPECT_EQ(bucket.band, 12u);

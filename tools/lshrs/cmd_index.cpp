@@ -98,7 +98,7 @@ Command add_index_command(CLI::App& app) {
   add_source_flags(*sub, a->source);
   add_store_flags(*sub, a->store, true);
   sub->add_flag("--no-signatures", a->store.no_signatures,
-                "Do not keep <prefix>:sig:<id> keys (less memory; delete and re-index then scan "
+                "Do not keep signature ranges <prefix>:sigs:* (less memory; delete and re-index then scan "
                 "the keyspace)");
   add_config_flags(*sub, a->config);
   sub->add_option("--save-model", a->save_model,
