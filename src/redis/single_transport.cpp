@@ -66,14 +66,8 @@ std::unique_ptr<Transport> make_transport(const RedisOptions& options) {
   }
   bool cluster = options.cluster == ClusterMode::kOn;
   if (options.cluster == ClusterMode::kAuto) cluster = is_cluster_node(endpoint);
-  if (cluster) {
-    if (endpoint.settings.db != 0) {
-      throw ConfigurationError("Redis Cluster has only db 0, but db " +
-                               std::to_string(endpoint.settings.db) +
-                               " was asked for; drop the /db part of the URL");
-    }
-    return make_cluster_transport(options);
-  }
+  // make_cluster_transport() refuses a db other than 0, found or asked for.
+  if (cluster) return make_cluster_transport(options);
   return std::make_unique<SingleTransport>(endpoint, options.pool_size);
 }
 

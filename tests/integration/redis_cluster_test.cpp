@@ -209,6 +209,15 @@ TEST(ClusterTransport, VisitsEveryMasterAndDescribesItselfWithoutSecrets) {
 TEST(ClusterTransport, RefusesADatabaseOtherThanZero) {
   LSHRS_CLUSTER_URL_OR_RETURN(url);
   EXPECT_THROW(redis::make_cluster_transport(cluster_options(url + "/2")), ConfigurationError);
+  // Whether the cluster was asked for or found (kAuto), one check refuses it.
+  for (const ClusterMode mode : {ClusterMode::kOn, ClusterMode::kAuto}) {
+    try {
+      RedisStore store(cluster_options(url + "/2", mode));
+      ADD_FAILURE() << "db 2 on a cluster was accepted";
+    } catch (const ConfigurationError& e) {
+      EXPECT_NE(std::string(e.what()).find("db 2"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(ClusterTransport, ALostConnectionThrowsAndTheNextCallWorks) {
@@ -243,6 +252,8 @@ TEST(ClusterTransport, ALostConnectionThrowsAndTheNextCallWorks) {
 // Ids of batch k: k·kBatch ... ; band 0 takes one of 8 values, so every batch
 // writes the bucket whose slot the test migrates.
 constexpr std::size_t kBatch = 150, kBands = 4;
+
+const StoreLayout kLayout{kBands, 1, HashFamily::kHyperplane};
 
 Signatures batch_signatures(const std::vector<std::int64_t>& ids) {
   Signatures sigs{ids.size(), kBands, 1, {}};
@@ -303,7 +314,7 @@ TEST(RedisClusterStore, ASlotMigratedDuringAnIngestLosesNothing) {
         id = static_cast<std::int64_t>(all.size()) * 3 + 1;
         all.push_back(id);
       }
-      store.add(prefix, ids, batch_signatures(ids));
+      store.add(prefix, kLayout, ids, batch_signatures(ids));
     }
   };
   ingest(10);
@@ -327,7 +338,7 @@ TEST(RedisClusterStore, ASlotMigratedDuringAnIngestLosesNothing) {
 
   EXPECT_EQ(memberships_missing(store, prefix, all), 0u);
   EXPECT_EQ(store.stats(prefix).ids.value_or(0), all.size());
-  EXPECT_EQ(store.remove(prefix, all), all.size());
+  EXPECT_EQ(store.remove(prefix, kLayout, all), all.size());
   EXPECT_EQ(memberships_missing(store, prefix, all), all.size() * kBands);
   store.clear(prefix);
 }
@@ -353,7 +364,7 @@ TEST(RedisClusterStore, ASlotMigratedUnderConcurrentIngestLosesNothing) {
       for (std::int64_t next = t; !stop.load();) {
         std::vector<std::int64_t> ids(kBatch);
         for (auto& id : ids) id = (next += 2);
-        store.add(prefix, ids, batch_signatures(ids));
+        store.add(prefix, kLayout, ids, batch_signatures(ids));
         written[t].insert(written[t].end(), ids.begin(), ids.end());
       }
     } catch (const std::exception& e) {
