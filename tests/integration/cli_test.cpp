@@ -309,6 +309,9 @@ TEST_F(CliRedisTest, UnreachableServerExitsWithFour) {
   const CliRun r = lshrs({"index", base, "--redis", url, "--prefix", prefix_, "--timeout", "2"});
   EXPECT_EQ(r.code, 4);
   expect_one_error_line(r, "127.0.0.1:" + std::to_string(port));
+  // Errors by component: Redis down is said to be Redis, never PostgreSQL.
+  EXPECT_NE(r.err.find("Redis"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("PostgreSQL"), std::string::npos) << r.err;
 }
 
 TEST_F(CliRedisTest, WrongDimensionExitsWithThreeAndWritesNothing) {
