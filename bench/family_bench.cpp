@@ -59,34 +59,41 @@ void polytope_ceiling_fht(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
 }
 
-void hyperplane_probes(benchmark::State& state) {
+// Times one query's probe buckets under the budget state.range(0): `probe`
+// hashes the query and lists its buckets as its family ranks them.
+template <typename Probe>
+void time_probes(benchmark::State& state, Probe probe) {
   const auto budget = static_cast<std::size_t>(state.range(0));
-  const lshrs::Hasher hasher(kDim, kBands, 16, 42);
   const auto query = random_batch(1);
   for (auto _ : state) {
-    std::vector<float> margins;
-    const auto sigs = hasher.hash(query, margins);
-    const auto candidates = lshrs::detail::hyperplane_candidates(margins, kBands, 16, budget);
-    std::vector<lshrs::BucketRef> refs;
-    lshrs::detail::append_query_buckets(sigs, 0, candidates, budget, 0, refs);
+    const std::vector<lshrs::BucketRef> refs = probe(query, budget);
     benchmark::DoNotOptimize(refs.data());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
+void hyperplane_probes(benchmark::State& state) {
+  const lshrs::Hasher hasher(kDim, kBands, 16, 42);
+  time_probes(state, [&](const auto& query, std::size_t budget) {
+    std::vector<float> margins;
+    const auto sigs = hasher.hash(query, margins);
+    const auto candidates = lshrs::detail::hyperplane_candidates(margins, kBands, 16, budget);
+    std::vector<lshrs::BucketRef> refs;
+    lshrs::detail::append_query_buckets(sigs, 0, candidates, budget, 0, refs);
+    return refs;
+  });
+}
+
 void polytope_probes(benchmark::State& state) {
-  const auto budget = static_cast<std::size_t>(state.range(0));
   const lshrs::CrossPolytopeHasher hasher(kDim, kBands, 2, 42);
-  const auto query = random_batch(1);
-  for (auto _ : state) {
+  time_probes(state, [&](const auto& query, std::size_t budget) {
     std::vector<float> rotated;
     const auto sigs = hasher.hash(query, rotated);
     const auto candidates = lshrs::detail::polytope_candidates(rotated, kBands, 2, kDim, budget);
     std::vector<lshrs::BucketRef> refs;
     lshrs::detail::append_query_buckets(sigs, 0, candidates, budget, hasher.bits_per_hash(), refs);
-    benchmark::DoNotOptimize(refs.data());
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    return refs;
+  });
 }
 
 // The whole query path without a server (MemoryStore): 100,000 vectors,

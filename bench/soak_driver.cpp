@@ -94,6 +94,21 @@ void until_acknowledged(Op op, std::size_t& retries) {
   }
 }
 
+// Buffers the batch once, then flushes until the store acknowledged it: a
+// retry must not index the batch again (the buffer still holds it).
+void index_until_acknowledged(Index& index, const std::vector<std::int64_t>& ids,
+                              const std::vector<float>& vectors, std::size_t& retries) {
+  bool buffered = false;
+  until_acknowledged([&] {
+    if (!buffered) {
+      buffered = true;
+      index.index(ids, vectors);
+    } else {
+      index.flush();
+    }
+  }, retries);
+}
+
 int run_write(const std::string& url, const std::string& prefix, int writer, double seconds,
               std::int64_t ids, std::ofstream& out) {
   auto store = open_store(url);
@@ -111,15 +126,7 @@ int run_write(const std::string& url, const std::string& prefix, int writer, dou
       const auto v = vector_of(writer, id, static_cast<int>(rng() % kVersions));
       vectors.insert(vectors.end(), v.begin(), v.end());
     }
-    bool buffered = false;
-    until_acknowledged([&] {
-      if (!buffered) {
-        buffered = true;
-        index->index(list, vectors);
-      } else {
-        index->flush();
-      }
-    }, retries);
+    index_until_acknowledged(*index, list, vectors, retries);
     ops += list.size();
     for (const auto id : list) out << "acked " << id << "\n";
     out.flush();  // a writer may be SIGKILLed: what it acknowledged is on file
@@ -151,15 +158,7 @@ int run_delete(const std::string& url, const std::string& prefix, int deleter, d
       const auto v = vector_of(-1 - deleter, id, version);
       vectors.insert(vectors.end(), v.begin(), v.end());
     }
-    bool buffered = false;
-    until_acknowledged([&] {
-      if (!buffered) {
-        buffered = true;
-        index->index(list, vectors);
-      } else {
-        index->flush();
-      }
-    }, retries);
+    index_until_acknowledged(*index, list, vectors, retries);
     for (std::size_t k = 0; k < list.size(); ++k) state[list[k]] = versions[k];
     std::vector<std::int64_t> doomed(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(list.size() / 2));
     until_acknowledged([&] { index->remove(doomed); }, retries);

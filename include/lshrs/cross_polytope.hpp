@@ -17,6 +17,7 @@
 // Thread safety: immutable after construction; hash() may run concurrently.
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -28,9 +29,9 @@ namespace lshrs {
 
 // In-place unnormalised fast Walsh-Hadamard transform of x (size a power of
 // two): x ← H·x with H_{ij} = (-1)^popcount(i & j). InvalidArgument otherwise.
-void fast_hadamard_transform(std::span<float> x);
+LSHRS_API void fast_hadamard_transform(std::span<float> x);
 
-class CrossPolytopeHasher {
+class LSHRS_API CrossPolytopeHasher {
  public:
   // Draws the signs from `seed` (the signs of generate_projections(seed, …)).
   CrossPolytopeHasher(std::size_t dim, std::size_t num_bands, std::size_t hashes_per_band,

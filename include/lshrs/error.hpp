@@ -20,46 +20,47 @@
 // Thread safety: these are plain value types.
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <stdexcept>
 #include <string>
 
 namespace lshrs {
 
-class Error : public std::runtime_error {
+class LSHRS_API Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-class InvalidArgument : public Error {
+class LSHRS_API InvalidArgument : public Error {
  public:
   using Error::Error;
 };
 
-class ConfigurationError : public Error {
+class LSHRS_API ConfigurationError : public Error {
  public:
   using Error::Error;
 };
 
-class StorageError : public Error {
+class LSHRS_API StorageError : public Error {
  public:
   using Error::Error;
 };
 
 // A bucket-store (Redis) failure caused by the connection itself (refused, reset, timed
 // out): the operation may succeed when retried against a live server.
-class ConnectionError : public StorageError {
+class LSHRS_API ConnectionError : public StorageError {
  public:
   using StorageError::StorageError;
 };
 
 // The bucket store did not answer within its timeout (a subclass, so callers
 // that retry on ConnectionError retry on it too).
-class TimeoutError : public ConnectionError {
+class LSHRS_API TimeoutError : public ConnectionError {
  public:
   using ConnectionError::ConnectionError;
 };
 
-class SourceError : public Error {
+class LSHRS_API SourceError : public Error {
  public:
   // `location` names where the bad data sits, e.g. "vectors.parquet row 17"
   // or "table items, id 42, column embedding"; it prefixes the message.
@@ -75,13 +76,13 @@ class SourceError : public Error {
 // A source's or fetcher's server (PostgreSQL) cannot be reached, dropped the
 // connection, or did not answer within its timeout; `location` names it
 // ("PostgreSQL at db1:5432/app as reader"). Retrying later may succeed.
-class SourceUnavailable : public SourceError {
+class LSHRS_API SourceUnavailable : public SourceError {
  public:
   using SourceError::SourceError;
 };
 
 // The source's server did not answer within its timeout.
-class SourceTimeout : public SourceUnavailable {
+class LSHRS_API SourceTimeout : public SourceUnavailable {
  public:
   using SourceUnavailable::SourceUnavailable;
 };

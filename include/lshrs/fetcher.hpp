@@ -9,6 +9,7 @@
 // to the callback as they come).
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -31,7 +32,7 @@ struct ScoredIds {
   std::vector<float> scores;
 };
 
-class VectorFetcher {
+class LSHRS_API VectorFetcher {
  public:
   virtual ~VectorFetcher() = default;
   virtual FetchedVectors fetch(std::span<const std::int64_t> ids) = 0;
@@ -47,7 +48,7 @@ class VectorFetcher {
 
 // Adapts a function with the Python package's `vector_fetch_fn` contract:
 // given ids it returns exactly ids.size() × dim floats, row-major, in order.
-class CallbackFetcher final : public VectorFetcher {
+class LSHRS_API CallbackFetcher final : public VectorFetcher {
  public:
   using Callback = std::function<std::vector<float>(std::span<const std::int64_t> ids)>;
 
@@ -61,6 +62,6 @@ class CallbackFetcher final : public VectorFetcher {
 
 // Cosine similarity of `query` (dim floats) with each row of `rows`
 // (n × dim, row-major). Zero rows score 0.
-std::vector<float> cosine_similarities(std::span<const float> query, std::span<const float> rows);
+LSHRS_API std::vector<float> cosine_similarities(std::span<const float> query, std::span<const float> rows);
 
 }  // namespace lshrs

@@ -21,6 +21,7 @@
 // called from many threads at once (the mapping is read-only).
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <cstddef>
 #include <filesystem>
 #include <memory>
@@ -43,13 +44,13 @@ struct FvecsOptions {
   std::size_t batch_size = 10'000;  // rows per batch (> 0)
 };
 
-std::unique_ptr<VectorSource> open_npy_source(const NpyOptions& options);
-std::unique_ptr<VectorSource> open_fvecs_source(const FvecsOptions& options);
+LSHRS_API std::unique_ptr<VectorSource> open_npy_source(const NpyOptions& options);
+LSHRS_API std::unique_ptr<VectorSource> open_fvecs_source(const FvecsOptions& options);
 
 // Fetches rows by id: the row number, or the row holding that id when an ids
 // file is given (an id -> row map is built once at open; a repeated id
 // resolves to its last row). Ids outside the file are left out, not thrown.
-std::shared_ptr<VectorFetcher> open_npy_fetcher(const NpyOptions& options);
+LSHRS_API std::shared_ptr<VectorFetcher> open_npy_fetcher(const NpyOptions& options);
 
 // A row-major matrix held in memory.
 struct Matrix {
@@ -59,11 +60,11 @@ struct Matrix {
 };
 // The whole .npy file as one matrix (for queries and small data sets); a 1-D
 // (dim,) array reads as one row. Same checks and errors as open_npy_source.
-Matrix read_npy_matrix(const std::filesystem::path& path);
+LSHRS_API Matrix read_npy_matrix(const std::filesystem::path& path);
 // Writes a float32 (rows, cols) C-order .npy (version 1, as numpy.save does;
 // version 2 only for headers too long for version 1). InvalidArgument when
 // data.size() != rows × cols; SourceError naming the file when it cannot be
 // written.
-void write_npy_matrix(const std::filesystem::path& path, const Matrix& matrix);
+LSHRS_API void write_npy_matrix(const std::filesystem::path& path, const Matrix& matrix);
 
 }  // namespace lshrs

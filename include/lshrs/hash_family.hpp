@@ -13,6 +13,7 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <string>
 #include <string_view>
 
@@ -21,9 +22,9 @@ namespace lshrs {
 enum class HashFamily { kHyperplane, kCrossPolytope };
 
 // "hyperplane" or "cross-polytope", as written in models and on the command line.
-std::string_view family_name(HashFamily family) noexcept;
+LSHRS_API std::string_view family_name(HashFamily family) noexcept;
 
 // Inverse of family_name(); InvalidArgument naming `name` for anything else.
-HashFamily parse_family(std::string_view name);
+LSHRS_API HashFamily parse_family(std::string_view name);
 
 }  // namespace lshrs

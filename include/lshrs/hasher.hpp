@@ -16,6 +16,7 @@
 // called from any number of threads at once.
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -64,15 +65,15 @@ enum class ProjectionGenerator {
 };
 
 // "numpy" / "lshrs-v0".
-std::string_view projection_generator_name(ProjectionGenerator generator) noexcept;
+LSHRS_API std::string_view projection_generator_name(ProjectionGenerator generator) noexcept;
 // The inverse; InvalidArgument naming `name` and the choices otherwise.
-ProjectionGenerator parse_projection_generator(std::string_view name);
+LSHRS_API ProjectionGenerator parse_projection_generator(std::string_view name);
 
 // The projection matrix for `seed`, `rows` hyperplanes and `dim` dimensions,
 // row-major rows × dim, each entry an independent standard normal, drawn in
 // that order (row by row) from one stream. With kNumpy, rows = b·r gives the
 // original package's b bands of `standard_normal((r, dim))`, concatenated.
-std::vector<float> generate_projections(std::uint64_t seed, std::size_t rows, std::size_t dim,
+LSHRS_API std::vector<float> generate_projections(std::uint64_t seed, std::size_t rows, std::size_t dim,
                                         ProjectionGenerator generator = ProjectionGenerator::kNumpy);
 
 // Limits on an index's shape. They are checked, without overflow, before
@@ -87,14 +88,14 @@ inline constexpr std::size_t kMaxProjectionValues = std::size_t{1} << 26;
 
 // Throws InvalidArgument unless dim, num_bands and rows_per_band are positive
 // and within the limits above.
-void validate_shape(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band);
+LSHRS_API void validate_shape(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band);
 
 // Throws InvalidArgument naming the row (and column) when a row-major
 // rows × dim projection matrix holds a non-finite value or an all-zero row:
 // a zero row gives every vector the same bit, so all land in one bucket.
-void validate_projections(std::span<const float> projections, std::size_t dim);
+LSHRS_API void validate_projections(std::span<const float> projections, std::size_t dim);
 
-class Hasher {
+class LSHRS_API Hasher {
  public:
   // Generates the projections from `seed` (see generate_projections()).
   Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band, std::uint64_t seed,

@@ -11,6 +11,7 @@
 // visible to queries once flushed (flush(), index(), or a full buffer).
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -127,9 +128,9 @@ struct IndexStats {
 };
 
 // The options an index with this model config has, under `prefix`.
-IndexOptions options_from_model(const ModelConfig& config, std::string prefix);
+LSHRS_API IndexOptions options_from_model(const ModelConfig& config, std::string prefix);
 
-class Index {
+class LSHRS_API Index {
  public:
   // A new or existing index under options.prefix. A null store means an
   // embedded MemoryStore. If the store already describes this prefix, its
@@ -147,6 +148,12 @@ class Index {
   // client of this library); ConfigurationError when there is none.
   static Index open(std::shared_ptr<BucketStore> store, const std::string& prefix,
                     std::shared_ptr<VectorFetcher> fetcher = nullptr);
+
+  // Removes ids from the index under `prefix`, whoever wrote it: with the
+  // layout its meta records, or — a prefix without meta, as the Python
+  // package leaves it — by scanning its buckets (BucketStore::remove).
+  static std::size_t remove_from(std::shared_ptr<BucketStore> store, const std::string& prefix,
+                                 std::span<const std::int64_t> ids);
 
   // Opens a model directory (Python load_from_disk): its config, projections
   // and prefix, over `store` (null: memory).
@@ -224,6 +231,8 @@ class Index {
   void check_vectors(std::span<const float> vectors, std::size_t n, const char* what) const;
   void append(std::span<const std::int64_t> ids, const Signatures& sigs);
   std::size_t band_bytes() const;
+  // What the store is told on every add and remove (store.hpp).
+  StoreLayout layout() const;
   // Every bucket the n queries read (first[i] … first[i+1] for query i).
   std::vector<BucketRef> query_buckets(std::span<const float> vectors, std::size_t probes,
                                        std::vector<std::size_t>& first) const;

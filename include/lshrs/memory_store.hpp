@@ -10,27 +10,32 @@
 // lock guards all state; queries share it, writes take it exclusively).
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <memory>
 
 #include "lshrs/store.hpp"
 
 namespace lshrs {
 
-class MemoryStore : public BucketStore {
+class LSHRS_API MemoryStore : public BucketStore {
  public:
   MemoryStore();
   ~MemoryStore() override;
 
-  void add(std::string_view prefix, std::span<const std::int64_t> ids,
-           const Signatures& sigs) override;
-  std::vector<std::vector<std::int64_t>> members(std::string_view prefix,
-                                                 std::span<const BucketRef> buckets) override;
-  std::size_t remove(std::string_view prefix, std::span<const std::int64_t> ids) override;
-  std::size_t clear(std::string_view prefix) override;
-  std::optional<std::string> load_meta(std::string_view prefix) override;
-  bool store_meta_if_absent(std::string_view prefix, std::string_view meta) override;
-  StoreStats stats(std::string_view prefix) override;
   std::string describe() const override { return "memory"; }
+
+ protected:
+  // Protected, not private: a test store may derive to inject failures.
+  void do_add(std::string_view prefix, const StoreLayout& layout, std::span<const std::int64_t> ids,
+              const Signatures& sigs) override;
+  std::vector<std::vector<std::int64_t>> do_members(std::string_view prefix,
+                                                    std::span<const BucketRef> buckets) override;
+  std::size_t do_remove(std::string_view prefix, const std::optional<StoreLayout>& layout,
+                        std::span<const std::int64_t> ids) override;
+  std::size_t do_clear(std::string_view prefix) override;
+  std::optional<std::string> do_load_meta(std::string_view prefix) override;
+  bool do_store_meta_if_absent(std::string_view prefix, std::string_view meta) override;
+  StoreStats do_stats(std::string_view prefix) override;
 
  private:
   struct State;

@@ -18,6 +18,7 @@
 // Thread safety: free functions without shared state.
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -46,7 +47,7 @@ struct ModelConfig {
 
 // Values stored per hash (row): dim for hyperplanes, 3·d' signs for
 // cross-polytopes (d' the next power of two >= dim).
-std::size_t projection_width(const ModelConfig& config);
+LSHRS_API std::size_t projection_width(const ModelConfig& config);
 
 // Connection settings recorded for the Python package; never a password.
 struct ModelRedisConfig {
@@ -72,13 +73,13 @@ struct Model {
 // Throws InvalidArgument if the model is inconsistent (bands·rows ≠ num_perm,
 // projections not num_perm·dim finite values) and ConfigurationError if the
 // directory or a file cannot be written.
-void save_model(const std::filesystem::path& dir, const Model& model);
+LSHRS_API void save_model(const std::filesystem::path& dir, const Model& model);
 
 // Reads a model directory written by save_model() or by the Python package.
 // float64 arrays and uncompressed (np.savez) archives are accepted; Fortran
 // order, other dtypes and non-finite values are not. A JSON null seed (Python
 // seed=None) reads as 0: the projections, not the seed, define the model.
-Model load_model(const std::filesystem::path& dir);
+LSHRS_API Model load_model(const std::filesystem::path& dir);
 
 // Compact, self-checking serialisation of version, config and projections for
 // the store (redis settings are not included): one JSON line with the format
@@ -86,7 +87,7 @@ Model load_model(const std::filesystem::path& dir);
 // of the payload, then '\n' and the projections as little-endian float32.
 // encode_meta() throws InvalidArgument for an inconsistent model;
 // decode_meta() throws ConfigurationError for anything malformed.
-std::string encode_meta(const Model& model);
-Model decode_meta(std::string_view bytes);
+LSHRS_API std::string encode_meta(const Model& model);
+LSHRS_API Model decode_meta(std::string_view bytes);
 
 }  // namespace lshrs

@@ -21,6 +21,7 @@
 // concurrently; reading from the files, they are serialised.
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -46,17 +47,17 @@ struct ParquetOptions {
   std::size_t fetch_cache_bytes = std::size_t{256} << 20;
 };
 
-bool parquet_supported();
-std::unique_ptr<VectorSource> open_parquet_source(const ParquetOptions& options);
+LSHRS_API bool parquet_supported();
+LSHRS_API std::unique_ptr<VectorSource> open_parquet_source(const ParquetOptions& options);
 // Vectors by id for reranking; ids absent from the files are left out of the
 // result, not thrown. A repeated id resolves to its last row in file order.
-std::shared_ptr<VectorFetcher> open_parquet_fetcher(const ParquetOptions& options);
+LSHRS_API std::shared_ptr<VectorFetcher> open_parquet_fetcher(const ParquetOptions& options);
 
 // Writes n = ids.size() vectors (row-major n × dim) to a Parquet file with
 // columns "index" (BIGINT) and "vector" (FLOAT[]), the Python package's
 // default names unless others are given, replacing `path`. For sample data
 // and exports.
-void write_parquet(const std::string& path, std::span<const std::int64_t> ids,
+LSHRS_API void write_parquet(const std::string& path, std::span<const std::int64_t> ids,
                    std::span<const float> vectors, std::size_t dim,
                    const std::string& id_column = "index",
                    const std::string& vector_column = "vector");

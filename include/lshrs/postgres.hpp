@@ -21,6 +21,7 @@
 // serialises its calls on its own connection.
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -60,13 +61,13 @@ struct PostgresOptions {
   std::size_t batch_size = 10'000;      // rows per batch (> 0)
 };
 
-std::unique_ptr<VectorSource> open_postgres_source(const PostgresOptions& options);
+LSHRS_API std::unique_ptr<VectorSource> open_postgres_source(const PostgresOptions& options);
 
 // Fetches vectors by id with `… WHERE id_column = ANY($1)` on the same table
 // (table mode only; where/order_by/limit are not applied). Ids no longer in
 // the table, or whose vector is now NULL, are simply absent. The statement is
 // prepared at open (a missing table or column fails there); after a lost
 // connection a fetch reconnects once before throwing SourceUnavailable.
-std::shared_ptr<VectorFetcher> open_postgres_fetcher(const PostgresOptions& options);
+LSHRS_API std::shared_ptr<VectorFetcher> open_postgres_fetcher(const PostgresOptions& options);
 
 }  // namespace lshrs

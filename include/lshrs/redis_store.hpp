@@ -26,6 +26,7 @@
 // it keeps a pool of connections per server.
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -135,7 +136,7 @@ struct RedisOptions {
   ClusterMode cluster = ClusterMode::kAuto;
 };
 
-class RedisStore final : public BucketStore {
+class LSHRS_API RedisStore final : public BucketStore {
  public:
   // Connects (ConnectionError if unreachable, ConfigurationError if the
   // server refuses the credentials, InvalidArgument for a malformed URL).
@@ -146,15 +147,6 @@ class RedisStore final : public BucketStore {
   RedisStore(const RedisStore&) = delete;
   RedisStore& operator=(const RedisStore&) = delete;
 
-  void add(std::string_view prefix, std::span<const std::int64_t> ids,
-           const Signatures& sigs) override;
-  std::vector<std::vector<std::int64_t>> members(std::string_view prefix,
-                                                 std::span<const BucketRef> buckets) override;
-  std::size_t remove(std::string_view prefix, std::span<const std::int64_t> ids) override;
-  std::size_t clear(std::string_view prefix) override;
-  std::optional<std::string> load_meta(std::string_view prefix) override;
-  bool store_meta_if_absent(std::string_view prefix, std::string_view meta) override;
-  StoreStats stats(std::string_view prefix) override;
   std::string describe() const override;
   std::optional<StoreAddress> address() const override;
 
@@ -167,13 +159,26 @@ class RedisStore final : public BucketStore {
   std::size_t repair(std::string_view prefix);
 
  private:
+  void do_add(std::string_view prefix, const StoreLayout& layout, std::span<const std::int64_t> ids,
+              const Signatures& sigs) override;
+  std::vector<std::vector<std::int64_t>> do_members(std::string_view prefix,
+                                                    std::span<const BucketRef> buckets) override;
+  std::size_t do_remove(std::string_view prefix, const std::optional<StoreLayout>& layout,
+                        std::span<const std::int64_t> ids) override;
+  std::size_t do_clear(std::string_view prefix) override;
+  std::optional<std::string> do_load_meta(std::string_view prefix) override;
+  bool do_store_meta_if_absent(std::string_view prefix, std::string_view meta) override;
+  StoreStats do_stats(std::string_view prefix) override;
+
   // add() and remove() with signature keys, under the given lease tokens.
   void add_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
                    const Signatures& sigs, const std::vector<std::string>& texts,
                    const std::vector<std::string>& tokens);
-  std::size_t remove_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
+  std::size_t remove_tracked(std::string_view prefix, const StoreLayout& layout,
+                             std::span<const std::int64_t> ids,
                              const std::vector<std::string>& tokens);
-  std::size_t remove_ranged(std::string_view prefix, std::span<const std::int64_t> ids);
+  std::size_t remove_ranged(std::string_view prefix, const StoreLayout& layout,
+                            std::span<const std::int64_t> ids);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -14,6 +14,7 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -21,11 +22,11 @@
 namespace lshrs {
 
 // `text` with every password it may contain replaced by "***".
-std::string redact_secrets(std::string_view text);
+LSHRS_API std::string redact_secrets(std::string_view text);
 
 // `text` on one line: \n, \r, \t as those escapes, other control bytes as
 // \xHH, backslashes doubled; longer than `max_chars` it is cut and ends with
 // "...". Does not redact: call redact_secrets() first for locations.
-std::string quote_user_text(std::string_view text, std::size_t max_chars = 120);
+LSHRS_API std::string quote_user_text(std::string_view text, std::size_t max_chars = 120);
 
 }  // namespace lshrs

@@ -9,6 +9,7 @@
 // Thread safety: a source is used by one thread at a time.
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -26,7 +27,7 @@ struct VectorBatch {
   std::size_t size() const noexcept { return ids.size(); }
 };
 
-class VectorSource {
+class LSHRS_API VectorSource {
  public:
   virtual ~VectorSource() = default;
   // Fills `batch` with the next rows (replacing its contents); false at the

@@ -10,6 +10,20 @@
 //   signature   <prefix>:sig:<id>     (ours, per id: indexes written before ranges)
 //   meta        <prefix>:meta         (ours)
 //
+// Stores are told the layout they serve (StoreLayout: bands, bytes per band,
+// family) on every call that splits signatures into bands — add() and
+// remove() — instead of guessing it from what they happen to hold. An
+// argument rather than a per-prefix handle or a bind_layout() registration:
+// one store serves many prefixes and many Index objects, each knowing its
+// layout from its configuration, so nothing has to be opened, remembered or
+// kept in step; a call simply cannot come without its layout. (faiss'
+// InvertedLists carries code_size for the same reason.)
+//
+// Every public method is non-virtual: it checks its inputs once, here, for
+// every implementation (prefix, layout, id and signature counts, duplicate
+// ids), then calls the private virtual do_*() the implementation provides.
+// A refused call throws InvalidArgument and changes nothing.
+//
 // Contract every implementation keeps (tests/unit/store_contract.hpp checks it):
 //  - add() is all-or-nothing from the caller's view: it returns only once the
 //    whole batch is durable in the store, or throws StorageError, after which
@@ -21,6 +35,7 @@
 // Thread safety: every method may be called concurrently from many threads.
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -29,6 +44,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lshrs/hash_family.hpp"
 #include "lshrs/hasher.hpp"
 
 namespace lshrs {
@@ -62,31 +78,52 @@ struct StoreAddress {
   int db = 0;
 };
 
-class BucketStore {
+// The shape of an index's signatures, as its configuration fixes it: every
+// id has `bands` band signatures of `band_bytes` bytes each. The family does
+// not change the key layout (both share it); it is carried so that a store
+// can report or refuse a mix.
+struct StoreLayout {
+  std::size_t bands = 0;
+  std::size_t band_bytes = 0;
+  HashFamily family = HashFamily::kHyperplane;
+
+  std::size_t row_bytes() const noexcept { return bands * band_bytes; }
+  bool operator==(const StoreLayout&) const = default;
+};
+
+class LSHRS_API BucketStore {
  public:
   virtual ~BucketStore() = default;
 
-  // Puts ids[i] into the bucket of each band given by sigs.row(i).
-  // Requires ids.size() == sigs.count and no duplicate id in one call.
-  virtual void add(std::string_view prefix, std::span<const std::int64_t> ids,
-                   const Signatures& sigs) = 0;
+  // Puts ids[i] into the bucket of each band given by sigs.row(i). Refuses
+  // (InvalidArgument, nothing written) an empty layout, signatures of another
+  // shape than `layout`, ids.size() != sigs.count and an id given twice.
+  void add(std::string_view prefix, const StoreLayout& layout, std::span<const std::int64_t> ids,
+           const Signatures& sigs);
 
-  // The members of each bucket, in the order asked.
-  virtual std::vector<std::vector<std::int64_t>> members(std::string_view prefix,
-                                                         std::span<const BucketRef> buckets) = 0;
+  // The members of each bucket, in the order asked. A ref whose signature is
+  // not one band wide simply names a bucket that does not exist.
+  std::vector<std::vector<std::int64_t>> members(std::string_view prefix,
+                                                 std::span<const BucketRef> buckets);
 
-  // Removes each id from all its buckets; returns how many were present.
-  virtual std::size_t remove(std::string_view prefix, std::span<const std::int64_t> ids) = 0;
+  // Removes each id from all its buckets (split by `layout`); returns how
+  // many were present. An id given twice is removed and counted once.
+  // `layout` is empty only for a prefix without meta — an index the Python
+  // package built (it keeps no signatures), or one whose meta was deleted —
+  // where nothing tells the layout: the store then finds the ids by scanning
+  // every bucket of the prefix (O(keyspace)) and drops their signatures.
+  std::size_t remove(std::string_view prefix, const std::optional<StoreLayout>& layout,
+                     std::span<const std::int64_t> ids);
 
   // Deletes every key of the namespace, meta included; returns the count.
-  virtual std::size_t clear(std::string_view prefix) = 0;
+  std::size_t clear(std::string_view prefix);
 
   // The namespace's self-description, if one was written.
-  virtual std::optional<std::string> load_meta(std::string_view prefix) = 0;
+  std::optional<std::string> load_meta(std::string_view prefix);
   // Writes `meta` unless one exists; returns false (and writes nothing) if so.
-  virtual bool store_meta_if_absent(std::string_view prefix, std::string_view meta) = 0;
+  bool store_meta_if_absent(std::string_view prefix, std::string_view meta);
 
-  virtual StoreStats stats(std::string_view prefix) = 0;
+  StoreStats stats(std::string_view prefix);
 
   // Where the data lives, for messages and stats; never contains a password.
   virtual std::string describe() const = 0;
@@ -94,24 +131,39 @@ class BucketStore {
   // The server behind the store, for Index::save(); empty for in-process
   // stores (the model then records the Python package's defaults).
   virtual std::optional<StoreAddress> address() const { return std::nullopt; }
+
+ private:
+  // The implementation, called with checked arguments only: a valid prefix,
+  // a non-empty layout (if any) that `sigs` has, one signature row per id,
+  // distinct and at least one id.
+  virtual void do_add(std::string_view prefix, const StoreLayout& layout,
+                      std::span<const std::int64_t> ids, const Signatures& sigs) = 0;
+  virtual std::vector<std::vector<std::int64_t>> do_members(std::string_view prefix,
+                                                            std::span<const BucketRef> buckets) = 0;
+  virtual std::size_t do_remove(std::string_view prefix, const std::optional<StoreLayout>& layout,
+                                std::span<const std::int64_t> ids) = 0;
+  virtual std::size_t do_clear(std::string_view prefix) = 0;
+  virtual std::optional<std::string> do_load_meta(std::string_view prefix) = 0;
+  virtual bool do_store_meta_if_absent(std::string_view prefix, std::string_view meta) = 0;
+  virtual StoreStats do_stats(std::string_view prefix) = 0;
 };
 
 // Key construction: the single place that defines the layout above.
-std::string to_hex(std::span<const std::uint8_t> bytes);
-std::string bucket_key(std::string_view prefix, std::size_t band,
+LSHRS_API std::string to_hex(std::span<const std::uint8_t> bytes);
+LSHRS_API std::string bucket_key(std::string_view prefix, std::size_t band,
                        std::span<const std::uint8_t> signature);
-std::string signature_key(std::string_view prefix, std::int64_t id);
+LSHRS_API std::string signature_key(std::string_view prefix, std::int64_t id);
 // Ids per signature range hash: Redis' default hash-max-listpack-entries, so
 // a range stays in the compact encoding.
 inline constexpr std::size_t kSignatureRangeIds = 128;
 // The range of `id`: floor(id / kSignatureRangeIds), also for negative ids.
 constexpr std::int64_t signature_range(std::int64_t id) { return id >> 7; }
 static_assert(kSignatureRangeIds == 128, "signature_range() divides by shifting");
-std::string signature_range_key(std::string_view prefix, std::int64_t range);
-std::string meta_key(std::string_view prefix);
+LSHRS_API std::string signature_range_key(std::string_view prefix, std::int64_t range);
+LSHRS_API std::string meta_key(std::string_view prefix);
 
 // Throws InvalidArgument unless `prefix` is non-empty and free of whitespace
 // and control characters (it becomes part of every key).
-void validate_prefix(std::string_view prefix);
+LSHRS_API void validate_prefix(std::string_view prefix);
 
 }  // namespace lshrs

@@ -14,6 +14,7 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include "lshrs/export.hpp"
 #include <cstddef>
 #include <optional>
 #include <vector>
@@ -24,20 +25,20 @@ namespace lshrs {
 
 // p(s): probability that one random hyperplane puts both vectors on one side.
 // Cosines outside [-1, 1] (rounding) are clamped; NaN throws InvalidArgument.
-double bit_agreement(double cosine);
+LSHRS_API double bit_agreement(double cosine);
 
 // Probability that a pair at `cosine` shares at least one of `bands` buckets
 // of `rows` bits each. Computed through log1p/expm1, so it keeps its relative
 // precision when tiny (p^r near 1e-300) and stays accurate for millions of
 // bands, where the textbook 1 - (1 - p^r)^b cancels to 0 or 1. Throws
 // InvalidArgument when bands or rows is 0.
-double candidate_probability(double cosine, std::size_t bands, std::size_t rows);
+LSHRS_API double candidate_probability(double cosine, std::size_t bands, std::size_t rows);
 
 // The cosine s* at which p(s*) = (1/bands)^(1/rows): one band collides with
 // probability 1/bands there, so the pair is a candidate with probability
 // 1 - (1 - 1/bands)^bands (3/4 for 2 bands, falling to 1 - 1/e ≈ 0.63), on the steep part
 // of the S-curve, a little above its midpoint. Throws InvalidArgument for 0.
-double threshold_cosine(std::size_t bands, std::size_t rows);
+LSHRS_API double threshold_cosine(std::size_t bands, std::size_t rows);
 
 // Error rates around a target cosine threshold t, for pairs whose cosine is
 // uniform on [0, 1]: false_positive is the mean candidate probability over
@@ -49,7 +50,7 @@ struct FalseRates {
   double false_positive = 0;
   double false_negative = 0;
 };
-FalseRates false_rates(std::size_t bands, std::size_t rows, double threshold);
+LSHRS_API FalseRates false_rates(std::size_t bands, std::size_t rows, double threshold);
 
 struct BandConfig {
   std::size_t bands = 0;
@@ -60,7 +61,7 @@ struct BandConfig {
 
 // Every (bands, rows) with bands·rows = num_perm, in increasing bands.
 // Throws InvalidArgument for num_perm == 0 or threshold outside (0, 1).
-std::vector<BandConfig> band_configs(std::size_t num_perm, double threshold);
+LSHRS_API std::vector<BandConfig> band_configs(std::size_t num_perm, double threshold);
 
 // The (bands, rows) minimising fp_weight·false_positive + fn_weight·false_negative
 // at `threshold`; ties (scores within 1e-12 of the best) go to fewer bands
@@ -68,7 +69,7 @@ std::vector<BandConfig> band_configs(std::size_t num_perm, double threshold);
 // chosen threshold_cosine can sit 0.1–0.2 from `threshold`: it is the best of
 // few choices. Throws InvalidArgument as band_configs() does, and for weights
 // that are negative, NaN, infinite or both zero.
-BandConfig choose_bands(std::size_t num_perm, double threshold, double fp_weight = 0.5,
+LSHRS_API BandConfig choose_bands(std::size_t num_perm, double threshold, double fp_weight = 0.5,
                         double fn_weight = 0.5);
 
 // Data-driven bands for an index of about `expected_size` vectors (derivation
@@ -86,7 +87,7 @@ struct SizeBasedBands {
   std::size_t rows = 0;          // hashes per band
   std::size_t bits_per_band = 0; // rows · bits per hash
 };
-SizeBasedBands size_based_bands(HashFamily family, std::size_t dim,
+LSHRS_API SizeBasedBands size_based_bands(HashFamily family, std::size_t dim,
                                 std::optional<std::size_t> expected_size, std::size_t bit_budget,
                                 std::size_t target_bucket_size = kTargetBucketSize);
 

@@ -19,6 +19,7 @@ from ._errors import (  # noqa: E402
     RedisConnectionError,
     RerankUnavailableError,
     SourceError,
+    SourceUnavailableError,
     StorageError,
 )
 from .core.main import LSHRS  # noqa: E402

@@ -7,6 +7,9 @@ original package already catch, so ``except ValueError`` keeps working:
 ``InvalidArgumentError``   ``ValueError``: bad vectors, ids or arguments
 ``ConfigurationError``     ``ValueError``: an index or model disagrees with ours
 ``SourceError``            ``ValueError``: unreadable or malformed input data
+``SourceUnavailableError`` ``SourceError`` and the built-in ``ConnectionError``:
+                           the source's server (PostgreSQL) is unreachable or
+                           timed out — never redis-py's, which means Redis
 ``RerankUnavailableError`` ``RuntimeError``: reranking without vector_fetch_fn
 ``ModelNotFoundError``     ``FileNotFoundError``: missing model directory/files
 ``RedisConnectionError``   redis-py's ``ConnectionError`` (built-in
@@ -40,6 +43,12 @@ class ConfigurationError(Error, ValueError):
 
 class SourceError(Error, ValueError):
     """A vector source or fetcher could not read or parse its input."""
+
+
+class SourceUnavailableError(SourceError, ConnectionError):
+    """A vector source's or fetcher's server (PostgreSQL) is unreachable, dropped the
+    connection or did not answer in time; retrying later may succeed. The built-in
+    ConnectionError, not redis-py's: ``except redis.ConnectionError`` means Redis."""
 
 
 class RerankUnavailableError(Error, RuntimeError):

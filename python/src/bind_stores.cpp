@@ -7,6 +7,7 @@
 #include "py_store.hpp"
 
 #include "lshrs/error.hpp"
+#include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/redis_store.hpp"
 
@@ -79,9 +80,9 @@ void bind_stores(py::module_& m) {
           py::arg("prefix"), py::arg("buckets"))
       .def(
           "remove",
-          [](BucketStore& s, const std::string& prefix, const IdArray& ids) {
+          [](std::shared_ptr<BucketStore> s, const std::string& prefix, const IdArray& ids) {
             py::gil_scoped_release release;
-            return s.remove(prefix, as_span(ids));
+            return Index::remove_from(std::move(s), prefix, as_span(ids));
           },
           py::arg("prefix"), py::arg("ids"))
       .def("clear", &BucketStore::clear, py::arg("prefix"), py::call_guard<py::gil_scoped_release>())

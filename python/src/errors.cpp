@@ -30,6 +30,8 @@ void bind_errors(py::module_& m) {
       raise("RedisConnectionError", e);
     } catch (const StorageError& e) {
       raise("StorageError", e);
+    } catch (const SourceUnavailable& e) {
+      raise("SourceUnavailableError", e);
     } catch (const SourceError& e) {
       raise("SourceError", e);
     } catch (const Error& e) {

@@ -34,8 +34,8 @@ PyBucketStore::PyBucketStore(py::object storage)
       name_(py::str(storage.get_type().attr("__module__")).cast<std::string>() + "." +
             py::str(storage.get_type().attr("__qualname__")).cast<std::string>()) {}
 
-void PyBucketStore::add(std::string_view, std::span<const std::int64_t> ids,
-                        const Signatures& sigs) {
+void PyBucketStore::do_add(std::string_view, const StoreLayout&, std::span<const std::int64_t> ids,
+                           const Signatures& sigs) {
   py::gil_scoped_acquire gil;
   py::list ops(ids.size() * sigs.num_bands);
   std::size_t k = 0;
@@ -49,8 +49,8 @@ void PyBucketStore::add(std::string_view, std::span<const std::int64_t> ids,
   storage_.get().attr("batch_add")(ops);
 }
 
-std::vector<std::vector<std::int64_t>> PyBucketStore::members(std::string_view,
-                                                              std::span<const BucketRef> buckets) {
+std::vector<std::vector<std::int64_t>> PyBucketStore::do_members(std::string_view,
+                                                                 std::span<const BucketRef> buckets) {
   py::gil_scoped_acquire gil;
   const auto& obj = storage_.get();
   std::vector<std::vector<std::int64_t>> out;
@@ -73,14 +73,16 @@ std::vector<std::vector<std::int64_t>> PyBucketStore::members(std::string_view,
   return out;
 }
 
-std::size_t PyBucketStore::remove(std::string_view, std::span<const std::int64_t> ids) {
+// The Python protocol's remove_indices() finds the buckets itself.
+std::size_t PyBucketStore::do_remove(std::string_view, const std::optional<StoreLayout>&,
+                                     std::span<const std::int64_t> ids) {
   py::gil_scoped_acquire gil;
   py::list list(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) list[i] = ids[i];
   return count_of(storage_.get().attr("remove_indices")(list), 0);
 }
 
-std::size_t PyBucketStore::clear(std::string_view prefix) {
+std::size_t PyBucketStore::do_clear(std::string_view prefix) {
   {
     std::lock_guard lock(meta_mutex_);
     if (const auto it = meta_.find(prefix); it != meta_.end()) meta_.erase(it);
@@ -89,18 +91,18 @@ std::size_t PyBucketStore::clear(std::string_view prefix) {
   return count_of(storage_.get().attr("clear")(), 0);
 }
 
-std::optional<std::string> PyBucketStore::load_meta(std::string_view prefix) {
+std::optional<std::string> PyBucketStore::do_load_meta(std::string_view prefix) {
   std::lock_guard lock(meta_mutex_);
   const auto it = meta_.find(prefix);
   return it == meta_.end() ? std::nullopt : std::optional<std::string>(it->second);
 }
 
-bool PyBucketStore::store_meta_if_absent(std::string_view prefix, std::string_view meta) {
+bool PyBucketStore::do_store_meta_if_absent(std::string_view prefix, std::string_view meta) {
   std::lock_guard lock(meta_mutex_);
   return meta_.emplace(std::string(prefix), std::string(meta)).second;
 }
 
-StoreStats PyBucketStore::stats(std::string_view) { return {}; }
+StoreStats PyBucketStore::do_stats(std::string_view) { return {}; }
 
 std::string PyBucketStore::describe() const { return "Python storage " + name_; }
 

@@ -26,18 +26,20 @@ class PyBucketStore final : public BucketStore {
  public:
   explicit PyBucketStore(py::object storage);
 
-  void add(std::string_view prefix, std::span<const std::int64_t> ids,
-           const Signatures& sigs) override;
-  std::vector<std::vector<std::int64_t>> members(std::string_view prefix,
-                                                 std::span<const BucketRef> buckets) override;
-  std::size_t remove(std::string_view prefix, std::span<const std::int64_t> ids) override;
-  std::size_t clear(std::string_view prefix) override;
-  std::optional<std::string> load_meta(std::string_view prefix) override;
-  bool store_meta_if_absent(std::string_view prefix, std::string_view meta) override;
-  StoreStats stats(std::string_view prefix) override;
   std::string describe() const override;
 
  private:
+  void do_add(std::string_view prefix, const StoreLayout& layout, std::span<const std::int64_t> ids,
+              const Signatures& sigs) override;
+  std::vector<std::vector<std::int64_t>> do_members(std::string_view prefix,
+                                                    std::span<const BucketRef> buckets) override;
+  std::size_t do_remove(std::string_view prefix, const std::optional<StoreLayout>& layout,
+                        std::span<const std::int64_t> ids) override;
+  std::size_t do_clear(std::string_view prefix) override;
+  std::optional<std::string> do_load_meta(std::string_view prefix) override;
+  bool do_store_meta_if_absent(std::string_view prefix, std::string_view meta) override;
+  StoreStats do_stats(std::string_view prefix) override;
+
   PyRef storage_;
   std::string name_;
   std::mutex meta_mutex_;

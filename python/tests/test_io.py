@@ -140,3 +140,19 @@ def test_npy_and_fvecs_sources(tmp_path, prefix, redis_url):
     with pytest.raises(ValueError, match="missing.npy"):
         lsh.create_signatures(format="npy", path=tmp_path / "missing.npy")
     lsh.close()
+
+
+def test_postgres_down_is_a_source_error_not_redis():
+    """PostgreSQL unreachable (nothing listens on port 1): SourceUnavailableError, a
+    built-in ConnectionError, never redis-py's ConnectionError (which means Redis)."""
+    import redis
+    import lshrs
+
+    with pytest.raises(lshrs.SourceUnavailableError) as info:
+        list(iter_postgres_vectors(dsn="postgresql://app:Pw0rdSecret@127.0.0.1:1/db", table="t"))
+    assert isinstance(info.value, ConnectionError)
+    assert isinstance(info.value, lshrs.SourceError)
+    assert not isinstance(info.value, redis.exceptions.ConnectionError)
+    assert not isinstance(info.value, lshrs.StorageError)
+    assert "PostgreSQL" in str(info.value)
+    assert "Pw0rdSecret" not in str(info.value)

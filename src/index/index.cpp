@@ -101,6 +101,10 @@ std::size_t Index::band_bytes() const {
   return polytope_ ? polytope_->band_bytes() : hasher_->band_bytes();
 }
 
+StoreLayout Index::layout() const {
+  return StoreLayout{*options_.num_bands, band_bytes(), options_.family};
+}
+
 Index Index::load(const std::filesystem::path& dir, std::shared_ptr<BucketStore> store,
                   std::shared_ptr<VectorFetcher> fetcher) {
   Model model = load_model(dir);
@@ -121,6 +125,13 @@ Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
   Model model = decode_meta(*meta);
   return Index(options_from_model(model.config, prefix), std::move(model.projections),
                std::move(store), std::move(fetcher));
+}
+
+std::size_t Index::remove_from(std::shared_ptr<BucketStore> store, const std::string& prefix,
+                               std::span<const std::int64_t> ids) {
+  if (!store) throw InvalidArgument("Index::remove_from needs a store");
+  if (!store->load_meta(prefix)) return store->remove(prefix, std::nullopt, ids);
+  return open(std::move(store), prefix).remove(ids);
 }
 
 // Checks that the description already under <prefix>:meta agrees with this
@@ -298,7 +309,7 @@ void Index::flush() {
   }
   sigs.count = ids.size();
   try {
-    store_->add(options_.prefix, ids, sigs);
+    store_->add(options_.prefix, layout(), ids, sigs);
     verify_meta();
   } catch (...) {
     std::lock_guard lock(*buffer_mutex_);  // put it back in front: nothing is lost
@@ -325,7 +336,7 @@ std::size_t Index::remove(std::span<const std::int64_t> ids) {
     }
     std::swap(kept, buffer_);
   }
-  return ids.empty() ? 0 : store_->remove(options_.prefix, ids);
+  return ids.empty() ? 0 : store_->remove(options_.prefix, layout(), ids);
 }
 
 std::size_t Index::clear() {

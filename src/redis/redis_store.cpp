@@ -105,9 +105,8 @@ std::optional<StoreAddress> RedisStore::address() const {
   return StoreAddress{ep.address.host, ep.address.port, ep.settings.db};
 }
 
-std::vector<std::vector<std::int64_t>> RedisStore::members(std::string_view prefix,
-                                                           std::span<const BucketRef> buckets) {
-  validate_prefix(prefix);
+std::vector<std::vector<std::int64_t>> RedisStore::do_members(std::string_view prefix,
+                                                              std::span<const BucketRef> buckets) {
   std::vector<Command> reads;
   reads.reserve(buckets.size());
   for (const BucketRef& ref : buckets) {
@@ -133,8 +132,7 @@ std::vector<std::vector<std::int64_t>> RedisStore::members(std::string_view pref
   return out;
 }
 
-std::optional<std::string> RedisStore::load_meta(std::string_view prefix) {
-  validate_prefix(prefix);
+std::optional<std::string> RedisStore::do_load_meta(std::string_view prefix) {
   const Command get(std::vector<std::string>{"GET", meta_key(prefix)});
   auto replies = impl_->run(std::span(&get, 1), "load_meta");
   std::optional<std::string> meta;
@@ -143,8 +141,7 @@ std::optional<std::string> RedisStore::load_meta(std::string_view prefix) {
   return meta;
 }
 
-bool RedisStore::store_meta_if_absent(std::string_view prefix, std::string_view meta) {
-  validate_prefix(prefix);
+bool RedisStore::do_store_meta_if_absent(std::string_view prefix, std::string_view meta) {
   const Command set(std::vector<std::string>{"SET", meta_key(prefix), std::string(meta), "NX"});
   const auto replies = impl_->run(std::span(&set, 1), "store_meta_if_absent");
   if (replies.front().is_nil()) return false;

@@ -25,7 +25,7 @@
 
 namespace lshrs {
 
-struct RedisStore::Impl {
+struct LSHRS_LOCAL RedisStore::Impl {
   Impl(RedisOptions opts, std::unique_ptr<redis::Transport> t, redis::RetryPolicy r);
 
   // Sends `commands` in pipelined chunks of options.pipeline_chunk, in order,
@@ -47,8 +47,13 @@ struct RedisStore::Impl {
   void scan_prefix(std::string_view prefix, std::string_view tail_glob,
                    const std::function<void(std::vector<std::string>& keys)>& on_page);
 
-  // remove() without signature keys: SCAN every bucket of the prefix.
-  std::size_t remove_by_scan(std::string_view prefix, std::span<const std::int64_t> ids);
+  // remove() without signature keys: SCAN every bucket of the prefix. Sets
+  // (*present)[i] for each ids[i] found in a bucket, when given.
+  std::size_t remove_by_scan(std::string_view prefix, std::span<const std::int64_t> ids,
+                             std::vector<bool>* present = nullptr);
+  // remove() without a layout (a prefix without meta, store.hpp): by scan,
+  // then the ids' signature keys, if the meta was deleted under them.
+  std::size_t remove_without_layout(std::string_view prefix, std::span<const std::int64_t> ids);
 
   // Runs one of the signature scripts (signature_scripts.hpp,
   // range_scripts.hpp) on each args = {key, ARGV...}, by EVALSHA, loading
@@ -75,6 +80,9 @@ struct RedisStore::Impl {
   // Records what a meta read or written through this store says.
   void note_meta(std::string_view prefix, const std::optional<std::string>& meta);
   void forget_layout(std::string_view prefix);
+  // The band width of a signature `sig` of `id`, probed in Redis: only for
+  // repair(prefix), which is given no layout (redis_store_scan.cpp).
+  std::vector<std::size_t> band_widths(std::string_view prefix, std::int64_t id, std::string_view sig);
   // RedisOptions::lease in whole seconds, as the scripts take it.
   std::string lease_text() const { return std::to_string(options.lease.count()); }
   // Repair rounds for ids[i], i in `due` (redis_store_write.cpp).
@@ -92,15 +100,6 @@ struct RedisStore::Impl {
   // Mean MEMORY USAGE of `keys` in bytes; empty if the server will not say.
   std::optional<double> mean_memory(const std::vector<std::string>& keys);
 
-  // Signature keys hold the bands concatenated, without their width. The
-  // width is learnt from add() or, once per prefix, by asking which split of
-  // `sig` names a band-0 bucket that holds `id` (one extra round trip).
-  // Returns the width, or every candidate width when the probe is undecided
-  // (SREM on a bucket that does not exist is harmless).
-  std::vector<std::size_t> band_widths(std::string_view prefix, std::int64_t id,
-                                       std::string_view sig);
-  void remember_band_width(std::string_view prefix, std::size_t width);
-
   [[noreturn]] void fail(std::string_view what, const std::string& detail) const;
 
   RedisOptions options;
@@ -108,8 +107,6 @@ struct RedisStore::Impl {
   redis::RetryPolicy retry;  // for connection loss (retry.hpp)
 
  private:
-  std::mutex widths_mutex_;
-  std::unordered_map<std::string, std::size_t> widths_;  // prefix -> band bytes
   std::mutex tokens_mutex_;
   std::unordered_map<std::string, std::string> resumable_;  // what -> token of a failed call
   std::mutex scripts_mutex_;

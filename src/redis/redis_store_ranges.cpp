@@ -197,7 +197,8 @@ std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<co
     for (std::size_t c = 0; c < calls.size(); ++c) {
       states.push_back(parse_range_begin(replies[c], calls[c].key, calls[c].at.size()));
     }
-    // A remover learns the band width from the first signature it sees.
+    // A repair of a whole prefix (repair(), no layout) learns the band width
+    // from the first signature it sees; adds and removes are given it.
     for (std::size_t c = 0; c < calls.size() && widths.empty(); ++c) {
       for (std::size_t j = 0; j < calls[c].at.size() && widths.empty(); ++j) {
         if (states[c].committed[j]) widths = band_widths(prefix, ids[calls[c].at[j]], *states[c].committed[j]);
@@ -355,9 +356,10 @@ std::size_t RedisStore::Impl::repair_ranges(std::string_view prefix, std::vector
 
 namespace lshrs {
 
-std::size_t RedisStore::remove_ranged(std::string_view prefix, std::span<const std::int64_t> ids) {
+std::size_t RedisStore::remove_ranged(std::string_view prefix, const StoreLayout& layout,
+                                     std::span<const std::int64_t> ids) {
   std::vector<std::int64_t> untracked;
-  const std::size_t present = impl_->write_ranges(prefix, ids, {}, {}, &untracked);
+  const std::size_t present = impl_->write_ranges(prefix, ids, {}, {layout.band_bytes}, &untracked);
   if (untracked.empty()) return present;
   // No signature: ids written by the Python package or by a client without
   // track_signatures, found only by scanning the buckets.
@@ -379,8 +381,7 @@ std::size_t RedisStore::remove_ranged(std::string_view prefix, std::span<const s
     sigs.push_back(found[k].text);
   }
   if (!rewritten.empty()) {
-    impl_->write_ranges(prefix, rewritten, sigs, impl_->band_widths(prefix, rewritten.front(), sigs.front()),
-                        nullptr);
+    impl_->write_ranges(prefix, rewritten, sigs, {layout.band_bytes}, nullptr);
   }
   return present + scanned;
 }

@@ -1,5 +1,5 @@
 // RedisStore: everything that walks the keyspace of a prefix (clear, stats,
-// remove without signature keys) and the band-width probe.
+// remove without signature keys).
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -83,8 +83,7 @@ void RedisStore::Impl::scan_prefix(std::string_view prefix, std::string_view tai
   });
 }
 
-std::size_t RedisStore::clear(std::string_view prefix) {
-  validate_prefix(prefix);
+std::size_t RedisStore::do_clear(std::string_view prefix) {
   impl_->forget_layout(prefix);
   std::size_t deleted = 0;
   impl_->scan_prefix(prefix, "*", [&](std::vector<std::string>& keys) {
@@ -97,10 +96,13 @@ std::size_t RedisStore::clear(std::string_view prefix) {
   return deleted;
 }
 
-std::size_t RedisStore::Impl::remove_by_scan(std::string_view prefix, std::span<const std::int64_t> ids) {
+std::size_t RedisStore::Impl::remove_by_scan(std::string_view prefix, std::span<const std::int64_t> ids,
+                                             std::vector<bool>* found) {
   std::vector<std::string> texts;
   for (const auto id : ids) texts.push_back(id_text(id));
-  std::vector<bool> present(ids.size(), false);
+  std::vector<bool> local;
+  std::vector<bool>& present = found ? *found : local;
+  present.assign(ids.size(), false);
   scan_prefix(prefix, "*:bucket:*", [&](std::vector<std::string>& keys) {
     std::vector<Command> cmds;
     for (const auto& key : keys) {
@@ -122,8 +124,30 @@ std::size_t RedisStore::Impl::remove_by_scan(std::string_view prefix, std::span<
   return static_cast<std::size_t>(std::count(present.begin(), present.end(), true));
 }
 
-StoreStats RedisStore::stats(std::string_view prefix) {
-  validate_prefix(prefix);
+// Outside the signature protocol, like the scan of unsigned ids in
+// remove_tracked(): a writer of one of these ids at the same moment may keep
+// some of its buckets. The signature entries go last (per-id keys and range
+// fields alike: a prefix whose meta was deleted may hold either), so that a
+// remove that fails midway finds the ids again when repeated.
+std::size_t RedisStore::Impl::remove_without_layout(std::string_view prefix,
+                                                    std::span<const std::int64_t> ids) {
+  std::vector<bool> present;
+  remove_by_scan(prefix, ids, &present);
+  std::vector<Command> unlinks;
+  unlinks.reserve(2 * ids.size());
+  for (const auto id : ids) {
+    unlinks.emplace_back(std::vector<std::string>{"UNLINK", signature_key(prefix, id)});
+    unlinks.emplace_back(
+        std::vector<std::string>{"HDEL", signature_range_key(prefix, signature_range(id)), id_text(id)});
+  }
+  const auto replies = run(unlinks, "remove (signature keys)");
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    if (replies[i].integer == 1) present[i / 2] = true;
+  }
+  return static_cast<std::size_t>(std::count(present.begin(), present.end(), true));
+}
+
+StoreStats RedisStore::do_stats(std::string_view prefix) {
   std::uint64_t sig_keys = 0, range_keys = 0, ranged_ids = 0;
   std::vector<std::uint64_t> per_band;
   Reservoir buckets(kExactBuckets), sig_sample(kMemorySamples), range_sample(kMemorySamples);
@@ -211,18 +235,13 @@ std::optional<double> RedisStore::Impl::mean_memory(const std::vector<std::strin
   return sum / static_cast<double>(n);
 }
 
-void RedisStore::Impl::remember_band_width(std::string_view prefix, std::size_t width) {
-  std::lock_guard lock(widths_mutex_);
-  widths_.insert_or_assign(std::string(prefix), width);
-}
-
+// A probe of the band width, for repair(prefix) alone: it has no layout, and
+// the ranges it repairs may name signatures of any width. Which divisor w of
+// the signature's length is the band width: the one whose band-0 bucket
+// holds the id (one round trip); every candidate when undecided (an SREM on
+// a bucket that does not exist is harmless).
 std::vector<std::size_t> RedisStore::Impl::band_widths(std::string_view prefix, std::int64_t id,
                                                        std::string_view sig) {
-  {
-    std::lock_guard lock(widths_mutex_);
-    const auto it = widths_.find(std::string(prefix));
-    if (it != widths_.end() && it->second > 0 && sig.size() % it->second == 0) return {it->second};
-  }
   std::vector<std::size_t> candidates;
   for (std::size_t w = 1; w <= sig.size(); ++w) {
     if (sig.size() % w == 0) candidates.push_back(w);
@@ -233,14 +252,12 @@ std::vector<std::size_t> RedisStore::Impl::band_widths(std::string_view prefix, 
     const auto band0 = std::span(reinterpret_cast<const std::uint8_t*>(sig.data()), w);
     probes.emplace_back(std::vector<std::string>{"SISMEMBER", bucket_key(prefix, 0, band0), id_text(id)});
   }
-  const auto replies = run(probes, "remove (probing the band width)");
+  const auto replies = run(probes, "repair (probing the band width)");
   std::vector<std::size_t> hits;
   for (std::size_t k = 0; k < candidates.size(); ++k) {
     if (replies[k].integer == 1) hits.push_back(candidates[k]);
   }
-  if (hits.size() != 1) return candidates;
-  remember_band_width(prefix, hits.front());
-  return hits;
+  return hits.size() == 1 ? hits : candidates;
 }
 
 }  // namespace lshrs

@@ -230,13 +230,7 @@ void RedisStore::Impl::repair_round(std::string_view prefix, std::span<const std
     for (std::size_t j = 0; j < due.size(); ++j) {
       const Begun& s = state[j];
       const std::size_t i = due[j];
-      // A remover may not know the width yet; adding needs exactly one.
-      const std::vector<std::size_t> ws =
-          s.committed && widths.size() != 1 ? band_widths(prefix, ids[i], *s.committed) : widths;
-      if (s.committed && ws.size() != 1) {
-        throw StorageError("Redis repair of id " + texts[i] + " under prefix \"" + std::string(prefix) +
-                           "\": cannot tell the band width of its signature; write it again");
-      }
+      const std::vector<std::size_t>& ws = widths;  // the caller's layout: one width
       for (const std::string& d : s.dirty) {
         for (const std::size_t w : ws) {
           if (d.size() % w != 0) continue;
@@ -267,26 +261,9 @@ void RedisStore::Impl::repair_round(std::string_view prefix, std::span<const std
   }
 }
 
-void RedisStore::add(std::string_view prefix, std::span<const std::int64_t> ids,
-                     const Signatures& sigs) {
-  validate_prefix(prefix);
-  if (ids.size() != sigs.count) {
-    throw InvalidArgument("RedisStore::add: " + std::to_string(ids.size()) + " ids but " +
-                          std::to_string(sigs.count) + " signatures; pass one row per id");
-  }
-  const std::size_t row_bytes = sigs.num_bands * sigs.band_bytes;
-  if (sigs.count > 0 && row_bytes == 0) {
-    throw InvalidArgument("RedisStore::add: signatures with " + std::to_string(sigs.num_bands) +
-                          " bands of " + std::to_string(sigs.band_bytes) +
-                          " bytes; need at least one band of at least one byte");
-  }
-  if (sigs.bytes.size() != sigs.count * row_bytes) {
-    throw InvalidArgument("RedisStore::add: signature buffer holds " +
-                          std::to_string(sigs.bytes.size()) + " bytes, expected " +
-                          std::to_string(sigs.count * row_bytes));
-  }
-  if (ids.empty()) return;
-  impl_->remember_band_width(prefix, sigs.band_bytes);
+// BucketStore::add() checked the batch against the layout, which `sigs` has.
+void RedisStore::do_add(std::string_view prefix, const StoreLayout&, std::span<const std::int64_t> ids,
+                        const Signatures& sigs) {
   std::vector<std::string> texts(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) texts[i] = id_text(ids[i]);
 
@@ -366,18 +343,18 @@ void RedisStore::add_tracked(std::string_view prefix, std::span<const std::int64
   if (!due.empty()) impl_->repair(prefix, ids, std::move(due), {sigs.band_bytes});
 }
 
-std::size_t RedisStore::remove(std::string_view prefix, std::span<const std::int64_t> ids) {
-  validate_prefix(prefix);
-  if (ids.empty()) return 0;
+std::size_t RedisStore::do_remove(std::string_view prefix, const std::optional<StoreLayout>& layout,
+                                  std::span<const std::int64_t> ids) {
   if (!impl_->options.track_signatures) return impl_->remove_by_scan(prefix, ids);
-  if (impl_->uses_ranges(prefix)) return remove_ranged(prefix, ids);
+  if (!layout) return impl_->remove_without_layout(prefix, ids);
+  if (impl_->uses_ranges(prefix)) return remove_ranged(prefix, *layout, ids);
 
   std::vector<std::string> whats;
   for (const auto id : ids) whats.push_back(signature_key(prefix, id) + "\nrm");
   const std::vector<std::string> tokens = impl_->tokens_for(whats);
   std::size_t removed = 0;
   try {
-    removed = remove_tracked(prefix, ids, tokens);
+    removed = remove_tracked(prefix, *layout, ids, tokens);
   } catch (...) {
     impl_->settle_tokens(whats, tokens, /*failed=*/true);
     throw;
@@ -386,7 +363,8 @@ std::size_t RedisStore::remove(std::string_view prefix, std::span<const std::int
   return removed;
 }
 
-std::size_t RedisStore::remove_tracked(std::string_view prefix, std::span<const std::int64_t> ids,
+std::size_t RedisStore::remove_tracked(std::string_view prefix, const StoreLayout& layout,
+                                       std::span<const std::int64_t> ids,
                                        const std::vector<std::string>& tokens) {
   std::vector<std::vector<std::string>> begins;
   begins.reserve(ids.size());
@@ -400,13 +378,11 @@ std::size_t RedisStore::remove_tracked(std::string_view prefix, std::span<const 
   std::vector<std::int64_t> unsigned_ids;
   std::vector<std::size_t> unsigned_at;  // their indices in ids
   std::size_t present = 0;
-  std::optional<std::size_t> probe;  // an id whose signature tells the band width
   for (std::size_t i = 0; i < ids.size(); ++i) {
     texts[i] = id_text(ids[i]);
     state.push_back(parse_begin(replies[i], texts[i]));
     if (state[i].committed) {
       ++present;
-      if (!probe) probe = i;
     } else if (state[i].dirty.empty()) {
       // No signature key: an id written by the Python package or by a client
       // without track_signatures, found only by scanning the buckets.
@@ -414,14 +390,7 @@ std::size_t RedisStore::remove_tracked(std::string_view prefix, std::span<const 
       unsigned_at.push_back(i);
     }
   }
-  std::vector<std::size_t> widths;
-  if (probe) {
-    widths = impl_->band_widths(prefix, ids[*probe], *state[*probe].committed);
-  } else {
-    for (std::size_t i = 0; i < ids.size() && widths.empty(); ++i) {
-      if (!state[i].dirty.empty()) widths = impl_->band_widths(prefix, ids[i], state[i].dirty.front());
-    }
-  }
+  const std::vector<std::size_t> widths{layout.band_bytes};
   BucketGroups doomed;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     for (const std::string& d : state[i].dirty) {

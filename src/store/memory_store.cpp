@@ -8,7 +8,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "lshrs/error.hpp"
 #include "store/percentile.hpp"
 
 namespace lshrs {
@@ -27,6 +26,16 @@ struct Namespace {
       if (bucket == bands[b].end()) continue;
       bucket->second.erase(id);
       if (bucket->second.empty()) bands[b].erase(bucket);
+    }
+  }
+
+  // Without a layout: out of every bucket that holds it, whatever its width.
+  void unlink_everywhere(std::int64_t id) {
+    for (auto& band : bands) {
+      for (auto it = band.begin(); it != band.end();) {
+        it->second.erase(id);
+        it = it->second.empty() ? band.erase(it) : std::next(it);
+      }
     }
   }
 
@@ -61,34 +70,28 @@ struct MemoryStore::State {
 MemoryStore::MemoryStore() : state_(std::make_unique<State>()) {}
 MemoryStore::~MemoryStore() = default;
 
-void MemoryStore::add(std::string_view prefix, std::span<const std::int64_t> ids,
-                      const Signatures& sigs) {
-  validate_prefix(prefix);
-  if (ids.size() != sigs.count) {
-    throw InvalidArgument("memory store: " + std::to_string(ids.size()) + " ids for " +
-                          std::to_string(sigs.count) + " signatures");
-  }
+void MemoryStore::do_add(std::string_view prefix, const StoreLayout& layout,
+                         std::span<const std::int64_t> ids, const Signatures& sigs) {
   std::unique_lock lock(state_->mutex);
   Namespace& ns = state_->space(prefix);
-  if (ns.bands.size() < sigs.num_bands) ns.bands.resize(sigs.num_bands);
+  if (ns.bands.size() < layout.bands) ns.bands.resize(layout.bands);
   for (std::size_t i = 0; i < ids.size(); ++i) {
     const auto row = sigs.row(i);
     std::string sig(row.begin(), row.end());
     auto old = ns.signatures.find(ids[i]);
     if (old != ns.signatures.end()) {
       if (old->second == sig) continue;
-      ns.unlink(ids[i], old->second, sigs.band_bytes);
+      ns.unlink(ids[i], old->second, layout.band_bytes);
     }
-    for (std::size_t b = 0; b < sigs.num_bands; ++b) {
-      ns.bands[b][sig.substr(b * sigs.band_bytes, sigs.band_bytes)].insert(ids[i]);
+    for (std::size_t b = 0; b < layout.bands; ++b) {
+      ns.bands[b][sig.substr(b * layout.band_bytes, layout.band_bytes)].insert(ids[i]);
     }
     ns.signatures[ids[i]] = std::move(sig);
   }
 }
 
-std::vector<std::vector<std::int64_t>> MemoryStore::members(std::string_view prefix,
-                                                            std::span<const BucketRef> buckets) {
-  validate_prefix(prefix);
+std::vector<std::vector<std::int64_t>> MemoryStore::do_members(std::string_view prefix,
+                                                               std::span<const BucketRef> buckets) {
   std::vector<std::vector<std::int64_t>> out(buckets.size());
   std::shared_lock lock(state_->mutex);
   const Namespace* ns = state_->find(prefix);
@@ -102,27 +105,28 @@ std::vector<std::vector<std::int64_t>> MemoryStore::members(std::string_view pre
   return out;
 }
 
-std::size_t MemoryStore::remove(std::string_view prefix, std::span<const std::int64_t> ids) {
-  validate_prefix(prefix);
+std::size_t MemoryStore::do_remove(std::string_view prefix, const std::optional<StoreLayout>& layout,
+                                   std::span<const std::int64_t> ids) {
   std::unique_lock lock(state_->mutex);
   auto it = state_->spaces.find(prefix);
   if (it == state_->spaces.end()) return 0;
   Namespace& ns = it->second;
-  // Band width is recoverable from any stored signature: all have bands × width bytes.
   std::size_t removed = 0;
   for (const std::int64_t id : ids) {
     auto sig = ns.signatures.find(id);
     if (sig == ns.signatures.end()) continue;
-    const std::size_t width = ns.bands.empty() ? 0 : sig->second.size() / ns.bands.size();
-    ns.unlink(id, sig->second, width);
+    if (layout) {
+      ns.unlink(id, sig->second, layout->band_bytes);
+    } else {
+      ns.unlink_everywhere(id);
+    }
     ns.signatures.erase(sig);
     ++removed;
   }
   return removed;
 }
 
-std::size_t MemoryStore::clear(std::string_view prefix) {
-  validate_prefix(prefix);
+std::size_t MemoryStore::do_clear(std::string_view prefix) {
   std::unique_lock lock(state_->mutex);
   auto it = state_->spaces.find(prefix);
   if (it == state_->spaces.end()) return 0;
@@ -131,15 +135,13 @@ std::size_t MemoryStore::clear(std::string_view prefix) {
   return keys;
 }
 
-std::optional<std::string> MemoryStore::load_meta(std::string_view prefix) {
-  validate_prefix(prefix);
+std::optional<std::string> MemoryStore::do_load_meta(std::string_view prefix) {
   std::shared_lock lock(state_->mutex);
   const Namespace* ns = state_->find(prefix);
   return ns ? ns->meta : std::nullopt;
 }
 
-bool MemoryStore::store_meta_if_absent(std::string_view prefix, std::string_view meta) {
-  validate_prefix(prefix);
+bool MemoryStore::do_store_meta_if_absent(std::string_view prefix, std::string_view meta) {
   std::unique_lock lock(state_->mutex);
   Namespace& ns = state_->space(prefix);
   if (ns.meta) return false;
@@ -147,8 +149,7 @@ bool MemoryStore::store_meta_if_absent(std::string_view prefix, std::string_view
   return true;
 }
 
-StoreStats MemoryStore::stats(std::string_view prefix) {
-  validate_prefix(prefix);
+StoreStats MemoryStore::do_stats(std::string_view prefix) {
   StoreStats stats;
   std::shared_lock lock(state_->mutex);
   const Namespace* ns = state_->find(prefix);

@@ -309,6 +309,9 @@ TEST_F(CliRedisTest, UnreachableServerExitsWithFour) {
   const CliRun r = lshrs({"index", base, "--redis", url, "--prefix", prefix_, "--timeout", "2"});
   EXPECT_EQ(r.code, 4);
   expect_one_error_line(r, "127.0.0.1:" + std::to_string(port));
+  // Errors by component: Redis down is said to be Redis, never PostgreSQL.
+  EXPECT_NE(r.err.find("Redis"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("PostgreSQL"), std::string::npos) << r.err;
 }
 
 TEST_F(CliRedisTest, WrongDimensionExitsWithThreeAndWritesNothing) {
@@ -335,15 +338,9 @@ TEST_F(CliRedisTest, DeleteFindsIdsWithoutSignatureKeysOnAnOpenedIndex) {
   o.url = url_;
   o.track_signatures = false;
   auto python_like = std::make_shared<RedisStore>(o);
-  IndexOptions io;
-  io.dim = 8;
-  io.num_perm = 16;
-  io.num_bands = 4;
-  io.rows_per_band = 4;
-  io.prefix = prefix_;
-  Index index(io, python_like);
+  Index index(small_index_options(prefix_, 8), python_like);
   const std::vector<std::int64_t> ids{1, 2, 3};
-  index.index(ids, random_vectors(ids.size(), io.dim, 5));
+  index.index(ids, random_vectors(ids.size(), 8, 5));
   ASSERT_TRUE(keys_of(prefix_).count(":meta"));
   ASSERT_FALSE(keys_of(prefix_).count(":sig:3"));
 

@@ -145,21 +145,21 @@ TEST_F(RedisClusterOrderTest, AnUpdateCutByAFailedMasterIsRepairedByTheRetry) {
   // signature key is on another master, which stays up.
   const std::string old_bucket = bucket(0, 0x01);
   const std::vector<std::int64_t> ids{id_away_from(old_bucket)};
-  store_->add(prefix_, ids, one_byte_sigs({{0x01, 0x0a}}));
+  store_->add(prefix_, one_byte_layout(2), ids, one_byte_sigs({{0x01, 0x0a}}));
   ASSERT_EQ(buckets_holding(ids[0], 2), (std::vector<std::vector<std::uint8_t>>{{0x01}, {0x0a}}));
 
   flaky_->take_down(flaky_->node_of(old_bucket));
   const auto moved = one_byte_sigs({{0x02, 0x0b}});
-  expect_storage_error([&] { store_->add(prefix_, ids, moved); });
+  expect_storage_error([&] { store_->add(prefix_, layout_of(moved), ids, moved); });
   EXPECT_GE(flaky_->failed_calls(), 1);
 
   flaky_->bring_back();
-  store_->add(prefix_, ids, moved);  // the caller repeats the call, as documented
+  store_->add(prefix_, layout_of(moved), ids, moved);  // the caller repeats the call, as documented
   EXPECT_EQ(buckets_holding(ids[0], 2), (std::vector<std::vector<std::uint8_t>>{{0x02}, {0x0b}}))
       << "the id must be in exactly its new buckets (old band-0 bucket on "
       << flaky_->node_of(old_bucket).to_string() << ", signature key on "
       << flaky_->node_of(signature_range_key(prefix_, signature_range(ids[0]))).to_string() << ")";
-  EXPECT_EQ(store_->remove(prefix_, ids), 1u);
+  EXPECT_EQ(store_->remove(prefix_, one_byte_layout(2), ids), 1u);
   EXPECT_EQ(buckets_holding(ids[0], 2), (std::vector<std::vector<std::uint8_t>>{{}, {}}))
       << "the signature key must name the new buckets";
 }
@@ -167,16 +167,16 @@ TEST_F(RedisClusterOrderTest, AnUpdateCutByAFailedMasterIsRepairedByTheRetry) {
 TEST_F(RedisClusterOrderTest, ARemoveCutByAFailedMasterIsFinishedByTheRetry) {
   const std::string held_in = bucket(0, 0x05);
   const std::vector<std::int64_t> ids{id_away_from(held_in)};
-  store_->add(prefix_, ids, one_byte_sigs({{0x05, 0x06}}));
+  store_->add(prefix_, one_byte_layout(2), ids, one_byte_sigs({{0x05, 0x06}}));
 
   flaky_->take_down(flaky_->node_of(held_in));
-  expect_storage_error([&] { store_->remove(prefix_, ids); });
+  expect_storage_error([&] { store_->remove(prefix_, one_byte_layout(2), ids); });
 
   flaky_->bring_back();
-  store_->remove(prefix_, ids);  // the caller repeats the call
+  store_->remove(prefix_, one_byte_layout(2), ids);  // the caller repeats the call
   EXPECT_EQ(buckets_holding(ids[0], 2), (std::vector<std::vector<std::uint8_t>>{{}, {}}))
       << "the id must have left every bucket";
-  EXPECT_EQ(store_->remove(prefix_, ids), 0u) << "nothing left to remove";
+  EXPECT_EQ(store_->remove(prefix_, one_byte_layout(2), ids), 0u) << "nothing left to remove";
 }
 
 }  // namespace

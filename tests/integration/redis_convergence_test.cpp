@@ -55,7 +55,7 @@ void race(RedisStore& store, const std::string& prefix, int w, unsigned seed) {
     for (std::size_t start = 0; start < kIds; start += kBatch) {
       const std::span<const std::int64_t> batch(ids.data() + start, kBatch);
       if (w < 0) {
-        store.remove(prefix, batch);
+        store.remove(prefix, StoreLayout{kBands, 1, HashFamily::kHyperplane}, batch);
         continue;
       }
       Signatures sigs{kBatch, kBands, 1, {}};
@@ -63,7 +63,7 @@ void race(RedisStore& store, const std::string& prefix, int w, unsigned seed) {
         const std::string r = row(w, id);
         sigs.bytes.insert(sigs.bytes.end(), r.begin(), r.end());
       }
-      store.add(prefix, batch, sigs);
+      store.add(prefix, layout_of(sigs), batch, sigs);
     }
   }
 }
@@ -166,7 +166,7 @@ void race_and_check(const RedisOptions& options, bool removers) {
 
   std::vector<std::int64_t> all(kIds);
   for (std::size_t i = 0; i < kIds; ++i) all[i] = static_cast<std::int64_t>(i);
-  shared.remove(prefix, all);
+  shared.remove(prefix, StoreLayout{kBands, 1, HashFamily::kHyperplane}, all);
   EXPECT_TRUE(memberships(shared, prefix).empty()) << "remove left memberships behind";
   EXPECT_EQ(shared.stats(prefix).buckets, 0u);
   shared.clear(prefix);

@@ -91,13 +91,8 @@ RedisOptions fault_options(const std::string& url) {
 }
 
 IndexOptions small_index(const std::string& prefix) {
-  IndexOptions io;
-  io.dim = 16;
-  io.num_perm = 16;
-  io.num_bands = 4;
-  io.rows_per_band = 4;
+  IndexOptions io = small_index_options(prefix);
   io.buffer_size = 1'000'000;  // only explicit flushes write
-  io.prefix = prefix;
   return io;
 }
 

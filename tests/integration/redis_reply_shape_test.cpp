@@ -62,7 +62,7 @@ TEST_F(RedisReplyShapeTest, IdsAtTheEdgesOfInt64RoundTrip) {
       0,    7,        999'999'999'999'999'999,    1'000'000'000'000'000'000,
       kMax};
   std::vector<std::vector<std::uint8_t>> rows(ids.size(), std::vector<std::uint8_t>{0x03});
-  store_->add(prefix_, ids, one_byte_sigs(rows));
+  store_->add(prefix_, one_byte_layout(1), ids, one_byte_sigs(rows));
   EXPECT_EQ(bucket(0x03), ids);
 }
 

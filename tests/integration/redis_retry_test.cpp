@@ -87,7 +87,7 @@ TEST_F(RedisRetryTest, PartlyAppliedFlushIsResentAndCompletes) {
     return cmds.size() / 2;  // half the pipeline lands, then the link drops
   };
   const std::vector<std::int64_t> ids{1, 2, 3, 4};
-  store_->add(prefix_, ids, one_byte_sigs({{0x01, 0x0a}, {0x01, 0x0b}, {0x02, 0x0a}, {0x02, 0x0b}}));
+  store_->add(prefix_, one_byte_layout(2), ids, one_byte_sigs({{0x01, 0x0a}, {0x01, 0x0b}, {0x02, 0x0a}, {0x02, 0x0b}}));
   EXPECT_EQ(failures, 2);
   EXPECT_EQ(bucket(0, 0x01), (std::vector<std::int64_t>{1, 2}));
   EXPECT_EQ(bucket(1, 0x0b), (std::vector<std::int64_t>{2, 4}));
@@ -102,7 +102,7 @@ TEST_F(RedisRetryTest, AnUpdateCutAtAnyCommandIsRepairedByRepeatingTheCall) {
   for (std::size_t cut = 0; cut < 64; ++cut) {
     SCOPED_TRACE("link lost after " + std::to_string(cut) + " write commands of the update");
     store_->clear(prefix_);
-    store_->add(prefix_, ids, before);
+    store_->add(prefix_, layout_of(before), ids, before);
     // Every id moves in both bands; the link drops for good once `cut` write
     // commands, counted across the update's round trips, have been applied.
     std::size_t passed = 0;  // write commands of batches that went through
@@ -119,7 +119,7 @@ TEST_F(RedisRetryTest, AnUpdateCutAtAnyCommandIsRepairedByRepeatingTheCall) {
     };
     bool completed = false;
     try {
-      store_->add(prefix_, ids, moved);
+      store_->add(prefix_, layout_of(moved), ids, moved);
       completed = true;
     } catch (const StorageError& e) {
       EXPECT_NE(std::string(e.what()).find("gave up after 3 attempts"), std::string::npos)
@@ -130,12 +130,12 @@ TEST_F(RedisRetryTest, AnUpdateCutAtAnyCommandIsRepairedByRepeatingTheCall) {
       writes = passed;
       break;
     }
-    store_->add(prefix_, ids, moved);  // the caller's retry of the same batch
+    store_->add(prefix_, layout_of(moved), ids, moved);  // the caller's retry of the same batch
     EXPECT_TRUE(bucket(0, 0x01).empty()) << "old buckets must be emptied";
     EXPECT_TRUE(bucket(1, 0x0a).empty());
     EXPECT_EQ(bucket(0, 0x02), ids);
     EXPECT_EQ(bucket(1, 0x0b), ids);
-    EXPECT_EQ(store_->remove(prefix_, ids), 4u);
+    EXPECT_EQ(store_->remove(prefix_, layout_of(moved), ids), 4u);
     EXPECT_TRUE(bucket(0, 0x02).empty()) << "signature keys must name the new buckets";
   }
   // The converging write protocol (redis_store_ranges.cpp): a begin and a
@@ -145,7 +145,7 @@ TEST_F(RedisRetryTest, AnUpdateCutAtAnyCommandIsRepairedByRepeatingTheCall) {
 
 TEST_F(RedisRetryTest, ReadsAreRetriedToo) {
   const std::vector<std::int64_t> ids{7};
-  store_->add(prefix_, ids, one_byte_sigs({{0x07}}));
+  store_->add(prefix_, one_byte_layout(1), ids, one_byte_sigs({{0x07}}));
   std::atomic<int> failures{0};
   *plan_ = [&](std::span<const Command> cmds) -> std::optional<std::size_t> {
     if (cmds.front().argv[0] != "SMEMBERS" || failures >= 2) return std::nullopt;
@@ -160,7 +160,7 @@ TEST_F(RedisRetryTest, PersistentFailureIsAStorageErrorNamingTheServer) {
   *plan_ = [](auto) -> std::optional<std::size_t> { return 0; };
   const std::vector<std::int64_t> ids{1};
   try {
-    store_->add(prefix_, ids, one_byte_sigs({{0x01}}));
+    store_->add(prefix_, one_byte_layout(1), ids, one_byte_sigs({{0x01}}));
     FAIL();
   } catch (const StorageError& e) {
     const std::string msg = e.what();

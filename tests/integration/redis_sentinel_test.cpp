@@ -61,7 +61,7 @@ TEST(RedisSentinel, FindsTheMasterAndWritesThere) {
   expect_contains(store.describe(), "(master " + master.to_string() + ")");
   const std::string prefix = unique_prefix("sentinel");
   const std::vector<std::int64_t> ids{1, 2, 3};
-  store.add(prefix, ids, one_byte_sigs({{0x07}, {0x07}, {0x07}}));
+  store.add(prefix, one_byte_layout(1), ids, one_byte_sigs({{0x07}, {0x07}, {0x07}}));
 
   RedisOptions direct = redis_options("redis://" + master.to_string());
   direct.cluster = ClusterMode::kOff;
@@ -111,7 +111,7 @@ TEST(RedisSentinel, FailoverInTheMiddleOfAnIngestLosesNoAcknowledgedWrite) {
       const auto ids = batch_ids(b);
       const std::vector<std::vector<std::uint8_t>> rows(kPerBatch, {static_cast<std::uint8_t>(b)});
       try {
-        store.add(prefix, ids, one_byte_sigs(rows));
+        store.add(prefix, one_byte_layout(1), ids, one_byte_sigs(rows));
         std::lock_guard lock(mutex);
         acknowledged.push_back(b);
         if (failed_over) ++acked_after_failover;
@@ -142,7 +142,7 @@ TEST(RedisSentinel, FailoverInTheMiddleOfAnIngestLosesNoAcknowledgedWrite) {
 
   for (const int b : reported) {  // the client kept them; repeating completes them
     const std::vector<std::vector<std::uint8_t>> rows(kPerBatch, {static_cast<std::uint8_t>(b)});
-    EXPECT_NO_THROW(store.add(prefix, batch_ids(b), one_byte_sigs(rows))) << "batch " << b;
+    EXPECT_NO_THROW(store.add(prefix, one_byte_layout(1), batch_ids(b), one_byte_sigs(rows))) << "batch " << b;
   }
 
   RedisOptions direct = redis_options("redis://" + new_master.to_string());

@@ -49,7 +49,7 @@ TEST_F(RedisStoreTest, AclUserWithPasswordWorksAndIsNeverShown) {
   if (url.empty()) return;
   RedisStore acl(redis_options(url));
   const std::vector<std::int64_t> ids{41, 42};
-  acl.add(prefix_, ids, one_byte_sigs({{0x01}, {0x01}}));
+  acl.add(prefix_, one_byte_layout(1), ids, one_byte_sigs({{0x01}, {0x01}}));
   EXPECT_EQ(sorted_members(*store_, prefix_, 0, "\x01"), ids) << "visible to other clients";
   const std::string password = std::getenv("LSHRS_TEST_REDIS_ACL_PASSWORD");
   EXPECT_EQ(acl.describe().find(password), std::string::npos) << acl.describe();
@@ -83,7 +83,7 @@ TEST_F(RedisStoreTest, LegacyPasswordServer) {
   if (url.empty()) return;
   RedisStore legacy(redis_options(url));
   const std::vector<std::int64_t> ids{5};
-  legacy.add(prefix_, ids, one_byte_sigs({{0x2a}}));
+  legacy.add(prefix_, one_byte_layout(1), ids, one_byte_sigs({{0x2a}}));
   EXPECT_EQ(sorted_members(legacy, prefix_, 0, "\x2a"), ids);
   EXPECT_EQ(legacy.clear(prefix_), 2u) << "one bucket and one signature range";
 
@@ -105,7 +105,7 @@ TEST_F(RedisStoreTest, UnixSocket) {
   if (url.empty()) return;
   RedisStore sock(redis_options(url));
   const std::vector<std::int64_t> ids{9};
-  sock.add(prefix_, ids, one_byte_sigs({{0x09}}));
+  sock.add(prefix_, one_byte_layout(1), ids, one_byte_sigs({{0x09}}));
   EXPECT_EQ(sorted_members(*store_, prefix_, 0, "\x09"), ids);
   EXPECT_EQ(sock.describe().rfind("unix://", 0), 0u) << sock.describe();
 }
@@ -116,7 +116,7 @@ TEST_F(RedisStoreTest, ClearLeavesOtherPrefixesIntact) {
   const std::vector<std::string> prefixes{root + "a", root + "a:b", root + "a*", root + "a2"};
   const std::vector<std::int64_t> ids{1, 2};
   for (const auto& p : prefixes) {
-    store_->add(p, ids, one_byte_sigs({{0x01, 0x02}, {0x03, 0x02}}));
+    store_->add(p, one_byte_layout(2), ids, one_byte_sigs({{0x01, 0x02}, {0x03, 0x02}}));
     ASSERT_TRUE(store_->store_meta_if_absent(p, "meta of " + p));
   }
   // a: 3 buckets (0:01, 0:03, 1:02) + the signature range of ids 0..127 + meta.
@@ -134,41 +134,41 @@ TEST_F(RedisStoreTest, ClearLeavesOtherPrefixesIntact) {
 TEST_F(RedisStoreTest, RemoveWithoutSignatureKeysScansBuckets) {
   auto plain = single_store(/*track_signatures=*/false);
   const std::vector<std::int64_t> ids{1, 2, 3};
-  plain->add(prefix_, ids, one_byte_sigs({{0x01, 0x01}, {0x01, 0x02}, {0x02, 0x02}}));
+  plain->add(prefix_, one_byte_layout(2), ids, one_byte_sigs({{0x01, 0x01}, {0x01, 0x02}, {0x02, 0x02}}));
   EXPECT_EQ(plain->stats(prefix_).ids, std::nullopt) << "no signature keys: ids unknown";
   const std::vector<std::int64_t> doomed{2, 3, 99};
-  EXPECT_EQ(plain->remove(prefix_, doomed), 2u);
+  EXPECT_EQ(plain->remove(prefix_, one_byte_layout(2), doomed), 2u);
   EXPECT_EQ(sorted_members(*plain, prefix_, 0, "\x01"), std::vector<std::int64_t>{1});
   EXPECT_TRUE(sorted_members(*plain, prefix_, 1, "\x02").empty());
-  EXPECT_EQ(plain->remove(prefix_, doomed), 0u);
+  EXPECT_EQ(plain->remove(prefix_, one_byte_layout(2), doomed), 0u);
 }
 
 TEST_F(RedisStoreTest, TrackingStoreRemovesIdsOfAPythonBuiltIndex) {
   // The Python package writes buckets only: no meta, no signature keys.
   auto python_like = single_store(/*track_signatures=*/false);
   const std::vector<std::int64_t> ids{1, 2};
-  python_like->add(prefix_, ids, one_byte_sigs({{0x01, 0x01}, {0x01, 0x02}}));
+  python_like->add(prefix_, one_byte_layout(2), ids, one_byte_sigs({{0x01, 0x01}, {0x01, 0x02}}));
   const std::vector<std::int64_t> doomed{2, 7};
-  EXPECT_EQ(store_->remove(prefix_, doomed), 1u);
+  EXPECT_EQ(store_->remove(prefix_, std::nullopt, doomed), 1u) << "no meta: no layout";
   EXPECT_EQ(sorted_members(*store_, prefix_, 0, "\x01"), std::vector<std::int64_t>{1});
   EXPECT_TRUE(sorted_members(*store_, prefix_, 1, "\x02").empty());
   // Once a client of ours opened the prefix (meta written), ids without a
   // signature key are still found by the scan, whatever meta says.
   ASSERT_TRUE(store_->store_meta_if_absent(prefix_, "meta"));
   const std::vector<std::int64_t> one{1};
-  EXPECT_EQ(store_->remove(prefix_, one), 1u);
+  EXPECT_EQ(store_->remove(prefix_, one_byte_layout(2), one), 1u);
   EXPECT_TRUE(sorted_members(*store_, prefix_, 0, "\x01").empty());
-  EXPECT_EQ(store_->remove(prefix_, one), 0u) << "gone: found by neither key nor scan";
+  EXPECT_EQ(store_->remove(prefix_, one_byte_layout(2), one), 0u) << "gone: found by neither key nor scan";
 }
 
 TEST_F(RedisStoreTest, AFreshClientRemovesMultiByteBandsItNeverWrote) {
   // 3 bands of 2 bytes: the signature key holds 6 bytes, splittable 6 ways.
   const std::vector<std::int64_t> ids{10, 11};
   Signatures sigs{2, 3, 2, {1, 2, 3, 4, 5, 6, 1, 2, 9, 9, 5, 6}};
-  store_->add(prefix_, ids, sigs);
-  auto other = single_store();  // no band width learnt from add()
+  store_->add(prefix_, layout_of(sigs), ids, sigs);
+  auto other = single_store();  // told the layout, as an Index tells it
   const std::vector<std::int64_t> doomed{10};
-  EXPECT_EQ(other->remove(prefix_, doomed), 1u);
+  EXPECT_EQ(other->remove(prefix_, layout_of(sigs), doomed), 1u);
   EXPECT_EQ(sorted_members(*other, prefix_, 0, "\x01\x02"), std::vector<std::int64_t>{11});
   EXPECT_TRUE(sorted_members(*other, prefix_, 1, "\x03\x04").empty());
   EXPECT_EQ(sorted_members(*other, prefix_, 2, "\x05\x06"), std::vector<std::int64_t>{11});
@@ -184,7 +184,7 @@ TEST_F(RedisStoreTest, StatsAreSampledForLargeIndexes) {
     sigs.bytes[i * 4] = static_cast<std::uint8_t>(i & 0xff);
     sigs.bytes[i * 4 + 1] = static_cast<std::uint8_t>(i >> 8);
   }
-  store_->add(prefix_, ids, sigs);
+  store_->add(prefix_, layout_of(sigs), ids, sigs);
   const StoreStats s = store_->stats(prefix_);
   EXPECT_EQ(s.ids, kIds);
   EXPECT_EQ(s.buckets, kIds + 1);
@@ -206,9 +206,9 @@ TEST_F(RedisStoreTest, SmallPipelineChunksGiveTheSameResult) {
     ids[i] = static_cast<std::int64_t>(i);
     rows.push_back({static_cast<std::uint8_t>(i % 10), static_cast<std::uint8_t>(i % 3)});
   }
-  chunked.add(prefix_, ids, one_byte_sigs(rows));
+  chunked.add(prefix_, one_byte_layout(2), ids, one_byte_sigs(rows));
   EXPECT_EQ(sorted_members(chunked, prefix_, 1, "\x02").size(), 166u);
-  EXPECT_EQ(chunked.remove(prefix_, ids), 500u);
+  EXPECT_EQ(chunked.remove(prefix_, one_byte_layout(2), ids), 500u);
   EXPECT_EQ(chunked.stats(prefix_).buckets, 0u);
 }
 
@@ -224,7 +224,7 @@ TEST_F(RedisStoreTest, ConcurrentWritersAndReaders) {
           ids.push_back(t * kPerThread + i + k);
           rows.push_back({static_cast<std::uint8_t>(t)});
         }
-        store_->add(prefix_, ids, one_byte_sigs(rows));
+        store_->add(prefix_, one_byte_layout(1), ids, one_byte_sigs(rows));
         sorted_members(*store_, prefix_, 0, std::string(1, static_cast<char>(t)));
       }
     });
@@ -256,7 +256,7 @@ TEST_F(RedisStoreTest, UnreachableServerIsAConnectionError) {
   RedisStore lazy(o);
   const std::vector<std::int64_t> ids{1};
   try {
-    lazy.add(prefix_, ids, one_byte_sigs({{0x01}}));
+    lazy.add(prefix_, one_byte_layout(1), ids, one_byte_sigs({{0x01}}));
     FAIL();
   } catch (const ConnectionError& e) {
     EXPECT_NE(std::string(e.what()).find("refused"), std::string::npos) << e.what();
@@ -265,24 +265,8 @@ TEST_F(RedisStoreTest, UnreachableServerIsAConnectionError) {
 }
 
 TEST_F(RedisStoreTest, IndexOpensFromRedisAlone) {
-  IndexOptions io;
-  io.dim = 16;
-  io.num_perm = 16;
-  io.num_bands = 4;
-  io.rows_per_band = 4;
-  io.prefix = prefix_;
-  const auto vectors = random_vectors(100, 16, 7);
-  std::vector<std::int64_t> ids(100);
-  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
-  {
-    Index writer(io, store_);
-    writer.index(ids, vectors);
-  }
-  Index reader = Index::open(single_store(), prefix_);
-  const auto result = reader.query(std::span(vectors).subspan(16 * 42, 16));
-  ASSERT_FALSE(result.neighbors.empty());
-  EXPECT_EQ(result.neighbors.front().id, 42);
-  EXPECT_EQ(result.neighbors.front().collisions, 4u);
+  const IndexOptions io = small_index_options(prefix_);
+  expect_index_reopens(store_, single_store(), io, 100, 7);
 
   IndexOptions other = io;
   other.seed = 43;  // different projections under the same prefix
@@ -300,12 +284,7 @@ TEST(RedisStoreSave, TheModelNamesTheStoresServerAndNeverItsPassword) {
   EXPECT_EQ(where.host, "127.0.0.1");
   EXPECT_NE(where.port, 6379) << "the test server listens on a random port";
   EXPECT_EQ(where.db, 3);
-  IndexOptions io;
-  io.dim = 8;
-  io.num_bands = 4;
-  io.rows_per_band = 4;
-  io.num_perm = 16;
-  io.prefix = unique_prefix("save");
+  const IndexOptions io = small_index_options(unique_prefix("save"), 8);
   ScratchDir dir("save-address");
   {
     Index index(io, store);

@@ -77,24 +77,8 @@ TEST_F(RedisTlsTest, IndexAndQueryOverVerifiedTls) {
   if (url_.empty()) return;
   auto store = std::make_shared<RedisStore>(tls_options(url_));
   EXPECT_EQ(store->describe().rfind("rediss://", 0), 0u) << store->describe();
-  IndexOptions io;
-  io.dim = 16;
-  io.num_perm = 16;
-  io.num_bands = 4;
-  io.rows_per_band = 4;
-  io.prefix = prefix_;
-  const auto vectors = random_vectors(200, 16, 11);
-  std::vector<std::int64_t> ids(200);
-  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
-  {
-    Index writer(io, store);
-    writer.index(ids, vectors);
-  }
-  Index reader = Index::open(std::make_shared<RedisStore>(tls_options(url_)), prefix_);
-  const auto result = reader.query(std::span(vectors).subspan(16 * 42, 16));
-  ASSERT_FALSE(result.neighbors.empty());
-  EXPECT_EQ(result.neighbors.front().id, 42);
-  EXPECT_EQ(result.neighbors.front().collisions, 4u);
+  expect_index_reopens(store, std::make_shared<RedisStore>(tls_options(url_)),
+                       small_index_options(prefix_), 200, 11);
   store->clear(prefix_);
 }
 
@@ -173,7 +157,7 @@ TEST_F(RedisTlsTest, MutualTlsNeedsTheClientCertificate) {
   RedisStore store(with_cert);
   const std::string prefix = unique_prefix("mtls");
   const std::vector<std::int64_t> ids{5, 6};
-  store.add(prefix, ids, one_byte_sigs({{0x01}, {0x01}}));
+  store.add(prefix, one_byte_layout(1), ids, one_byte_sigs({{0x01}, {0x01}}));
   const BucketRef ref{0, std::string(1, '\x01')};
   EXPECT_EQ(sorted(store.members(prefix, std::span(&ref, 1)).front()), ids);
   store.clear(prefix);

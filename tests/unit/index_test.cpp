@@ -53,9 +53,10 @@ struct TableFetcher : VectorFetcher {
 // A store whose writes can be made to fail, to test what Index keeps.
 struct FlakyStore : MemoryStore {
   bool fail = false;
-  void add(std::string_view p, std::span<const std::int64_t> ids, const Signatures& s) override {
+  void do_add(std::string_view p, const StoreLayout& layout, std::span<const std::int64_t> ids,
+              const Signatures& s) override {
     if (fail) throw StorageError("injected failure");
-    MemoryStore::add(p, ids, s);
+    MemoryStore::do_add(p, layout, ids, s);
   }
 };
 

@@ -15,14 +15,7 @@ namespace {
 
 constexpr std::size_t kDim = 8;
 
-IndexOptions options() {
-  IndexOptions o;
-  o.dim = kDim;
-  o.num_perm = 16;
-  o.num_bands = 4;
-  o.rows_per_band = 4;
-  return o;
-}
+IndexOptions options() { return small_index_options(IndexOptions{}.prefix, kDim); }
 
 // Expects InvalidArgument whose message contains `needle`.
 template <typename F>

@@ -51,7 +51,7 @@ TEST(Percentile, MemoryStoreStatsUseNearestRank) {
   const std::string prefix = unique_prefix("pct");
   // One band; buckets 0xa0:{1}, 0xa1:{2}, 0xa2:{3,4}, 0xa3:{5,6}.
   const std::vector<std::int64_t> ids{1, 2, 3, 4, 5, 6};
-  store.add(prefix, ids, one_byte_sigs({{0xa0}, {0xa1}, {0xa2}, {0xa2}, {0xa3}, {0xa3}}));
+  store.add(prefix, one_byte_layout(1), ids, one_byte_sigs({{0xa0}, {0xa1}, {0xa2}, {0xa2}, {0xa3}, {0xa3}}));
   const auto st = store.stats(prefix);
   EXPECT_EQ(st.buckets, 4u);
   EXPECT_EQ(st.p50_bucket_size, 1u);

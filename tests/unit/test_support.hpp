@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "lshrs/error.hpp"
+#include "lshrs/index.hpp"
 #include "lshrs/source.hpp"
 
 namespace lshrs::testing {
@@ -129,6 +130,40 @@ inline std::vector<float> random_vectors(std::size_t n, std::size_t dim, unsigne
   std::vector<float> v(n * dim);
   for (auto& x : v) x = normal(rng);
   return v;
+}
+
+// The small index the store suites share: 4 bands of 4 rows over `dim` dims.
+inline IndexOptions small_index_options(const std::string& prefix, std::size_t dim = 16) {
+  IndexOptions io;
+  io.dim = dim;
+  io.num_perm = 16;
+  io.num_bands = 4;
+  io.rows_per_band = 4;
+  io.prefix = prefix;
+  return io;
+}
+
+// Indexes `n` random vectors (ids 0…n-1) through `writer`, then opens the
+// prefix from `reader` alone (Index::open, from its meta) and checks that
+// vector 42 finds itself first, colliding in every band. Returns the vectors.
+inline std::vector<float> expect_index_reopens(std::shared_ptr<BucketStore> writer,
+                                               std::shared_ptr<BucketStore> reader,
+                                               const IndexOptions& io, std::size_t n, unsigned seed) {
+  const auto vectors = random_vectors(n, io.dim, seed);
+  std::vector<std::int64_t> ids(n);
+  for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::int64_t>(i);
+  {
+    Index index(io, std::move(writer));
+    index.index(ids, vectors);
+  }
+  Index opened = Index::open(std::move(reader), io.prefix);
+  const auto result = opened.query(std::span(vectors).subspan(io.dim * 42, io.dim));
+  EXPECT_FALSE(result.neighbors.empty());
+  if (!result.neighbors.empty()) {
+    EXPECT_EQ(result.neighbors.front().id, 42);
+    EXPECT_EQ(result.neighbors.front().collisions, *io.num_bands);
+  }
+  return vectors;
 }
 
 }  // namespace lshrs::testing

@@ -12,6 +12,7 @@
 
 #include "cli.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/index.hpp"
 #include "options.hpp"
 
 namespace lshrs::cli {
@@ -50,10 +51,10 @@ int run_delete(const DeleteArgs& a) {
   if (ids.empty()) throw UsageError("no ids to delete: give --ids 1,2,3 or --ids-from FILE");
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  // Straight to the store: no config is needed to remove ids, so this also
-  // works on an index the Python package built (which keeps no meta).
+  // No config flags are needed to remove ids: the layout comes from the
+  // index's meta, and an index the Python package built (no meta) is scanned.
   validate_prefix(a.store.prefix);
-  const std::size_t removed = make_store(a.store)->remove(a.store.prefix, ids);
+  const std::size_t removed = Index::remove_from(make_store(a.store), a.store.prefix, ids);
   if (a.json) {
     std::cout << nlohmann::json{{"requested", ids.size()}, {"removed", removed}}.dump() << "\n";
   } else {

@@ -1,0 +1,114 @@
+// BucketStore's public entries: the checks every store shares, made once
+// before the implementation's do_*() runs (store.hpp).
+#include <string>
+#include <unordered_set>
+
+#include "lshrs/error.hpp"
+#include "lshrs/store.hpp"
+
+namespace lshrs {
+namespace {
+
+std::string describe_layout(const StoreLayout& layout) {
+  return std::to_string(layout.bands) + " bands of " + std::to_string(layout.band_bytes) +
+         " bytes (" + std::string(family_name(layout.family)) + ")";
+}
+
+void validate_layout(const StoreLayout& layout, std::string_view call) {
+  if (layout.bands == 0 || layout.band_bytes == 0) {
+    throw InvalidArgument("BucketStore::" + std::string(call) + ": layout of " +
+                          describe_layout(layout) +
+                          "; an index has at least one band of at least one byte");
+  }
+  // Far beyond any shape validate_shape() admits, and small enough that
+  // row_bytes() cannot overflow.
+  if (layout.bands > kMaxHyperplanes || layout.band_bytes > kMaxHyperplanes) {
+    throw InvalidArgument("BucketStore::" + std::string(call) + ": layout of " +
+                          describe_layout(layout) + " exceeds " +
+                          std::to_string(kMaxHyperplanes) + " bands or bytes per band");
+  }
+}
+
+void validate_signatures(const StoreLayout& layout, std::span<const std::int64_t> ids,
+                         const Signatures& sigs) {
+  if (sigs.num_bands != layout.bands || sigs.band_bytes != layout.band_bytes) {
+    throw InvalidArgument("BucketStore::add: signatures of " + std::to_string(sigs.num_bands) +
+                          " bands of " + std::to_string(sigs.band_bytes) +
+                          " bytes for an index of " + describe_layout(layout));
+  }
+  if (ids.size() != sigs.count) {
+    throw InvalidArgument("BucketStore::add: " + std::to_string(ids.size()) + " ids but " +
+                          std::to_string(sigs.count) + " signatures; pass one row per id");
+  }
+  if (sigs.bytes.size() / layout.row_bytes() != sigs.count ||
+      sigs.bytes.size() % layout.row_bytes() != 0) {
+    throw InvalidArgument("BucketStore::add: signature buffer holds " +
+                          std::to_string(sigs.bytes.size()) + " bytes, expected " +
+                          std::to_string(sigs.count) + " × " + std::to_string(layout.row_bytes()));
+  }
+  std::unordered_set<std::int64_t> seen;
+  seen.reserve(ids.size());
+  for (const std::int64_t id : ids) {
+    if (!seen.insert(id).second) {
+      throw InvalidArgument("BucketStore::add: id " + std::to_string(id) +
+                            " appears twice in one batch; give each id once (the last "
+                            "vector of an id is the one to index)");
+    }
+  }
+}
+
+}  // namespace
+
+void BucketStore::add(std::string_view prefix, const StoreLayout& layout,
+                      std::span<const std::int64_t> ids, const Signatures& sigs) {
+  validate_prefix(prefix);
+  validate_layout(layout, "add");
+  validate_signatures(layout, ids, sigs);
+  if (ids.empty()) return;
+  do_add(prefix, layout, ids, sigs);
+}
+
+std::vector<std::vector<std::int64_t>> BucketStore::members(std::string_view prefix,
+                                                            std::span<const BucketRef> buckets) {
+  validate_prefix(prefix);
+  if (buckets.empty()) return {};
+  return do_members(prefix, buckets);
+}
+
+std::size_t BucketStore::remove(std::string_view prefix, const std::optional<StoreLayout>& layout,
+                                std::span<const std::int64_t> ids) {
+  validate_prefix(prefix);
+  if (layout) validate_layout(*layout, "remove");
+  // Each id once, in the order given: an id named twice is one removal.
+  std::vector<std::int64_t> distinct;
+  distinct.reserve(ids.size());
+  std::unordered_set<std::int64_t> seen;
+  seen.reserve(ids.size());
+  for (const std::int64_t id : ids) {
+    if (seen.insert(id).second) distinct.push_back(id);
+  }
+  if (distinct.empty()) return 0;
+  return do_remove(prefix, layout, distinct);
+}
+
+std::size_t BucketStore::clear(std::string_view prefix) {
+  validate_prefix(prefix);
+  return do_clear(prefix);
+}
+
+std::optional<std::string> BucketStore::load_meta(std::string_view prefix) {
+  validate_prefix(prefix);
+  return do_load_meta(prefix);
+}
+
+bool BucketStore::store_meta_if_absent(std::string_view prefix, std::string_view meta) {
+  validate_prefix(prefix);
+  return do_store_meta_if_absent(prefix, meta);
+}
+
+StoreStats BucketStore::stats(std::string_view prefix) {
+  validate_prefix(prefix);
+  return do_stats(prefix);
+}
+
+}  // namespace lshrs
