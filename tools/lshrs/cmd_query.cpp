@@ -29,7 +29,7 @@ struct QueryArgs {
   std::optional<double> top_p;
   std::optional<float> min_similarity;
   std::optional<std::size_t> max_candidates;
-  std::size_t probes = 0;
+  std::optional<std::size_t> probes;  // empty: the index's query default
   bool rerank = false, batch = false, json = false, quiet = false;
 
   // Giving the vectors means wanting them used.
@@ -192,12 +192,13 @@ Command add_query_command(CLI::App& app) {
   sub->add_flag("--rerank", a->rerank,
                 "Rank candidates by cosine instead of collisions (needs --vectors)");
   whole_number(sub->add_option("--max-candidates", a->max_candidates,
-                               "Rerank only this many candidates (the most collisions first)"))
+                               "Rerank only this many candidates (the most collisions first; "
+                               "default: the model's query default, else all)"))
       ->check(at_least_one());
   whole_number(sub->add_option("--probes", a->probes,
                   "Multi-probe budget: extra buckets read per query over all bands together, "
-                  "the most likely first (Lv et al. 2007); 0 reads one bucket per band"))
-      ->capture_default_str();
+                  "the most likely first (Lv et al. 2007); 0 reads one bucket per band "
+                  "(default: the model's query default, else 0)"));
   sub->add_option(
       "--vectors", a->vectors_spec,
       "Rerank by cosine, fetching vectors from: a .npy path, npy:PATH, parquet:PATH, or postgres "
