@@ -60,7 +60,8 @@ struct TuneOptions {
   // two halves (at most this many each); without queries 2 × this many base
   // rows are drawn as queries and left out of the index.
   std::size_t queries_per_half = 200;
-  // A probe sweep stops once tuning recall >= target + margin (>= 0).
+  // A probe sweep stops once tuning recall >= target + margin (>= 0) and the
+  // held-out recall >= target (so a point failing its check has a successor).
   double margin = 0.01;
   // Index a random sample of this many base rows instead of all of them,
   // with bits per band sized for the full row count (default: everything;

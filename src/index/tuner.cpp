@@ -322,7 +322,10 @@ TuneReport tune(std::span<const float> base, std::size_t dim, std::span<const fl
         p.query = {probe, cap};
         measure(index, w, dim, options.k, p);
         report.points.push_back(p);
-        met_with_margin = met_with_margin || p.recall >= options.target_recall + options.margin;
+        // The held-out half is not used to choose, but a sweep that stopped
+        // where it falls short would leave no next point to fall back on.
+        met_with_margin = met_with_margin || (p.recall >= options.target_recall + options.margin &&
+                                              p.held_out_recall >= options.target_recall);
         slower = slower && p.queries_per_second < best_qps;
         if (p.recall >= options.target_recall) best_qps = std::max(best_qps, p.queries_per_second);
         if (!say(describe(c) + ", " + str(probe) + " probes", &report.points.back())) {
@@ -330,8 +333,8 @@ TuneReport tune(std::span<const float> base, std::size_t dim, std::span<const fl
           break;
         }
       }
-      // More probes only read more: once the target is met with margin, or
-      // every point is already slower than a recommendation, stop.
+      // More probes only read more: once the target is met with margin (and
+      // checked), or every point is already slower than one meeting it, stop.
       if (done || met_with_margin || slower) break;
     }
   }

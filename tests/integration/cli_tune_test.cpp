@@ -15,7 +15,7 @@ TEST_F(CliTuneTest, TuneSaveModelIndexQueryUseTheTunedDefaults) {
   const auto model = (dir_ / "tuned").string();
   const auto report = (dir_ / "tune.json").string();
   const CliRun t = lshrs(cat({"tune", "--base", base, "--target-recall", "0.9", "--families",
-                              "hyperplane", "--bands", "4,8", "--probes", "0,4,16,64",
+                              "hyperplane", "--bands", "4,8", "--probes", "4,16,64",
                               "--queries-per-half", "40", "--save-model", model, "--json", report},
                              at(prefix_ + "-b")));
   ASSERT_EQ(t.code, 0) << t.err << t.out;
@@ -27,6 +27,7 @@ TEST_F(CliTuneTest, TuneSaveModelIndexQueryUseTheTunedDefaults) {
   const json& best = j["points"][j["recommended"].get<std::size_t>()];
   EXPECT_GE(best["held_out_recall"].get<double>(), 0.9);
   const std::size_t probes = best["probes"].get<std::size_t>();
+  ASSERT_GT(probes, 0u);
   const json meta = json::parse(slurp(std::filesystem::path(model) / "metadata.json"));
   EXPECT_EQ(meta["query_defaults"]["probes"], probes);
   EXPECT_EQ(meta["config"]["num_bands"], best["bands"]);
@@ -50,7 +51,7 @@ TEST_F(CliTuneTest, TuneSaveModelIndexQueryUseTheTunedDefaults) {
   };
   const std::size_t by_default = candidates({});
   EXPECT_EQ(by_default, candidates({"--probes", std::to_string(probes)}));
-  if (probes > 0) EXPECT_GT(by_default, candidates({"--probes", "0"}));
+  EXPECT_GT(by_default, candidates({"--probes", "0"}));
 
   const auto queries = head_rows(base, 20, "q.npy");
   const auto bench_json = (dir_ / "bench.json").string();

@@ -43,7 +43,7 @@ TEST(TunerRedis, MeasuresInRedisAndLeavesNoCandidateBehind) {
   });
   TuneOptions o;
   o.target_recall = 0.9;
-  o.queries_per_half = 50;
+  o.queries_per_half = 100;
   o.bands = {4, 8};
   o.probes = {0, 8, 32, 128};
   o.prefix = "it-tuner";
@@ -55,7 +55,12 @@ TEST(TunerRedis, MeasuresInRedisAndLeavesNoCandidateBehind) {
     EXPECT_GT(*p.bytes_per_vector, 0);
     EXPECT_GT(p.ingest_vectors_per_second, 0);
   }
-  ASSERT_TRUE(r.recommended.has_value());
+  std::string measured;
+  for (const auto& p : r.points) {
+    measured += std::to_string(p.config.bands) + "b/" + std::to_string(p.query.probes) + "p: " +
+                std::to_string(p.recall) + " " + std::to_string(p.held_out_recall) + "\n";
+  }
+  ASSERT_TRUE(r.recommended.has_value()) << measured;
   const TunePoint& best = r.points[*r.recommended];
   EXPECT_GE(best.held_out_recall, o.target_recall);
   for (std::size_t i = 0; i < 4; ++i) {
