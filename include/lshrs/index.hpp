@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,6 +29,7 @@
 #include "lshrs/fetcher.hpp"
 #include "lshrs/hash_family.hpp"
 #include "lshrs/hasher.hpp"
+#include "lshrs/query_defaults.hpp"
 #include "lshrs/source.hpp"
 #include "lshrs/store.hpp"
 
@@ -76,6 +78,10 @@ struct IndexOptions {
   ProjectionGenerator projection_generator = ProjectionGenerator::kNumpy;
   // Namespace of every key in the store.
   std::string prefix = "lsh";
+  // What a query that leaves probes / max_candidates empty uses: a tuned
+  // model's recommendation (query_defaults.hpp), else 0 probes and no cap.
+  // Per client; recorded in the meta by the client that creates the index.
+  QueryDefaults query_defaults;
 };
 
 // Per-query settings.
@@ -87,11 +93,12 @@ struct QueryOptions {
   std::optional<double> top_p;
   // Drop results whose cosine is below this; in [-1, 1]. Needs a fetcher.
   std::optional<float> min_similarity;
-  // Rank by cosine instead of by collision count (implied by top_p and
-  // min_similarity). Needs a fetcher.
+  // Rank by cosine instead of by collision count. Needs a fetcher.
   bool rerank = false;
   // Rerank only the best this many candidates by collision count; bounds the
-  // fetch cost when buckets are large. Empty: all candidates.
+  // fetch cost when buckets are large. Empty: the index's default
+  // (query_defaults().max_candidates; every candidate when it has none);
+  // kAllCandidates reranks every candidate whatever the default.
   std::optional<std::size_t> max_candidates;
   // Query-directed multi-probe (Lv et al. 2007): besides the query's own
   // bucket in each of the b bands, read the `probes` buckets most likely to
@@ -99,9 +106,20 @@ struct QueryOptions {
   // may get several, another none), in increasing order of a perturbation
   // score: the squared distances to the hyperplanes of the bits changed, or
   // for cross-polytope the squared gaps to the runner-up vertices. 0 reads
-  // exactly b buckets. All b + probes buckets go in the one round trip per node.
-  std::size_t probes = 0;
+  // exactly b buckets. Empty: the index's default (query_defaults().probes,
+  // 0 unless a tuned model set it). All b + probes buckets go in the one
+  // round trip per node.
+  std::optional<std::size_t> probes;
+
+  // Whether the candidates are ranked by cosine through the fetcher: asked
+  // for by `rerank`, and implied by top_p and min_similarity, which need the
+  // cosine. The one place that rule is written.
+  bool reranks() const noexcept { return rerank || top_p.has_value() || min_similarity.has_value(); }
 };
+
+// A max_candidates larger than any candidate count: "rerank them all", also
+// over an index whose query defaults cap them.
+inline constexpr std::size_t kAllCandidates = std::numeric_limits<std::size_t>::max();
 
 struct Neighbor {
   std::int64_t id = 0;
@@ -123,12 +141,15 @@ struct IndexStats {
   std::uint64_t seed = 0;
   std::string prefix;
   std::string store;                    // BucketStore::describe()
+  QueryDefaults query_defaults;         // Index::query_defaults()
   std::size_t buffered = 0;             // vectors waiting for a flush
   StoreStats storage;
 };
 
 // The options an index with this model config has, under `prefix`.
 LSHRS_API IndexOptions options_from_model(const ModelConfig& config, std::string prefix);
+// Same, with the model's query defaults.
+LSHRS_API IndexOptions options_from_model(const Model& model, std::string prefix);
 
 class LSHRS_API Index {
  public:
@@ -209,6 +230,9 @@ class LSHRS_API Index {
 
   const IndexOptions& options() const noexcept { return options_; }
   HashFamily family() const noexcept { return options_.family; }
+  // The probes and max_candidates a query that leaves them empty uses: from
+  // the model directory or meta this index was opened from, or IndexOptions.
+  const QueryDefaults& query_defaults() const noexcept { return options_.query_defaults; }
   // The hyperplane hasher; ConfigurationError for a cross-polytope index.
   const Hasher& hasher() const;
   // The cross-polytope hasher; ConfigurationError for a hyperplane index.

@@ -3,6 +3,7 @@
 
 #include "lshrs/config.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/exact.hpp"
 #include "lshrs/fetcher.hpp"
 #include "lshrs/hasher.hpp"
 #include "lshrs/index.hpp"

@@ -7,6 +7,10 @@
 //                    "redis_config": {host, port, db, password, prefix,
 //                    decode_responses, max_connections}}; the password is
 //                    always written as "<REDACTED>" and never read back.
+//                    A tuned model adds a top-level "query_defaults":
+//                    {"probes", "max_candidates" (null: no cap)} that the
+//                    Python package's loader ignores; written only when set,
+//                    so other models stay exactly the Python package's format.
 //   projections.npz  a deflate zip of arr_0.npy … arr_{b-1}.npy, band i's
 //                    hyperplanes as float32 (rows_per_band, dim), C order.
 // Loading checks everything (files, JSON types, shapes, counts, sizes before
@@ -27,6 +31,7 @@
 #include <vector>
 
 #include "lshrs/hash_family.hpp"
+#include "lshrs/query_defaults.hpp"
 
 namespace lshrs {
 
@@ -66,6 +71,8 @@ struct Model {
   // Row-major (num_bands·rows_per_band) × projection_width(config); band i
   // is rows i·r … i·r+r-1.
   std::vector<float> projections;
+  // How to query it (query_defaults.hpp); empty() unless tuned.
+  QueryDefaults query_defaults;
 };
 
 // Creates `dir` if needed and writes both files (each via a temporary file
@@ -83,7 +90,7 @@ LSHRS_API Model load_model(const std::filesystem::path& dir);
 
 // Compact, self-checking serialisation of version, config and projections for
 // the store (redis settings are not included): one JSON line with the format
-// tag "lshrs-meta/1", the config, the value count and an FNV-1a 64 checksum
+// tag "lshrs-meta/1", the config, the query defaults when set, the value count and an FNV-1a 64 checksum
 // of the payload, then '\n' and the projections as little-endian float32.
 // encode_meta() throws InvalidArgument for an inconsistent model;
 // decode_meta() throws ConfigurationError for anything malformed.

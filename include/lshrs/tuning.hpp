@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "lshrs/hash_family.hpp"
+#include "lshrs/tuner.hpp"  // the tuner: configurations measured on the data, not modelled
 
 namespace lshrs {
 

@@ -17,6 +17,7 @@ Model to_model(const IndexOptions& o, const Index& index) {
   Model m;
   m.config = detail::model_config(o);
   m.redis.prefix = o.prefix;
+  m.query_defaults = o.query_defaults;
   m.projections = o.family == HashFamily::kCrossPolytope ? index.polytope_hasher().signs()
                                                          : index.hasher().projections();
   return m;
@@ -108,7 +109,7 @@ StoreLayout Index::layout() const {
 Index Index::load(const std::filesystem::path& dir, std::shared_ptr<BucketStore> store,
                   std::shared_ptr<VectorFetcher> fetcher) {
   Model model = load_model(dir);
-  return Index(options_from_model(model.config, model.redis.prefix), std::move(model.projections),
+  return Index(options_from_model(model, model.redis.prefix), std::move(model.projections),
                std::move(store), std::move(fetcher));
 }
 
@@ -123,7 +124,7 @@ Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
                              ": create it with IndexOptions (or `lshrs index`) first");
   }
   Model model = decode_meta(*meta);
-  return Index(options_from_model(model.config, prefix), std::move(model.projections),
+  return Index(options_from_model(model, prefix), std::move(model.projections),
                std::move(store), std::move(fetcher));
 }
 
@@ -344,7 +345,9 @@ std::size_t Index::clear() {
   std::lock_guard flush_lock(*flush_mutex_);
   const std::size_t removed = store_->clear(options_.prefix);
   const Model mine = to_model(options_, *this);
-  const std::string encoded = encode_meta(mine);
+  // The meta as it was (with its creator's query defaults), so other clients
+  // still recognise their index.
+  const std::string encoded = meta_.empty() ? encode_meta(mine) : meta_;
   if (store_->store_meta_if_absent(options_.prefix, encoded)) {
     meta_ = encoded;
   } else if (auto theirs = store_->load_meta(options_.prefix)) {
@@ -366,6 +369,7 @@ IndexStats Index::stats() {
   s.seed = options_.seed;
   s.prefix = options_.prefix;
   s.store = store_->describe();
+  s.query_defaults = options_.query_defaults;
   {
     std::lock_guard lock(*buffer_mutex_);
     s.buffered = buffer_.ids.size();

@@ -13,10 +13,6 @@ std::string str(std::size_t v) { return std::to_string(v); }
 
 // Python's tolerance for "zero vector": every component within 1e-8 of 0.
 
-// Every probe is one bucket read in the query's round trip; far beyond this
-// a query reads a large part of the index and a scan would be cheaper.
-constexpr std::size_t kMaxProbes = 100'000;
-
 void validate_row(std::span<const float> row, const std::string& what) {
   bool nonzero = false;
   for (std::size_t j = 0; j < row.size(); ++j) {
@@ -34,6 +30,18 @@ void validate_row(std::span<const float> row, const std::string& what) {
 
 }  // namespace
 
+void check_probes(std::optional<std::size_t> probes, std::optional<std::size_t> max_candidates,
+                  const std::string& what) {
+  if (probes && *probes > kMaxProbes) {
+    throw InvalidArgument(what + "probes (" + str(*probes) + ") exceeds the supported " +
+                          str(kMaxProbes) +
+                          " extra buckets per query; 0 reads only each band's own bucket");
+  }
+  if (max_candidates && *max_candidates == 0) {
+    throw InvalidArgument(what + "max_candidates must be greater than zero (got 0)");
+  }
+}
+
 IndexOptions resolve_options(IndexOptions o) {
   if (o.dim == 0) throw InvalidArgument("dim must be positive (got 0): set IndexOptions::dim");
   if (o.num_perm == 0) throw InvalidArgument("num_perm must be positive (got 0)");
@@ -44,6 +52,7 @@ IndexOptions resolve_options(IndexOptions o) {
   }
   if (o.buffer_size == 0) throw InvalidArgument("buffer_size must be positive (got 0)");
   validate_prefix(o.prefix);
+  check_probes(o.query_defaults.probes, o.query_defaults.max_candidates, "query_defaults: ");
   if (o.num_bands.has_value() != o.rows_per_band.has_value()) {
     throw InvalidArgument("give both num_bands and rows_per_band, or neither to choose them "
                           "from similarity_threshold");
@@ -85,15 +94,8 @@ void validate_query_options(const QueryOptions& o, bool has_fetcher) {
     throw InvalidArgument("min_similarity must be in [-1, 1] (got " +
                           std::to_string(*o.min_similarity) + ")");
   }
-  if (o.probes > kMaxProbes) {
-    throw InvalidArgument("probes (" + str(o.probes) + ") exceeds the supported " + str(kMaxProbes) +
-                          " extra buckets per query; 0 reads only each band's own bucket");
-  }
-  if (o.max_candidates && *o.max_candidates == 0) {
-    throw InvalidArgument("max_candidates must be greater than zero");
-  }
-  const bool reranks = o.rerank || o.top_p || o.min_similarity;
-  if (reranks && !has_fetcher) {
+  check_probes(o.probes, o.max_candidates, "");
+  if (o.reranks() && !has_fetcher) {
     throw InvalidArgument("reranking (rerank, top_p or min_similarity) needs a VectorFetcher: "
                           "pass one to the Index");
   }
@@ -149,6 +151,12 @@ ModelConfig model_config(const IndexOptions& o) {
 }  // namespace lshrs::detail
 
 namespace lshrs {
+
+IndexOptions options_from_model(const Model& model, std::string prefix) {
+  IndexOptions o = options_from_model(model.config, std::move(prefix));
+  o.query_defaults = model.query_defaults;
+  return o;
+}
 
 IndexOptions options_from_model(const ModelConfig& c, std::string prefix) {
   IndexOptions o;

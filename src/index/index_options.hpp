@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 
 #include "lshrs/index.hpp"
 #include "lshrs/model_io.hpp"
@@ -17,6 +19,10 @@ inline constexpr float kZeroTolerance = 1e-8f;
 // Fills num_bands/rows_per_band (choosing them when both are empty) and
 // throws InvalidArgument for any option out of range.
 IndexOptions resolve_options(IndexOptions options);
+
+// probes within kMaxProbes, max_candidates > 0; messages start with `what`.
+void check_probes(std::optional<std::size_t> probes, std::optional<std::size_t> max_candidates,
+                  const std::string& what);
 
 void validate_query_options(const QueryOptions& options, bool has_fetcher);
 

@@ -43,8 +43,6 @@ void keep_most_collisions(std::vector<Neighbor>& v, std::optional<std::size_t> k
   v.erase(middle, v.end());
 }
 
-bool reranks(const QueryOptions& o) { return o.rerank || o.top_p || o.min_similarity; }
-
 // Counts how many probed buckets hold each id: an open-addressing table
 // (linear probing, at most half full). A node-based unordered_map spent more
 // time allocating its nodes than counting (16 buckets of ~800 ids a query).
@@ -134,7 +132,10 @@ std::vector<QueryResult> Index::query_batch(std::span<const float> vectors,
   detail::validate_queries(vectors, options_.dim);
   const std::size_t n = vectors.size() / options_.dim;
   std::vector<std::size_t> first;
-  const std::vector<BucketRef> refs = query_buckets(vectors, options.probes, first);
+  const QueryDefaults& defaults = options_.query_defaults;
+  const std::size_t probes = options.probes.value_or(defaults.probes);
+  const auto max_candidates = options.max_candidates ? options.max_candidates : defaults.max_candidates;
+  const std::vector<BucketRef> refs = query_buckets(vectors, probes, first);
   const auto buckets = store_->members(options_.prefix, refs);
 
   std::vector<QueryResult> results(n);
@@ -149,8 +150,8 @@ std::vector<QueryResult> Index::query_batch(std::span<const float> vectors,
     neighbors.reserve(counts.distinct());
     counts.append_to(neighbors);
     results[i].candidates = neighbors.size();
-    if (reranks(options)) {
-      keep_most_collisions(neighbors, options.max_candidates);
+    if (options.reranks()) {
+      keep_most_collisions(neighbors, max_candidates);
       rerank(vectors.subspan(i * options_.dim, options_.dim), options, results[i]);
     } else {
       best_by(neighbors, options.top_k, by_collisions);

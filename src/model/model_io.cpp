@@ -87,6 +87,7 @@ std::string metadata_text(const Model& model) {
                               {"prefix", r.prefix},
                               {"decode_responses", r.decode_responses},
                               {"max_connections", r.max_connections}};
+  detail::put_query_defaults(metadata, model.query_defaults);
   // Python's json.dump(indent=2) escapes non-ASCII too (ensure_ascii=True).
   return metadata.dump(2, ' ', true);
 }
@@ -169,6 +170,7 @@ Model read_metadata(const fs::path& path) {
   model.version = top.string("version");
   model.config = detail::config_from_json(top.object("config"), where + " \"config\"");
   model.redis = redis_from_json(top.object("redis_config"), where + " \"redis_config\"");
+  model.query_defaults = detail::get_query_defaults(metadata, where);
   return model;
 }
 

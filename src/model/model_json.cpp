@@ -109,6 +109,33 @@ ModelConfig config_from_json(const json& object, const std::string& where) {
   return c;
 }
 
+json query_defaults_json(const QueryDefaults& d) {
+  return {{"probes", d.probes},
+          {"max_candidates", d.max_candidates ? json(*d.max_candidates) : json(nullptr)}};
+}
+
+QueryDefaults query_defaults_from_json(const json& object, const std::string& where) {
+  if (!object.is_object()) {
+    throw ConfigurationError(where + " must be an object {\"probes\", \"max_candidates\"}, got " +
+                             shown(object));
+  }
+  JsonFields f(object, where);
+  QueryDefaults d;
+  d.probes = f.integer("probes", 0, kMaxProbes);
+  if (!f.is_null("max_candidates")) d.max_candidates = f.integer("max_candidates", 1, kSizeMax);
+  return d;
+}
+
+void put_query_defaults(json& top, const QueryDefaults& d) {
+  if (!d.empty()) top["query_defaults"] = query_defaults_json(d);
+}
+
+QueryDefaults get_query_defaults(const json& top, const std::string& where) {
+  const auto it = top.find("query_defaults");
+  if (it == top.end()) return {};
+  return query_defaults_from_json(*it, where + " \"query_defaults\"");
+}
+
 void validate_config(const ModelConfig& c, const std::string& where) {
   const auto fail = [&](const std::string& what) { throw ConfigurationError(where + ": " + what); };
   try {

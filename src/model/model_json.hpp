@@ -50,6 +50,14 @@ class JsonFields {
 json config_json(const ModelConfig& config);
 // Parses and validates such an object; `where` prefixes error messages.
 ModelConfig config_from_json(const json& object, const std::string& where);
+// {"probes": P, "max_candidates": M or null}, and back (validated: probes at
+// most kMaxProbes, max_candidates > 0); `where` prefixes error messages.
+json query_defaults_json(const QueryDefaults& defaults);
+QueryDefaults query_defaults_from_json(const json& object, const std::string& where);
+// Writes defaults that are set under "query_defaults" in `top`; reads them
+// back when the key is there (absent: none).
+void put_query_defaults(json& top, const QueryDefaults& defaults);
+QueryDefaults get_query_defaults(const json& top, const std::string& where);
 // Positive sizes within the limits of hasher.hpp (checked without overflow),
 // bands·rows = num_perm, a finite threshold. Throws ConfigurationError
 // prefixed by `where`.

@@ -79,6 +79,7 @@ std::string encode_meta(const Model& model) {
   header["format"] = kFormat;
   header["version"] = model.version;
   header["config"] = detail::config_json(model.config);
+  detail::put_query_defaults(header, model.query_defaults);
   header["projections"] = model.projections.size();
   header["fnv1a64"] = hex64(fnv1a64(payload));
   header["signatures"] = kMetaSignatureRanges;
@@ -95,6 +96,7 @@ Model decode_meta(std::string_view bytes) {
   Model model;
   model.version = f.string("version");
   model.config = detail::config_from_json(f.object("config"), kWhere + " \"config\"");
+  model.query_defaults = detail::get_query_defaults(header, kWhere);
   const ModelConfig& c = model.config;
   const std::size_t count = c.num_perm * projection_width(c);  // bounded by config_from_json
   const std::uint64_t declared = f.integer("projections", 0, std::numeric_limits<std::uint64_t>::max());

@@ -24,6 +24,7 @@ enum ExitCode : int {
   kExitStorage = 4,   // Redis (the bucket store) unreachable, timed out or failing
   kExitInternal = 5,  // anything else (a bug: please report it)
   kExitSource = 6,    // the vector source's server (PostgreSQL) unreachable or timed out
+  kExitNoConfiguration = 7,  // `lshrs tune`: no configuration met the target recall
 };
 
 // A flag combination or value that CLI11 cannot check by itself.

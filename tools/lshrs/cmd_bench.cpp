@@ -13,13 +13,13 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
-#include <unordered_set>
 
 #include "cli.hpp"
-#include "exact.hpp"
 #include "flag_checks.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/exact.hpp"
 #include "lshrs/safe_text.hpp"
+#include "lshrs/tuner.hpp"
 #include "matrix_io.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -35,8 +35,8 @@ struct BenchArgs {
   StoreFlags store;
   ConfigFlags config;
   std::string base, queries, truth, save_truth, json_out;
-  std::size_t k = 10, batch = 100, probes = 0;
-  std::optional<std::size_t> max_candidates;
+  std::size_t k = 10, batch = 100;
+  std::optional<std::size_t> probes, max_candidates;  // empty: the index's query defaults
   bool keep = false, overwrite = false, quiet = false;
 };
 
@@ -53,21 +53,6 @@ double seconds_since(Clock::time_point t) {
 double percentile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   return detail::nearest_rank_percentile(std::span<const double>(v), q);
-}
-
-double recall_of(const std::vector<QueryResult>& results,
-                 const std::vector<std::vector<std::int64_t>>& truth, std::size_t k) {
-  double sum = 0;
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    const std::size_t want = std::min(k, truth[i].size());
-    if (want == 0) continue;
-    const std::unordered_set<std::int64_t> best(
-        truth[i].begin(), truth[i].begin() + static_cast<std::ptrdiff_t>(want));
-    std::size_t hit = 0;
-    for (const Neighbor& n : results[i].neighbors) hit += best.count(n.id);
-    sum += static_cast<double>(hit) / static_cast<double>(want);
-  }
-  return results.empty() ? 0 : sum / static_cast<double>(results.size());
 }
 
 double mean_candidates(const std::vector<QueryResult>& results) {
@@ -93,7 +78,7 @@ Mode run_single(Index& index, const Matrix& q, const QueryOptions& o,
   }
   const double total = seconds_since(start);
   return {std::move(name),
-          recall_of(results, truth, k),
+          recall_at_k(results, truth, k),
           static_cast<double>(q.rows) / total,
           percentile(ms, 0.5),
           percentile(ms, 0.99),
@@ -113,7 +98,7 @@ Mode run_batched(Index& index, const Matrix& q, const QueryOptions& o,
   }
   const double total = seconds_since(start);
   return {std::move(name),
-          recall_of(results, truth, k),
+          recall_at_k(results, truth, k),
           static_cast<double>(q.rows) / total,
           0,
           0,
@@ -158,20 +143,6 @@ std::string utc_now() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   return buf;
-}
-
-std::shared_ptr<VectorFetcher> base_fetcher(const BenchArgs& a, const Matrix& base) {
-  if (std::filesystem::path(a.base).extension() == ".npy")
-    return open_npy_fetcher(NpyOptions{a.base, {}, 10'000});
-  auto data = std::make_shared<Matrix>(base);  // .fvecs has no fetcher: serve rows from memory
-  return std::make_shared<CallbackFetcher>(base.cols, [data](std::span<const std::int64_t> ids) {
-    std::vector<float> out;
-    for (std::int64_t id : ids) {
-      const auto r = row(*data, static_cast<std::size_t>(id));
-      out.insert(out.end(), r.begin(), r.end());
-    }
-    return out;
-  });
 }
 
 }  // namespace
@@ -260,17 +231,20 @@ int run_bench(const BenchArgs& a) {
 
   auto store = make_store(a.store);
   prepare_prefix(a, *store);
-  Index index = make_index(a.config, a.store.prefix, store, base_fetcher(a, base), base.cols, true,
+  Index index = make_index(a.config, a.store.prefix, store, rows_fetcher(a.base, base), base.cols, true,
                            base.rows);
   const auto& o = index.options();
+  // A tuned model's query settings apply unless --probes / --max-candidates say otherwise.
+  const std::size_t probes = a.probes.value_or(index.query_defaults().probes);
+  const auto max_candidates = a.max_candidates ? a.max_candidates : index.query_defaults().max_candidates;
   j["store"] = store->describe();
   j["config"] = {{"num_perm", o.num_perm},
                  {"num_bands", *o.num_bands},
                  {"rows_per_band", *o.rows_per_band},
                  {"similarity_threshold", o.similarity_threshold},
                  {"seed", o.seed},
-                 {"probes", a.probes},
-                 {"max_candidates", a.max_candidates ? Json(*a.max_candidates) : Json(nullptr)}};
+                 {"probes", probes},
+                 {"max_candidates", max_candidates ? Json(*max_candidates) : Json(nullptr)}};
 
   auto source = make_source(parse_source_spec(a.base, "", SourceFlags{}), SourceFlags{});
   ProgressReporter progress("indexing " + a.base, a.quiet);
@@ -288,10 +262,10 @@ int run_bench(const BenchArgs& a) {
 
   QueryOptions by_collisions;
   by_collisions.top_k = a.k;
-  by_collisions.probes = a.probes;
+  by_collisions.probes = probes;
   QueryOptions reranked = by_collisions;
   reranked.rerank = true;
-  reranked.max_candidates = a.max_candidates;
+  reranked.max_candidates = max_candidates;
   if (!a.quiet) std::cerr << "lshrs: running " << q.rows << " queries in 4 modes\n";
   r.modes.push_back(run_single(index, q, by_collisions, truth, a.k, "collisions, one by one"));
   r.modes.push_back(run_batched(index, q, by_collisions, truth, a.k, a.batch,
@@ -343,10 +317,11 @@ Command add_bench_command(CLI::App& app) {
       ->capture_default_str();
   whole_number(sub->add_option("--probes", a->probes,
                   "Multi-probe budget: extra buckets read per query over all bands together, "
-                  "the most likely first (Lv et al. 2007); 0 reads one bucket per band"))
-      ->capture_default_str();
+                  "the most likely first (Lv et al. 2007); 0 reads one bucket per band "
+                  "(default: the --model's query default, else 0)"));
   whole_number(sub->add_option("--max-candidates", a->max_candidates,
-                               "Rerank at most this many candidates per query"))
+                               "Rerank at most this many candidates per query (default: the "
+                               "--model's query default, else all)"))
       ->check(at_least_one());
   add_store_flags(*sub, a->store, true);
   add_config_flags(*sub, a->config);

@@ -29,12 +29,23 @@ struct QueryArgs {
   std::optional<double> top_p;
   std::optional<float> min_similarity;
   std::optional<std::size_t> max_candidates;
-  std::size_t probes = 0;
+  std::optional<std::size_t> probes;  // empty: the index's query default
   bool rerank = false, batch = false, json = false, quiet = false;
 
-  // Giving the vectors means wanting them used.
-  bool wants_rerank() const { return rerank || top_p || min_similarity || !vectors_spec.empty(); }
+  QueryOptions options() const;
+  bool wants_rerank() const { return options().reranks(); }
 };
+
+QueryOptions QueryArgs::options() const {
+  QueryOptions o;
+  o.top_k = top_k == 0 ? std::nullopt : std::optional<std::size_t>(top_k);
+  o.top_p = top_p;
+  o.min_similarity = min_similarity;
+  o.rerank = rerank || !vectors_spec.empty();  // giving the vectors means wanting them used
+  o.max_candidates = max_candidates;
+  o.probes = probes;
+  return o;
+}
 
 // The query vectors and, for each, the row it came from (for the output).
 struct Queries {
@@ -105,17 +116,6 @@ Index open_index(const QueryArgs& a, std::shared_ptr<VectorFetcher> fetcher) {
   return index;
 }
 
-QueryOptions query_options(const QueryArgs& a) {
-  QueryOptions o;
-  o.top_k = a.top_k == 0 ? std::nullopt : std::optional<std::size_t>(a.top_k);
-  o.top_p = a.top_p;
-  o.min_similarity = a.min_similarity;
-  o.rerank = a.wants_rerank();
-  o.max_candidates = a.max_candidates;
-  o.probes = a.probes;
-  return o;
-}
-
 void print_json(std::int64_t row, const QueryResult& r) {
   Json ids = Json::array(), collisions = Json::array(), scores = Json::array();
   bool reranked = false;
@@ -155,7 +155,7 @@ int run_query(const QueryArgs& a) {
   const Queries q = read_queries(a);
   Index index = open_index(a, fetcher_for(a));
   check_dim(q.vectors.cols, "the query input", index);
-  const QueryOptions options = query_options(a);
+  const QueryOptions options = a.options();
   std::vector<QueryResult> results;
   if (a.batch) {
     results = index.query_batch(q.vectors.data, options);
@@ -192,12 +192,13 @@ Command add_query_command(CLI::App& app) {
   sub->add_flag("--rerank", a->rerank,
                 "Rank candidates by cosine instead of collisions (needs --vectors)");
   whole_number(sub->add_option("--max-candidates", a->max_candidates,
-                               "Rerank only this many candidates (the most collisions first)"))
+                               "Rerank only this many candidates (the most collisions first; "
+                               "default: the model's query default, else all)"))
       ->check(at_least_one());
   whole_number(sub->add_option("--probes", a->probes,
                   "Multi-probe budget: extra buckets read per query over all bands together, "
-                  "the most likely first (Lv et al. 2007); 0 reads one bucket per band"))
-      ->capture_default_str();
+                  "the most likely first (Lv et al. 2007); 0 reads one bucket per band "
+                  "(default: the model's query default, else 0)"));
   sub->add_option(
       "--vectors", a->vectors_spec,
       "Rerank by cosine, fetching vectors from: a .npy path, npy:PATH, parquet:PATH, or postgres "

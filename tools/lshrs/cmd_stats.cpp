@@ -28,6 +28,11 @@ void print_stats(const IndexStats& s) {
       {"num_perm", std::to_string(s.num_perm)},
       {"bands x rows", fmt::format("{} x {}", s.num_bands, s.rows_per_band)},
       {"seed", std::to_string(s.seed)},
+      {"query defaults",
+       fmt::format("probes {}, max candidates {}{}", s.query_defaults.probes,
+                   s.query_defaults.max_candidates ? std::to_string(*s.query_defaults.max_candidates)
+                                                   : "all",
+                   s.query_defaults.empty() ? "" : " (tuned)")},
       {"ids", st.ids ? group_digits(*st.ids) : "unknown (no signatures kept)"},
       {"buckets", group_digits(st.buckets)},
       {"bucket size",

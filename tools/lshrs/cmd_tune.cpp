@@ -1,20 +1,25 @@
-// lshrs tune — the (bands, rows) candidates for num_perm hyperplanes and a
-// target cosine, with their threshold and error rates, and the S-curves.
+// lshrs tune — with --base: the measured tuner (tune_measured.cpp); without:
+// the (bands, rows) candidates for num_perm hyperplanes and a target cosine,
+// with their threshold and error rates, and the S-curves.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 
 #include "cli.hpp"
 #include "flag_checks.hpp"
+#include "lshrs/error.hpp"
 #include "lshrs/tuning.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "progress.hpp"
 #include "svg_plot.hpp"
+#include "tune_measured.hpp"
 
 namespace lshrs::cli {
 namespace {
@@ -25,7 +30,8 @@ struct TuneArgs {
   std::optional<std::size_t> dim;
   double fp_weight = 0.5, fn_weight = 0.5;
   std::string plot;
-  bool json = false;
+  std::optional<std::string> json;  // "" = stdout
+  MeasuredTuneArgs measured;
 };
 
 LinePlot s_curves(const TuneArgs& a, const std::vector<BandConfig>& configs,
@@ -98,7 +104,13 @@ Json tune_json(const TuneArgs& a, const std::vector<BandConfig>& configs,
 int run_tune(const TuneArgs& a) {
   const auto configs = band_configs(a.num_perm, a.threshold);
   const BandConfig chosen = choose_bands(a.num_perm, a.threshold, a.fp_weight, a.fn_weight);
-  if (a.json) {
+  if (a.json && !a.json->empty()) {
+    std::ofstream out(*a.json);
+    if (!(out << tune_json(a, configs, chosen).dump(2) << "\n")) {
+      throw SourceError(*a.json, "cannot write the JSON report");
+    }
+  }
+  if (a.json && a.json->empty()) {
     std::cout << tune_json(a, configs, chosen).dump(2) << "\n";
   } else {
     print_table(a, configs, chosen);
@@ -110,13 +122,98 @@ int run_tune(const TuneArgs& a) {
   return kExitOk;
 }
 
+// Which flags belong to which mode, so a flag of the other one is refused
+// instead of silently ignored.
+constexpr const char* kSCurveFlags[] = {"--num-perm", "--threshold", "--dim", "--fp-weight",
+                                        "--fn-weight", "--plot"};
+constexpr const char* kMeasuredFlags[] = {
+    "--queries", "--target-recall", "--k", "--families", "--bands", "--probes",
+    "--max-candidates", "--queries-per-half", "--sample", "--max-bytes-per-vector", "--seed",
+    "--save-model", "--redis", "--store", "--prefix", "--quiet"};
+
+int dispatch(CLI::App& sub, TuneArgs& a) {
+  const bool measured = !a.measured.base.empty();
+  for (const char* flag : measured ? std::span<const char* const>(kSCurveFlags)
+                                    : std::span<const char* const>(kMeasuredFlags)) {
+    if (sub.count(flag) > 0) {
+      throw UsageError(std::string(flag) + (measured ? " applies to the S-curve table, not to "
+                                                       "the measured tuner (--base)"
+                                                     : " applies to the measured tuner: give "
+                                                       "--base FILE"));
+    }
+  }
+  if (!measured) return run_tune(a);
+  a.measured.json = a.json;
+  return run_measured_tune(a.measured);
+}
+
+void add_measured_flags(CLI::App& sub, MeasuredTuneArgs& m) {
+  const char* g = "Measured tuning (with --base)";
+  sub.add_option("--base", m.base,
+                 "Tune on these vectors (.npy or .fvecs): measure configurations on a real store "
+                 "and recommend one (docs/tuning.md)")
+      ->group(g);
+  sub.add_option("--queries", m.queries,
+                 "Query vectors (.npy, .fvecs, .json), split into tuning and held-out halves "
+                 "(default: rows of the base, left out of the index)")
+      ->group(g);
+  sub.add_option("--target-recall", m.target_recall, "Reranked recall@k to reach, in (0, 1)")
+      ->capture_default_str()
+      ->group(g);
+  whole_number(sub.add_option("-k,--k", m.k, "Neighbours per query (recall@k)"))
+      ->check(at_least_one())
+      ->capture_default_str()
+      ->group(g);
+  sub.add_option("--families", m.families,
+                 "Hash families to try, comma-separated (hyperplane is the only one the Python "
+                 "package can read)")
+      ->capture_default_str()
+      ->group(g);
+  sub.add_option("--bands", m.bands,
+                 "Band counts to try, e.g. 8,12,16 (default per family: 6,8,10,12,16 "
+                 "cross-polytope; 8,12,16,24 hyperplane)")
+      ->group(g);
+  sub.add_option("--probes", m.probes,
+                 "Probe budgets to sweep, e.g. 0,16,64 (default 0,8,16,32,64,128,256,512)")
+      ->group(g);
+  sub.add_option("--max-candidates", m.max_candidates,
+                 "Rerank caps to try at each probe budget, e.g. all,1000")
+      ->capture_default_str()
+      ->group(g);
+  whole_number(sub.add_option("--queries-per-half", m.queries_per_half,
+                              "Queries in each of the tuning and held-out halves"))
+      ->check(at_least_one())
+      ->capture_default_str()
+      ->group(g);
+  whole_number(sub.add_option("--sample", m.sample,
+                              "Index only this many base rows (bits per band still sized for "
+                              "all; default: the whole base, see docs/tuning.md)"))
+      ->check(at_least_one())
+      ->group(g);
+  sub.add_option("--max-bytes-per-vector", m.max_bytes_per_vector,
+                 "Skip configurations using more store memory per vector")
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  whole_number(sub.add_option("--seed", m.seed, "Seed of the projections and the query split"))
+      ->capture_default_str()
+      ->group(g);
+  sub.add_option("--save-model", m.save_model,
+                 "Write the recommendation as a model directory (with its query defaults) for "
+                 "`lshrs index --model`; must be new or empty")
+      ->group(g);
+  add_store_flags(sub, m.store, true);
+  sub.add_flag("-q,--quiet", m.quiet, "No progress on stderr")->group(g);
+}
+
 }  // namespace
 
 Command add_tune_command(CLI::App& app) {
   auto args = std::make_shared<TuneArgs>();
   CLI::App* sub = app.add_subcommand(
       "tune",
-      "Show the (bands, rows) choices for N hyperplanes and a target cosine; plot their S-curves");
+      "Measure configurations on your data and recommend one (--base); without --base, show "
+      "the (bands, rows) choices for N hyperplanes and a target cosine");
+  args->measured.store.prefix = "lshrs-tune";
   whole_number(sub->add_option("--num-perm", args->num_perm, "Hyperplanes in total (bands x rows)"))
       ->check(at_least_one())
       ->capture_default_str();
@@ -132,8 +229,11 @@ Command add_tune_command(CLI::App& app) {
       ->check(non_negative())
       ->capture_default_str();
   sub->add_option("--plot", args->plot, "Write the S-curves to this SVG file");
-  sub->add_flag("--json", args->json, "Print JSON instead of a table");
-  return {sub, [args] { return run_tune(*args); }};
+  sub->add_option("--json", args->json,
+                  "Print JSON instead of a table; --json FILE: also write it to FILE")
+      ->expected(0, 1);
+  add_measured_flags(*sub, args->measured);
+  return {sub, [sub, args] { return dispatch(*sub, *args); }};
 }
 
 }  // namespace lshrs::cli

@@ -219,6 +219,20 @@ std::vector<std::vector<std::int64_t>> load_ivecs(const std::filesystem::path& p
 
 }  // namespace
 
+std::shared_ptr<VectorFetcher> rows_fetcher(const std::filesystem::path& path, const Matrix& m) {
+  if (path.extension() == ".npy") return open_npy_fetcher(NpyOptions{path, {}, 10'000});
+  auto data = std::make_shared<Matrix>(m);
+  return std::make_shared<CallbackFetcher>(m.cols, [data](std::span<const std::int64_t> ids) {
+    std::vector<float> out;
+    out.reserve(ids.size() * data->cols);
+    for (const std::int64_t id : ids) {
+      const auto* r = data->data.data() + static_cast<std::size_t>(id) * data->cols;
+      out.insert(out.end(), r, r + data->cols);
+    }
+    return out;
+  });
+}
+
 Matrix drain_source(VectorSource& source, std::vector<std::int64_t>* ids) {
   Matrix m;
   VectorBatch batch;

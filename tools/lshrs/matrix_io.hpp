@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "lshrs/fetcher.hpp"
 #include "lshrs/files.hpp"
 #include "lshrs/source.hpp"
 
@@ -14,6 +16,10 @@ namespace lshrs::cli {
 
 // A .npy, .fvecs or .json file (by extension) as a float32 matrix.
 Matrix load_matrix(const std::filesystem::path& path);
+// Reads rows of the data file `path` (already loaded as `m`) by id = row
+// number, for reranking: the .npy file itself (memory-mapped), or for .fvecs
+// (no fetcher exists) a copy of `m` in memory.
+std::shared_ptr<VectorFetcher> rows_fetcher(const std::filesystem::path& path, const Matrix& m);
 // Reads a whole source; ids come back in `ids` when given.
 Matrix drain_source(VectorSource& source, std::vector<std::int64_t>* ids = nullptr);
 // JSON text: [1, 2, 3] (one vector), [[...], [...]] (several), or one such

@@ -66,10 +66,10 @@ SourceKind kind_from_path(const std::string& path) {
                    " (configured with -D" + option + "=OFF); rebuild with it ON");
 }
 
-IndexOptions options_from_model(const ModelConfig& c, const ConfigFlags& flags,
+IndexOptions options_from_model(const Model& model, const ConfigFlags& flags,
                                 const std::string& prefix) {
-  IndexOptions o = lshrs::options_from_model(c, prefix);
-  o.buffer_size = flags.buffer_size.value_or(c.buffer_size);
+  IndexOptions o = lshrs::options_from_model(model, prefix);
+  o.buffer_size = flags.buffer_size.value_or(model.config.buffer_size);
   return o;
 }
 
@@ -403,7 +403,7 @@ Index make_index(const ConfigFlags& f, const std::string& prefix,
                  std::optional<std::uint64_t> data_rows) {
   if (!f.model_dir.empty()) {
     Model model = load_model(f.model_dir);
-    return Index(options_from_model(model.config, f, prefix), std::move(model.projections),
+    return Index(options_from_model(model, f, prefix), std::move(model.projections),
                  std::move(store), std::move(fetcher));
   }
   if ((!create && !f.any_shape_flag()) || store->load_meta(prefix)) {

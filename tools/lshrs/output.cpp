@@ -105,6 +105,10 @@ Json stats_json(const IndexStats& s) {
                       {"sampled", st.sizes_sampled}};
   j["bytes_per_vector"] = st.bytes_per_vector ? Json(*st.bytes_per_vector) : Json(nullptr);
   j["buffered"] = s.buffered;
+  j["query_defaults"] = {{"probes", s.query_defaults.probes},
+                         {"max_candidates", s.query_defaults.max_candidates
+                                                ? Json(*s.query_defaults.max_candidates)
+                                                : Json(nullptr)}};
   return j;
 }
 

@@ -1,0 +1,102 @@
+// The tuner's defaults, its Pareto frontier, recommendation and recall
+// (lshrs/tuner.hpp).
+#include <algorithm>
+#include <string>
+#include <unordered_set>
+
+#include "lshrs/error.hpp"
+#include "lshrs/tuner.hpp"
+
+namespace lshrs {
+namespace {
+
+// Whether a is at least as good as b on every axis and better on one.
+bool dominates(const TunePoint& a, const TunePoint& b) {
+  bool better = false;
+  auto axis = [&](double x, double y) {  // larger is better
+    if (x < y) return false;
+    better = better || x > y;
+    return true;
+  };
+  if (!axis(a.recall, b.recall) || !axis(a.queries_per_second, b.queries_per_second) ||
+      !axis(a.ingest_vectors_per_second, b.ingest_vectors_per_second)) {
+    return false;
+  }
+  if (a.bytes_per_vector && b.bytes_per_vector && !axis(-*a.bytes_per_vector, -*b.bytes_per_vector)) {
+    return false;
+  }
+  return better;
+}
+
+}  // namespace
+
+// Cross-polytope buckets are more selective per bit, so fewer bands reach a
+// recall that hyperplanes need more for; both lists start cheap (few Redis
+// keys per vector) and stop where ingest and memory stop paying off.
+std::vector<std::size_t> default_tune_bands(HashFamily family) {
+  if (family == HashFamily::kCrossPolytope) return {6, 8, 10, 12, 16};
+  return {8, 12, 16, 24};
+}
+
+std::vector<std::size_t> default_tune_probes() { return {0, 8, 16, 32, 64, 128, 256, 512}; }
+
+std::vector<std::size_t> pareto_frontier(std::span<const TunePoint> points) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const bool dominated = std::any_of(points.begin(), points.end(),
+                                       [&](const TunePoint& q) { return dominates(q, points[i]); });
+    if (!dominated) out.push_back(i);
+  }
+  std::sort(out.begin(), out.end(), [&](std::size_t a, std::size_t b) {
+    if (points[a].recall != points[b].recall) return points[a].recall > points[b].recall;
+    return points[a].queries_per_second > points[b].queries_per_second;
+  });
+  return out;
+}
+
+std::optional<std::size_t> recommend(std::span<const TunePoint> points, double target,
+                                     std::vector<std::string>& warnings) {
+  std::vector<std::size_t> meeting;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (points[i].recall >= target) meeting.push_back(i);
+  }
+  std::stable_sort(meeting.begin(), meeting.end(), [&](std::size_t a, std::size_t b) {
+    const TunePoint &x = points[a], &y = points[b];
+    if (x.queries_per_second != y.queries_per_second) return x.queries_per_second > y.queries_per_second;
+    return x.bytes_per_vector.value_or(0) < y.bytes_per_vector.value_or(0);
+  });
+  for (const std::size_t i : meeting) {
+    const TunePoint& p = points[i];
+    if (p.held_out_recall >= target) return i;
+    warnings.push_back("HELD-OUT RECALL BELOW TARGET: " + std::string(family_name(p.config.family)) +
+                       " " + std::to_string(p.config.bands) + " bands, " +
+                       std::to_string(p.query.probes) + " probes reached " +
+                       std::to_string(p.recall) + " on the tuning queries but only " +
+                       std::to_string(p.held_out_recall) +
+                       " on the held-out ones; trying the next configuration");
+  }
+  return std::nullopt;
+}
+
+double recall_at_k(std::span<const QueryResult> results,
+                   const std::vector<std::vector<std::int64_t>>& truth, std::size_t k) {
+  if (truth.size() < results.size()) {
+    throw InvalidArgument("recall_at_k: " + std::to_string(results.size()) + " results but truth for " +
+                          std::to_string(truth.size()) + " queries");
+  }
+  double sum = 0;
+  std::size_t counted = 0;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const std::size_t want = std::min(k, truth[i].size());
+    if (want == 0) continue;
+    const std::unordered_set<std::int64_t> best(truth[i].begin(),
+                                                truth[i].begin() + static_cast<std::ptrdiff_t>(want));
+    std::size_t hit = 0;
+    for (const Neighbor& n : results[i].neighbors) hit += best.count(n.id);
+    sum += static_cast<double>(hit) / static_cast<double>(want);
+    ++counted;
+  }
+  return counted == 0 ? 0 : sum / static_cast<double>(counted);
+}
+
+}  // namespace lshrs
