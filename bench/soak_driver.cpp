@@ -230,7 +230,7 @@ int run_check(const std::string& url, const std::string& prefix, int writers, st
   // A writer killed mid-flush leaves its ranges unclean until its lease ran
   // out: wait that long, then finish its work as any client may.
   std::this_thread::sleep_for(soak_lease() + std::chrono::seconds(1));
-  const std::size_t repaired = store->repair(prefix);
+  const std::size_t repaired = store->repair(prefix, index.layout());
   std::size_t checked = 0, lost = 0, extra = 0, deleted = 0;
   // Every bucket there can be (bands × 2^rows), read once: id -> memberships.
   std::vector<BucketRef> every;

@@ -240,6 +240,11 @@ class LSHRS_API Index {
   // Band signatures of n vectors (row-major n × dim), whatever the family.
   Signatures hash(std::span<const float> vectors) const;
 
+  // What the store is told on every add and remove (store.hpp): bands,
+  // bytes per band and family; for store calls made outside the index, such
+  // as RedisStore::repair().
+  StoreLayout layout() const;
+
  private:
   struct Buffer {
     std::vector<std::int64_t> ids;
@@ -255,8 +260,6 @@ class LSHRS_API Index {
   void check_vectors(std::span<const float> vectors, std::size_t n, const char* what) const;
   void append(std::span<const std::int64_t> ids, const Signatures& sigs);
   std::size_t band_bytes() const;
-  // What the store is told on every add and remove (store.hpp).
-  StoreLayout layout() const;
   // Every bucket the n queries read (first[i] … first[i+1] for query i).
   std::vector<BucketRef> query_buckets(std::span<const float> vectors, std::size_t probes,
                                        std::vector<std::size_t>& first) const;

@@ -156,7 +156,9 @@ class LSHRS_API RedisStore final : public BucketStore {
   // `prefix` left unclean whose leases expired is repaired (its ids put into
   // exactly their committed buckets); ranges with a live lease are left to
   // their writer. Returns how many ranges were repaired. O(keys of prefix).
-  std::size_t repair(std::string_view prefix);
+  // `layout` is the index's (Index::layout()): like add() and remove(), a
+  // repair is told how signatures split into bands.
+  std::size_t repair(std::string_view prefix, const StoreLayout& layout);
 
  private:
   void do_add(std::string_view prefix, const StoreLayout& layout, std::span<const std::int64_t> ids,

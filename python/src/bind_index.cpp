@@ -36,7 +36,7 @@ std::shared_ptr<VectorFetcher> callback_fetcher(std::size_t dim, py::object fn) 
 
 QueryOptions query_options(std::optional<std::size_t> top_k, std::optional<double> top_p,
                            std::optional<float> min_similarity, bool rerank,
-                           std::optional<std::size_t> max_candidates, std::size_t probes) {
+                           std::optional<std::size_t> max_candidates, std::optional<std::size_t> probes) {
   QueryOptions o;
   o.top_k = top_k;
   o.top_p = top_p;
@@ -168,7 +168,7 @@ void bind_index(py::module_& m) {
           "query",
           [](Index& ix, const FloatArray& v, std::optional<std::size_t> top_k,
              std::optional<double> top_p, std::optional<float> min_similarity, bool rerank,
-             std::optional<std::size_t> max_candidates, std::size_t probes) {
+             std::optional<std::size_t> max_candidates, std::optional<std::size_t> probes) {
             const auto o = query_options(top_k, top_p, min_similarity, rerank, max_candidates, probes);
             QueryResult r;
             {
@@ -183,7 +183,7 @@ void bind_index(py::module_& m) {
           "query_batch",
           [](Index& ix, const FloatArray& v, std::optional<std::size_t> top_k,
              std::optional<double> top_p, std::optional<float> min_similarity, bool rerank,
-             std::optional<std::size_t> max_candidates, std::size_t probes) {
+             std::optional<std::size_t> max_candidates, std::optional<std::size_t> probes) {
             const auto o = query_options(top_k, top_p, min_similarity, rerank, max_candidates, probes);
             std::vector<QueryResult> rs;
             {

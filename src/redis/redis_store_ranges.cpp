@@ -197,8 +197,8 @@ std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<co
     for (std::size_t c = 0; c < calls.size(); ++c) {
       states.push_back(parse_range_begin(replies[c], calls[c].key, calls[c].at.size()));
     }
-    // A repair of a whole prefix (repair(), no layout) learns the band width
-    // from the first signature it sees; adds and removes are given it.
+    // Every caller gives the band width (the layout's); the probe below is a
+    // guard for a call without one.
     for (std::size_t c = 0; c < calls.size() && widths.empty(); ++c) {
       for (std::size_t j = 0; j < calls[c].at.size() && widths.empty(); ++j) {
         if (states[c].committed[j]) widths = band_widths(prefix, ids[calls[c].at[j]], *states[c].committed[j]);
@@ -386,8 +386,12 @@ std::size_t RedisStore::remove_ranged(std::string_view prefix, const StoreLayout
   return present + scanned;
 }
 
-std::size_t RedisStore::repair(std::string_view prefix) {
+std::size_t RedisStore::repair(std::string_view prefix, const StoreLayout& layout) {
   validate_prefix(prefix);
+  if (layout.bands == 0 || layout.band_bytes == 0) {
+    throw InvalidArgument("repair: the layout must have bands and bytes per band (got " +
+                          std::to_string(layout.bands) + " × " + std::to_string(layout.band_bytes) + ")");
+  }
   if (!impl_->options.track_signatures || !impl_->uses_ranges(prefix)) return 0;
   std::size_t repaired = 0;
   impl_->scan_prefix(prefix, "sigs:*", [&](std::vector<std::string>& keys) {
@@ -404,7 +408,7 @@ std::size_t RedisStore::repair(std::string_view prefix) {
     for (std::size_t k = 0; k < replies.size(); ++k) {
       if (replies[k].integer == 1) unclean.push_back(ranges[k]);
     }
-    if (!unclean.empty()) repaired += impl_->repair_ranges(prefix, std::move(unclean), {});
+    if (!unclean.empty()) repaired += impl_->repair_ranges(prefix, std::move(unclean), {layout.band_bytes});
   });
   return repaired;
 }

@@ -18,6 +18,7 @@
 #include "lshrs/model_io.hpp"
 #include "redis/bucket_groups.hpp"
 #include "redis/single_transport.hpp"
+#include "redis/store_options.hpp"
 #include "unit/store_contract.hpp"
 
 namespace lshrs::testing {
@@ -106,7 +107,7 @@ void write_own_ids(RedisStore& store, const std::string& prefix, int w, int writ
     std::shuffle(mine.begin(), mine.end(), rng);
     for (std::size_t s = 0; s < mine.size(); s += 16) {
       const auto batch = std::span<const std::int64_t>(mine).subspan(s, std::min<std::size_t>(16, mine.size() - s));
-      store.add(prefix, batch, rows(r, batch));
+      store.add(prefix, layout_of(rows(r, batch)), batch, rows(r, batch));
     }
   }
 }
@@ -204,7 +205,7 @@ TEST(RedisRanges, AWriterSlowerThanItsLeaseCostsARepairNotCorrectness) {
   const std::string prefix = unique_prefix("ranges-slow");
   const std::vector<std::int64_t> ids{5, 6};
   RedisStore fast(o);
-  fast.add(prefix, ids, rows(0, ids));
+  fast.add(prefix, layout_of(rows(0, ids)), ids, rows(0, ids));
 
   // The slow writer's lease (1 s) runs out while its bucket writes stall;
   // meanwhile another writer moves the ids to version 2 and cleans the range.
@@ -212,9 +213,9 @@ TEST(RedisRanges, AWriterSlowerThanItsLeaseCostsARepairNotCorrectness) {
   slow_options.lease = std::chrono::seconds(1);
   RedisStore slow(slow_options, std::make_unique<StallingTransport>(redis::make_transport(slow_options),
                                                                     std::chrono::milliseconds(3500)));
-  std::thread late([&] { slow.add(prefix, ids, rows(1, ids)); });
+  std::thread late([&] { slow.add(prefix, layout_of(rows(1, ids)), ids, rows(1, ids)); });
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  fast.add(prefix, ids, rows(2, ids));
+  fast.add(prefix, layout_of(rows(2, ids)), ids, rows(2, ids));
   late.join();
   // The slow writer ended last: its late writes were recorded and repaired,
   // so the ids are in exactly version 1's buckets.
@@ -228,7 +229,7 @@ TEST(RedisRanges, AWriterThatDiedMidFlushIsRepairedOnceItsLeaseRanOut) {
   const std::string prefix = unique_prefix("ranges-dead");
   const std::vector<std::int64_t> ids{300, 301};
   RedisStore store(o);
-  store.add(prefix, ids, rows(0, ids));
+  store.add(prefix, layout_of(rows(0, ids)), ids, rows(0, ids));
 
   // A writer dies after its begin and three quarters of its pipelined bucket
   // writes (all SREMs, half the SADDs): the range keeps its record and
@@ -255,7 +256,7 @@ TEST(RedisRanges, AWriterThatDiedMidFlushIsRepairedOnceItsLeaseRanOut) {
     auto t = std::make_unique<DieMidWrite>();
     t->inner = redis::make_transport(dying);
     RedisStore doomed(dying, std::move(t));
-    doomed.add(prefix, ids, rows(1, ids));
+    doomed.add(prefix, layout_of(rows(1, ids)), ids, rows(1, ids));
     ::_exit(1);
   }
   int status = 0;
@@ -263,11 +264,11 @@ TEST(RedisRanges, AWriterThatDiedMidFlushIsRepairedOnceItsLeaseRanOut) {
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the writer must die in its bucket writes";
   auto raw = redis::make_transport(o);
   EXPECT_FALSE(stored_signatures(*raw, prefix, ids)[0].clean) << "the dead writer's record must be there";
-  EXPECT_EQ(store.repair(prefix), 0u) << "its lease is still live: the repair is left to it";
+  EXPECT_EQ(store.repair(prefix, layout_of(rows(0, ids))), 0u) << "its lease is still live: the repair is left to it";
   std::this_thread::sleep_for(std::chrono::milliseconds(3100));
-  EXPECT_EQ(store.repair(prefix), 1u);
+  EXPECT_EQ(store.repair(prefix, layout_of(rows(0, ids))), 1u);
   expect_exactly(store, o, prefix, {{300, row(0, 300)}, {301, row(0, 301)}});
-  EXPECT_EQ(store.repair(prefix), 0u) << "nothing left to repair";
+  EXPECT_EQ(store.repair(prefix, layout_of(rows(0, ids))), 0u) << "nothing left to repair";
   store.clear(prefix);
 }
 
@@ -300,9 +301,9 @@ TEST(RedisRanges, AnIndexInThePerIdLayoutKeepsWorking) {
 
   RedisStore store(o);
   const std::vector<std::int64_t> moved{1, 2};
-  store.add(prefix, moved, rows(1, moved));
+  store.add(prefix, layout_of(rows(1, moved)), moved, rows(1, moved));
   const std::vector<std::int64_t> gone{3};
-  EXPECT_EQ(store.remove(prefix, gone), 1u);
+  EXPECT_EQ(store.remove(prefix, layout_of(rows(1, moved)), gone), 1u);
   const auto held = memberships(store, prefix);
   EXPECT_EQ(held.at(1), buckets_of(row(1, 1)));
   EXPECT_EQ(held.at(2), buckets_of(row(1, 2)));
@@ -329,7 +330,7 @@ TEST(RedisRanges, AFullRangeStaysInTheCompactEncoding) {
   Signatures sigs{ids.size(), 10, 2, {}};
   std::mt19937 rng(3);
   for (std::size_t i = 0; i < ids.size() * 20; ++i) sigs.bytes.push_back(static_cast<std::uint8_t>(rng()));
-  store.add(prefix, ids, sigs);
+  store.add(prefix, layout_of(sigs), ids, sigs);
   auto raw = redis::make_transport(o);
   for (const std::int64_t r : {std::int64_t{10}, std::int64_t{11}}) {
     const std::string key = signature_range_key(prefix, r);

@@ -165,7 +165,7 @@ class LSHRS:
 
     # -- reading -------------------------------------------------------------------------
     def _query_args(self, top_k: Optional[int], top_p: Optional[float],
-                    min_similarity: Optional[float], probes: int,
+                    min_similarity: Optional[float], probes: Optional[int],
                     max_candidates: Optional[int], rerank: bool) -> tuple:
         top_k = _positive("top_k", top_k, allow_none=True)
         if top_p is not None:
@@ -183,10 +183,12 @@ class LSHRS:
             raise RerankUnavailableError(
                 "reranking (top_p, min_similarity, rerank) needs vector_fetch_fn: pass "
                 "LSHRS(vector_fetch_fn=...) to fetch candidate vectors")
-        if isinstance(probes, bool) or not isinstance(probes, (int, np.integer)) or probes < 0:
-            raise InvalidArgumentError(f"probes must be an integer >= 0, got {probes!r}")
+        if probes is not None and (isinstance(probes, bool) or not isinstance(probes, (int, np.integer))
+                                   or probes < 0):
+            raise InvalidArgumentError(f"probes must be an integer >= 0 or None, got {probes!r}")
         max_candidates = _positive("max_candidates", max_candidates, allow_none=True)
-        return (top_k, top_p, min_similarity, bool(rerank), max_candidates, int(probes))
+        return (top_k, top_p, min_similarity, bool(rerank), max_candidates,
+                None if probes is None else int(probes))
 
     @staticmethod
     def _result(result: tuple) -> Union[list[int], CandidateScores]:
@@ -196,20 +198,22 @@ class LSHRS:
         return list(zip(ids.tolist(), sims.tolist()))
 
     def query(self, vector: Any, *, top_k: Optional[int] = 10, top_p: Optional[float] = None,
-              probes: int = 0, max_candidates: Optional[int] = None,
+              probes: Optional[int] = None, max_candidates: Optional[int] = None,
               min_similarity: Optional[float] = None,
               rerank: bool = False) -> Union[list[int], CandidateScores]:
         """Ids by band collisions, or ``(id, cosine)`` pairs when reranking.
 
         top_p keeps the best ``max(1, ceil(candidates * top_p))`` by cosine,
-        capped by top_k (None: no cap). Ours: ``probes`` (multi-probe bits per
-        band), ``max_candidates`` (rerank at most this many), ``min_similarity``.
+        capped by top_k (None: no cap). Ours: ``probes`` (multi-probe budget:
+        extra buckets over all bands; None: the index's default, a tuned
+        model's or 0), ``max_candidates`` (rerank at most this many; None: the
+        index's default), ``min_similarity``.
         """
         args = self._query_args(top_k, top_p, min_similarity, probes, max_candidates, rerank)
         return self._result(self._index.query(as_vector(vector, self.dim), *args))
 
     def query_batch(self, vectors: Any, *, top_k: Optional[int] = 10,
-                    top_p: Optional[float] = None, probes: int = 0,
+                    top_p: Optional[float] = None, probes: Optional[int] = None,
                     max_candidates: Optional[int] = None, min_similarity: Optional[float] = None,
                     rerank: bool = False) -> list:
         """``query`` for every row of a 2-D array, in one store round trip (ours)."""
