@@ -1,8 +1,10 @@
 // The Sentinel Transport: the master found through the sentinels, forgotten
 // (and found again) when it stops answering or answers READONLY.
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <mutex>
+#include <string_view>
 
 #include "lshrs/error.hpp"
 #include "redis/connection.hpp"
@@ -14,14 +16,19 @@
 namespace lshrs::redis {
 namespace {
 
-// Whether a pipeline changes data (and so must reach a replica before it counts).
+// Whether `commands` may change the dataset, so that their acknowledgement
+// waits for the replicas (WAIT). Everything but the reads the store sends
+// counts as a write: a signature script (EVALSHA) commits what the bucket
+// writes before it made true, and a failover that drops it would undo them.
 bool writes(std::span<const Command> commands) {
+  static constexpr std::string_view kReads[] = {
+      "SMEMBERS", "SCARD", "SISMEMBER", "SMISMEMBER", "GET", "HGET", "HMGET", "HLEN", "HEXISTS",
+      "HGETALL", "EXISTS", "TYPE", "SCAN", "MEMORY", "INFO", "PING", "ROLE", "OBJECT", "DBSIZE"};
   for (const Command& c : commands) {
-    const std::string& verb = c.argv.empty() ? std::string() : c.argv[0];
-    if (verb == "SADD" || verb == "SREM" || verb == "SET" || verb == "DEL" || verb == "UNLINK" ||
-        verb == "SETNX" || verb == "HSET" || verb == "EXPIRE") {
-      return true;
-    }
+    if (c.argv.empty()) continue;
+    std::string verb = c.argv[0];
+    for (char& ch : verb) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (std::find(std::begin(kReads), std::end(kReads), verb) == std::end(kReads)) return true;
   }
   return false;
 }
