@@ -213,6 +213,8 @@ ClusterReader cluster_reader(const std::string& url, std::chrono::milliseconds t
 TEST(RedisClusterReplicaReads, QueriesGoToReplicasOnReadonlyConnectionsAndWritesToMasters) {
   const std::string url = server_url("LSHRS_TEST_REDIS_CLUSTER_URL");
   if (url.empty()) return;
+  // The replicas join the test Cluster as the services start: give them time.
+  EXPECT_TRUE(eventually([&] { return cluster_replicas(address_of(url)).size() == 3u; }));
   const auto replicas = cluster_replicas(address_of(url));
   ASSERT_EQ(replicas.size(), 3u) << "the test Cluster has one replica per master";
   ClusterReader reader = cluster_reader(url, std::chrono::milliseconds(5000));
