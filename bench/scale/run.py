@@ -15,12 +15,24 @@ gives recall and speed along the probe axis; `--cost-growth` then reads off,
 for each size, the cheapest budget that reaches `--target-recall`, and prints
 the issue's table: query time at each n at equal recall, and its ratio to the
 smallest n.
+
+Unless --no-tune, each data set also gets the tuner's recommendation: `lshrs
+tune --base B --queries Q --target-recall T --save-model DIR` (its search
+narrowed by --tune-flags so it stays minutes at 1M; its progress goes to
+stderr), then the saved model measured like every configuration (`lshrs bench
+--model DIR --keep`) and queried through `lshrs query` WITHOUT probe flags,
+so the model's recorded query defaults (kept in <prefix>:meta) are what
+applies; the harness checks that they did (same candidates as the bench at
+the model's probes). The row "tuner's recommendation" carries the tuner's
+wall time. The tuner picks on half of Q and checks on the other half (at
+most 200 each), so the row's queries are not all unseen by it.
 """
 import argparse
 import json
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -67,16 +79,26 @@ def run_lshrs(cli, redis, base, queries, truth, name, flags, k, workdir, keep=Fa
     return r
 
 
+# What the tuner searches by default: cross-polytope (the family that reaches
+# the targets), three band counts, its default probe budgets (the sweep of a
+# configuration stops at the first budget meeting the target). Each
+# configuration costs one full index build, so this is ~3 builds per set.
+DEFAULT_TUNE_FLAGS = "--families cross-polytope --bands 12,14,16"
+
+
 def sweep_probes(cli, redis, base, queries, truth, name, flags, probes, workdir):
-    """Queries a kept index at each probe budget: a row per budget."""
+    """Queries a kept index at each probe budget (None: no --probes flag, the
+    index's own query default): a row per budget."""
     truth_ids = np.load(truth)
     k = truth_ids.shape[1]
     model_flags = shlex.split(flags)
     rows = []
     for p in probes:
         out = os.path.join(workdir, f"sweep-{name}-p{p}.jsonl")
-        cmd = [cli, "query", queries, "--redis", redis, "--prefix", f"scale-{name}", "--probes", str(p),
+        cmd = [cli, "query", queries, "--redis", redis, "--prefix", f"scale-{name}",
                "--vectors", base, "--rerank", "-k", str(k), "--json"]
+        if p is not None:
+            cmd += ["--probes", str(p)]
         if "--max-candidates" in model_flags:
             cmd += ["--max-candidates", model_flags[model_flags.index("--max-candidates") + 1]]
         with open(out, "w") as f:
@@ -92,9 +114,64 @@ def sweep_probes(cli, redis, base, queries, truth, name, flags, probes, workdir)
         rows.append({"probes": p, "recall": peers.recall(found, truth_ids), "mean_us": mean_us,
                      "p50_ms": float(np.median(times)) / 1000, "queries_per_second": 1e6 / mean_us,
                      "candidates": float(np.mean(cands))})
-        datasets.log(f"  probes {p}: recall {rows[-1]['recall']:.3f}, {rows[-1]['queries_per_second']:,.0f} q/s, "
+        datasets.log(f"  probes {'(index default)' if p is None else p}: recall {rows[-1]['recall']:.3f}, {rows[-1]['queries_per_second']:,.0f} q/s, "
                      f"{rows[-1]['candidates']:,.0f} candidates")
     return rows
+
+
+def run_tuned(args, label, base, queries, truth):
+    """The tuner's recommendation for one data set, measured like the others.
+
+    Returns a table row (None when the tuner found no configuration meeting
+    the target, which is logged)."""
+    slug = os.path.basename(base).replace(".npy", "")
+    model = os.path.join(args.data, f"tuned-{slug}")
+    report = os.path.join(args.data, f"tune-{slug}.json")
+    shutil.rmtree(model, ignore_errors=True)  # --save-model wants a new or empty directory
+    cmd = [args.lshrs, "tune", "--base", base, "--queries", queries, "--target-recall", str(args.target_recall),
+           "--k", str(args.k), "--redis", args.redis, "--prefix", "scale-tune", "--save-model", model,
+           "--json", report] + shlex.split(args.tune_flags)
+    datasets.log(f"{label}: tuning: {shlex.join(cmd)}")
+    t = time.time()
+    # Progress (stderr) and the frontier table (stdout) both go to our log.
+    rc = subprocess.run(cmd, stdout=sys.stderr).returncode
+    tune_seconds = time.time() - t
+    if rc != 0 or not os.path.isdir(model):
+        datasets.log(f"{label}: the tuner recommended nothing (exit {rc}) after {tune_seconds:.0f} s")
+        return None
+    with open(report) as f:
+        tuned = json.load(f)
+    point = tuned["points"][tuned["recommended"]]
+    with open(os.path.join(model, "metadata.json")) as f:
+        defaults = json.load(f)["query_defaults"]
+    datasets.log(f"{label}: tuned in {tune_seconds:.0f} s: {point['family']} {point['bands']} x "
+                 f"{point['rows_per_band']}, probes {defaults['probes']}, max candidates "
+                 f"{defaults['max_candidates']}")
+    r = run_lshrs(args.lshrs, args.redis, base, queries, truth, "tuned", f"--model {shlex.quote(model)}", args.k,
+                  args.data, keep=True)
+    # The bench applies the model's defaults (it records what it used); the
+    # query path must too, reading them from <prefix>:meta alone.
+    if r["config"]["probes"] != defaults["probes"]:
+        raise RuntimeError(f"lshrs bench --model used probes {r['config']['probes']}, the model says "
+                           f"{defaults['probes']}")
+    row = sweep_probes(args.lshrs, args.redis, base, queries, truth, "tuned", "", [None], args.data)[0]
+    subprocess.run([args.lshrs, "clear", "--redis", args.redis, "--prefix", "scale-tuned", "--yes"],
+                   check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bench_cands = next(m["mean_candidates"] for m in r["modes"] if m["mode"].startswith("reranked, one by one"))
+    if abs(row["candidates"] - bench_cands) > 1e-6 * max(1.0, bench_cands):
+        raise RuntimeError(f"lshrs query without --probes read {row['candidates']:.1f} candidates per query, "
+                           f"the bench at the model's probes {defaults['probes']} read {bench_cands:.1f}: "
+                           "the index's query defaults did not apply")
+    n = r["base_rows"]
+    return {"method": f"lshrs tuner's recommendation ({point['family']} {point['bands']} x {point['rows_per_band']}, "
+                      f"probes {defaults['probes']}; tuned in {tune_seconds:,.0f} s)",
+            "recall": row["recall"], "queries_per_second": row["queries_per_second"], "p50_ms": row["p50_ms"],
+            "candidates": row["candidates"], "fraction_read": row["candidates"] / n,
+            "bytes_per_vector": r.get("bytes_per_vector"),
+            "ingest_vectors_per_second": r["ingest"]["vectors_per_second"],
+            "bands": point["bands"], "tuner": {"seconds": tune_seconds, "flags": args.tune_flags,
+                                              "recommended": point, "query_defaults": defaults,
+                                              "bench_reranked_candidates": bench_cands}}
 
 
 def cheapest_at(sweep, target):
@@ -185,6 +262,12 @@ def measure(label, base_path, query_path, args, configs, ceiling):
             if ceiling and row.get("bands"):
                 row["ingest_vs_ceiling"] = row["ingest_vectors_per_second"] / (ceiling / row["bands"])
             rows.append(row)
+    if not args.no_tune:
+        tuned = run_tuned(args, label, base_path, query_path, truth_path)
+        if tuned:
+            if ceiling:
+                tuned["ingest_vs_ceiling"] = tuned["ingest_vectors_per_second"] / (ceiling / tuned["bands"])
+            rows.append(tuned)
     if not args.no_peers:
         datasets.log(f"{label}: peers")
         rows.append(peers.brute_force(np.asarray(base), queries, truth, args.k))
@@ -204,7 +287,11 @@ def main():
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--no-peers", action="store_true")
     p.add_argument("--sweep-probes", default=None, help="probe budgets to query each kept index at, e.g. 0,16,64")
-    p.add_argument("--target-recall", type=float, default=0.95, help="for the cost-growth table")
+    p.add_argument("--target-recall", type=float, default=0.95,
+                   help="for the cost-growth table and the tuner")
+    p.add_argument("--no-tune", action="store_true", help="skip the tuner's recommendation")
+    p.add_argument("--tune-flags", default=DEFAULT_TUNE_FLAGS,
+                   help=f"extra `lshrs tune` flags narrowing its search (default: {DEFAULT_TUNE_FLAGS})")
     p.add_argument("--json", default=None, help="write all results here")
     args = p.parse_args()
     os.makedirs(args.data, exist_ok=True)
