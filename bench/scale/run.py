@@ -93,6 +93,8 @@ def sweep_probes(cli, redis, base, queries, truth, name, flags, probes, workdir)
     index's own query default): a row per budget."""
     truth_ids = np.load(truth)
     k = truth_ids.shape[1]
+    base_rows = np.load(base, mmap_mode="r")
+    query_rows = np.load(queries)
     model_flags = shlex.split(flags)
     rows = []
     for p in probes:
@@ -113,7 +115,7 @@ def sweep_probes(cli, redis, base, queries, truth, name, flags, probes, workdir)
                 cands.append(o.get("candidates", 0))
                 times.append(o["time_us"])
         mean_us = float(np.mean(times))
-        rows.append({"probes": p, "recall": peers.recall(found, truth_ids), "mean_us": mean_us,
+        rows.append({"probes": p, **peers.recalls(found, truth_ids, base_rows, query_rows), "mean_us": mean_us,
                      "p50_ms": float(np.median(times)) / 1000, "queries_per_second": 1e6 / mean_us,
                      "candidates": float(np.mean(cands))})
         datasets.log(f"  probes {'(index default)' if p is None else p}: recall {rows[-1]['recall']:.3f}, {rows[-1]['queries_per_second']:,.0f} q/s, "
@@ -167,7 +169,8 @@ def run_tuned(args, label, base, queries, truth):
     n = r["base_rows"]
     return {"method": f"lshrs tuner's recommendation ({point['family']} {point['bands']} x {point['rows_per_band']}, "
                       f"probes {defaults['probes']}; tuned in {tune_seconds:,.0f} s)",
-            "recall": row["recall"], "queries_per_second": row["queries_per_second"], "p50_ms": row["p50_ms"],
+            "recall": row["recall"], "recall_by_id": row["recall_by_id"],
+            "queries_per_second": row["queries_per_second"], "p50_ms": row["p50_ms"],
             "candidates": row["candidates"], "fraction_read": row["candidates"] / n,
             "bytes_per_vector": r.get("bytes_per_vector"),
             "ingest_vectors_per_second": r["ingest"]["vectors_per_second"],
@@ -205,7 +208,9 @@ def lshrs_rows(r, n):
     for m in r["modes"]:
         if not m["mode"].startswith("reranked, one by one"):
             continue
-        rows.append({"method": f"lshrs {r['config_name']} ({r['flags'] or 'defaults'})", "recall": m["recall"],
+        # lshrs bench counts recall by id (it reports no ids to score here).
+        rows.append({"method": f"lshrs {r['config_name']} ({r['flags'] or 'defaults'}) [recall by id]",
+                     "recall": m["recall"], "recall_by_id": m["recall"],
                      "queries_per_second": m["queries_per_second"], "p50_ms": m.get("p50_ms"),
                      "candidates": m.get("mean_candidates"),
                      "fraction_read": (m.get("mean_candidates") or 0) / n,
@@ -253,7 +258,8 @@ def measure(label, base_path, query_path, args, configs, ceiling):
                                         [int(p) for p in args.sweep_probes.split(",")], args.data)
             for row in sweeps[name]:
                 rows.append({"method": f"lshrs {name} ({flags or 'defaults'}), probes {row['probes']}",
-                             "recall": row["recall"], "queries_per_second": row["queries_per_second"],
+                             "recall": row["recall"], "recall_by_id": row["recall_by_id"],
+                             "queries_per_second": row["queries_per_second"],
                              "candidates": row["candidates"], "fraction_read": row["candidates"] / n,
                              "bytes_per_vector": r.get("bytes_per_vector"),
                              "ingest_vectors_per_second": r["ingest"]["vectors_per_second"]})
