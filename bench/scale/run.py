@@ -85,7 +85,7 @@ def run_lshrs(cli, redis, base, queries, truth, name, flags, k, workdir, keep=Fa
 # meeting the target, so the clustered sets stop near 64). Each configuration
 # costs one full index build: ~3 builds per data set (at 100k the tuner takes
 # ~15 s of its own CPU, most of it building; ~10x that at 1M).
-DEFAULT_TUNE_FLAGS = "--families cross-polytope --bands 12,14,16 --probes 0,16,32,64,128,256,512,1024,2048"
+DEFAULT_TUNE_FLAGS = "--families cross-polytope --bands 12,14,16 --probes 0,16,32,64,128,256,512,768,1024,1536,2048"
 
 
 def sweep_probes(cli, redis, base, queries, truth, name, flags, probes, workdir):
