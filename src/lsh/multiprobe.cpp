@@ -37,14 +37,25 @@ void select_candidates(std::vector<std::vector<Perturbation>>& bands, std::size_
     return;
   }
   if (budget < total) {
-    std::vector<float> costs;
-    costs.reserve(total);
+    // The budget-th smallest cost, kept as the top of a max-heap of the
+    // `budget` smallest seen: a budget of 64 over a cross-polytope query's
+    // ~6,000 candidates rejects nearly all with one comparison, where an
+    // nth_element over a copy of every cost was a twentieth of a query.
+    std::vector<float> smallest;
+    smallest.reserve(budget);
     for (const auto& band : bands) {
-      for (const auto& p : band) costs.push_back(p.cost);
+      for (const auto& p : band) {
+        if (smallest.size() < budget) {
+          smallest.push_back(p.cost);
+          std::push_heap(smallest.begin(), smallest.end());
+        } else if (p.cost < smallest.front()) {
+          std::pop_heap(smallest.begin(), smallest.end());
+          smallest.back() = p.cost;
+          std::push_heap(smallest.begin(), smallest.end());
+        }
+      }
     }
-    const auto nth = costs.begin() + static_cast<std::ptrdiff_t>(budget - 1);
-    std::nth_element(costs.begin(), nth, costs.end());
-    const float limit = *nth;
+    const float limit = smallest.front();
     for (auto& band : bands) std::erase_if(band, [limit](const Perturbation& p) { return p.cost > limit; });
   }
   for (auto& band : bands) {

@@ -170,4 +170,38 @@ TEST(MultiProbe, SkipsSetsThatChangeOneHashTwice) {
 }
 
 }  // namespace
+// The candidates kept are every one costing at most the budget-th smallest
+// cost of all bands, ties included, each band sorted: checked against a sort
+// of all costs, with many equal costs across bands.
+TEST(MultiProbe, SelectCandidatesKeepsEveryCandidateUpToTheBudgetthCost) {
+  std::mt19937 rng(11);
+  for (const std::size_t budget : {1u, 2u, 5u, 17u, 40u, 200u}) {
+    std::vector<std::vector<Perturbation>> bands(4);
+    std::vector<float> all;
+    for (auto& band : bands) {
+      for (std::uint32_t h = 0; h < 30; ++h) {
+        const float cost = static_cast<float>(rng() % 12) / 4.0f;  // few distinct values
+        band.push_back({cost, h, 0});
+        all.push_back(cost);
+      }
+    }
+    std::sort(all.begin(), all.end());
+    const float limit = budget < all.size() ? all[budget - 1] : all.back();
+    const auto expected_kept = static_cast<std::size_t>(
+        std::count_if(all.begin(), all.end(), [&](float c) { return c <= limit; }));
+    detail::select_candidates(bands, budget);
+    std::size_t kept = 0;
+    for (const auto& band : bands) {
+      kept += band.size();
+      for (std::size_t i = 0; i < band.size(); ++i) {
+        EXPECT_LE(band[i].cost, limit) << "budget " << budget;
+        if (i > 0) {
+          EXPECT_LE(band[i - 1].cost, band[i].cost) << "budget " << budget;
+        }
+      }
+    }
+    EXPECT_EQ(kept, expected_kept) << "budget " << budget;
+  }
+}
+
 }  // namespace lshrs::testing
