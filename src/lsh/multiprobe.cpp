@@ -29,6 +29,25 @@ bool last_conflicts(std::span<const std::uint32_t> set, const std::vector<Pertur
 
 }  // namespace
 
+void BudgetThreshold::offer(float cost) {
+  if (smallest_.size() < budget_) {
+    smallest_.push_back(cost);
+    std::push_heap(smallest_.begin(), smallest_.end());
+  } else if (cost < smallest_.front()) {
+    std::pop_heap(smallest_.begin(), smallest_.end());
+    smallest_.back() = cost;
+    std::push_heap(smallest_.begin(), smallest_.end());
+  }
+}
+
+void sort_candidates(std::vector<std::vector<Perturbation>>& bands) {
+  for (auto& band : bands) {
+    std::sort(band.begin(), band.end(), [](const Perturbation& a, const Perturbation& b) {
+      return a.cost != b.cost ? a.cost < b.cost : a.hash < b.hash;
+    });
+  }
+}
+
 void select_candidates(std::vector<std::vector<Perturbation>>& bands, std::size_t budget) {
   std::size_t total = 0;
   for (const auto& band : bands) total += band.size();
@@ -37,32 +56,14 @@ void select_candidates(std::vector<std::vector<Perturbation>>& bands, std::size_
     return;
   }
   if (budget < total) {
-    // The budget-th smallest cost, kept as the top of a max-heap of the
-    // `budget` smallest seen: a budget of 64 over a cross-polytope query's
-    // ~6,000 candidates rejects nearly all with one comparison, where an
-    // nth_element over a copy of every cost was a twentieth of a query.
-    std::vector<float> smallest;
-    smallest.reserve(budget);
+    BudgetThreshold smallest(budget);
     for (const auto& band : bands) {
-      for (const auto& p : band) {
-        if (smallest.size() < budget) {
-          smallest.push_back(p.cost);
-          std::push_heap(smallest.begin(), smallest.end());
-        } else if (p.cost < smallest.front()) {
-          std::pop_heap(smallest.begin(), smallest.end());
-          smallest.back() = p.cost;
-          std::push_heap(smallest.begin(), smallest.end());
-        }
-      }
+      for (const auto& p : band) smallest.offer(p.cost);
     }
-    const float limit = smallest.front();
+    const float limit = smallest.limit();
     for (auto& band : bands) std::erase_if(band, [limit](const Perturbation& p) { return p.cost > limit; });
   }
-  for (auto& band : bands) {
-    std::sort(band.begin(), band.end(), [](const Perturbation& a, const Perturbation& b) {
-      return a.cost != b.cost ? a.cost < b.cost : a.hash < b.hash;
-    });
-  }
+  sort_candidates(bands);
 }
 
 std::vector<ProbeSet> probe_sequence(std::span<const std::vector<Perturbation>> bands,

@@ -204,4 +204,46 @@ TEST(MultiProbe, SelectCandidatesKeepsEveryCandidateUpToTheBudgetthCost) {
   }
 }
 
+// polytope_candidates() skips building the runner-ups a budget drops: it must
+// keep exactly what building them all and select_candidates() keep, in the
+// same order, including ties (repeated magnitudes and zeros below).
+TEST(MultiProbe, PolytopeCandidatesEqualSelectingFromEveryRunnerUp) {
+  const std::size_t bands = 5, hashes = 2, padded = 16;
+  std::mt19937 rng(3);
+  for (unsigned trial = 0; trial < 20; ++trial) {
+    std::vector<float> rotated(bands * hashes * padded);
+    for (float& v : rotated) v = static_cast<float>(static_cast<int>(rng() % 9) - 4) / 2.0f;
+    for (const std::size_t budget : {1u, 3u, 10u, 64u, 1000u}) {
+      std::vector<std::vector<Perturbation>> all(bands);
+      for (std::size_t b = 0; b < bands; ++b) {
+        for (std::size_t h = 0; h < hashes; ++h) {
+          const float* x = rotated.data() + (b * hashes + h) * padded;
+          std::size_t best = 0;
+          for (std::size_t j = 1; j < padded; ++j) {
+            if (std::fabs(x[j]) > std::fabs(x[best])) best = j;
+          }
+          const float top = std::fabs(x[best]);
+          const auto best_code = static_cast<std::uint32_t>(2 * best + (x[best] < 0.0f ? 1 : 0));
+          for (std::uint32_t code = 0; code < 2 * padded; ++code) {
+            if (code == best_code) continue;
+            const float gap = top - (code % 2 ? -x[code / 2] : x[code / 2]);
+            all[b].push_back({gap * gap, static_cast<std::uint32_t>(h), code});
+          }
+        }
+      }
+      detail::select_candidates(all, budget);
+      const auto got = detail::polytope_candidates(rotated, bands, hashes, padded, budget);
+      ASSERT_EQ(got.size(), bands);
+      for (std::size_t b = 0; b < bands; ++b) {
+        ASSERT_EQ(got[b].size(), all[b].size()) << "trial " << trial << ", budget " << budget << ", band " << b;
+        for (std::size_t i = 0; i < all[b].size(); ++i) {
+          EXPECT_EQ(got[b][i].cost, all[b][i].cost);
+          EXPECT_EQ(got[b][i].hash, all[b][i].hash);
+          EXPECT_EQ(got[b][i].value, all[b][i].value) << "trial " << trial << ", budget " << budget;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace lshrs::testing
