@@ -44,12 +44,13 @@ import datasets  # noqa: E402
 import peers  # noqa: E402
 
 # The automatic rule for each family (bits per band from n, bands from the
-# default 128-bit budget), and cross-polytope with 50% and 100% larger budgets
-# (12 and 16 bands of two hashes at 1M: more bands reach a recall with fewer
-# probes and fewer candidates, for ~35% more Redis memory).
+# default 128-bit budget), and cross-polytope with 1.5, 2 and 2.5 times that
+# budget (12, 16 and 20 bands of two hashes at 1M: more bands reach a recall
+# with fewer probes and fewer candidates to score, for more Redis memory).
 DEFAULT_CONFIGS = ["hyperplane=", "cross-polytope=--family cross-polytope",
                    "cross-polytope-192=--family cross-polytope --num-perm 192",
-                   "cross-polytope-256=--family cross-polytope --num-perm 256"]
+                   "cross-polytope-256=--family cross-polytope --num-perm 256",
+                   "cross-polytope-320=--family cross-polytope --num-perm 320"]
 
 
 def redis_sadd_ceiling(url):
