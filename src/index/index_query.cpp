@@ -47,8 +47,8 @@ void keep_most_collisions(std::vector<Neighbor>& v, std::optional<std::size_t> k
 // (linear probing, at most two thirds full). A node-based unordered_map spent
 // more time allocating its nodes than counting (16 buckets of ~800 ids a
 // query). Not half full at most: `most` counts repeats too, and the table of
-// a 76-bucket query at 1M (~2,500 ids) then reached glibc's 128 KiB mmap
-// threshold, a fresh zeroed mapping per query.
+// a 76-bucket query at 1M (~2,500 ids) then took 128 KiB to allocate and zero
+// per query (glibc's mmap threshold); two thirds full halves that.
 class CollisionCounter {
  public:
   // `most` bounds the number of distinct ids that will be added.
