@@ -44,14 +44,17 @@ void keep_most_collisions(std::vector<Neighbor>& v, std::optional<std::size_t> k
 }
 
 // Counts how many probed buckets hold each id: an open-addressing table
-// (linear probing, at most half full). A node-based unordered_map spent more
-// time allocating its nodes than counting (16 buckets of ~800 ids a query).
+// (linear probing, at most two thirds full). A node-based unordered_map spent
+// more time allocating its nodes than counting (16 buckets of ~800 ids a
+// query). Not half full at most: `most` counts repeats too, and the table of
+// a 76-bucket query at 1M (~2,500 ids) then took 128 KiB to allocate and zero
+// per query (glibc's mmap threshold); two thirds full halves that.
 class CollisionCounter {
  public:
   // `most` bounds the number of distinct ids that will be added.
   explicit CollisionCounter(std::size_t most) {
     unsigned bits = 4;
-    while ((std::size_t{1} << bits) < 2 * most) ++bits;
+    while ((std::size_t{1} << bits) < most + most / 2) ++bits;
     shift_ = 64 - bits;
     slots_.resize(std::size_t{1} << bits);
   }

@@ -1,6 +1,7 @@
 #include "lsh/family_probes.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace lshrs::detail {
 
@@ -20,33 +21,53 @@ std::vector<std::vector<Perturbation>> hyperplane_candidates(std::span<const flo
   return out;
 }
 
+// select_candidates() without materialising every runner-up: hashes·(2d'-1)
+// of them per band (8,160 for 16 bands of 2 hashes at d' 128) where a budget
+// keeps a few dozen. The first pass finds the budget's threshold from the
+// costs alone; the second builds the survivors in the order the generic path
+// would keep them (so sorting them gives the same sequence).
 std::vector<std::vector<Perturbation>> polytope_candidates(std::span<const float> rotated,
                                                            std::size_t bands,
                                                            std::size_t hashes_per_band,
                                                            std::size_t padded, std::size_t budget) {
   std::vector<std::vector<Perturbation>> out(bands);
-  for (std::size_t b = 0; b < bands; ++b) {
-    auto& band = out[b];
-    band.reserve(hashes_per_band * (2 * padded - 1));
-    for (std::size_t h = 0; h < hashes_per_band; ++h) {
-      const float* x = rotated.data() + (b * hashes_per_band + h) * padded;
-      std::size_t best = 0;
-      for (std::size_t j = 1; j < padded; ++j) {
-        if (std::fabs(x[j]) > std::fabs(x[best])) best = j;
+  if (budget == 0) return out;
+  const std::size_t codes = 2 * padded;
+  std::vector<float> costs(bands * hashes_per_band * codes);
+  std::vector<std::uint32_t> best_codes(bands * hashes_per_band);
+  BudgetThreshold smallest(budget);
+  for (std::size_t bh = 0; bh < bands * hashes_per_band; ++bh) {
+    const float* x = rotated.data() + bh * padded;
+    std::size_t best = 0;
+    for (std::size_t j = 1; j < padded; ++j) {
+      if (std::fabs(x[j]) > std::fabs(x[best])) best = j;
+    }
+    const float top = std::fabs(x[best]);
+    best_codes[bh] = static_cast<std::uint32_t>(2 * best + (x[best] < 0.0f ? 1 : 0));
+    for (std::size_t j = 0; j < padded; ++j) {
+      for (std::uint32_t negative = 0; negative < 2; ++negative) {
+        const auto code = static_cast<std::uint32_t>(2 * j + negative);
+        const float gap = top - (negative ? -x[j] : x[j]);
+        costs[bh * codes + code] = gap * gap;
+        if (code != best_codes[bh]) smallest.offer(gap * gap);
       }
-      const float top = std::fabs(x[best]);
-      const std::uint32_t best_code = static_cast<std::uint32_t>(2 * best + (x[best] < 0.0f ? 1 : 0));
-      for (std::size_t j = 0; j < padded; ++j) {
-        for (std::uint32_t negative = 0; negative < 2; ++negative) {
-          const auto code = static_cast<std::uint32_t>(2 * j + negative);
-          if (code == best_code) continue;
-          const float gap = top - (negative ? -x[j] : x[j]);
-          band.push_back({gap * gap, static_cast<std::uint32_t>(h), code});
+    }
+  }
+  const std::size_t total = bands * hashes_per_band * (codes - 1);
+  const float limit = budget < total ? smallest.limit() : std::numeric_limits<float>::infinity();
+  for (std::size_t b = 0; b < bands; ++b) {
+    for (std::size_t h = 0; h < hashes_per_band; ++h) {
+      const std::size_t bh = b * hashes_per_band + h;
+      for (std::uint32_t code = 0; code < codes; ++code) {
+        const float cost = costs[bh * codes + code];
+        // As the generic path: drop what costs more (a NaN is kept there too).
+        if (code != best_codes[bh] && !(cost > limit)) {
+          out[b].push_back({cost, static_cast<std::uint32_t>(h), code});
         }
       }
     }
   }
-  select_candidates(out, budget);
+  sort_candidates(out);
   return out;
 }
 

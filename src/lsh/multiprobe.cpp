@@ -29,6 +29,25 @@ bool last_conflicts(std::span<const std::uint32_t> set, const std::vector<Pertur
 
 }  // namespace
 
+void BudgetThreshold::offer(float cost) {
+  if (smallest_.size() < budget_) {
+    smallest_.push_back(cost);
+    std::push_heap(smallest_.begin(), smallest_.end());
+  } else if (cost < smallest_.front()) {
+    std::pop_heap(smallest_.begin(), smallest_.end());
+    smallest_.back() = cost;
+    std::push_heap(smallest_.begin(), smallest_.end());
+  }
+}
+
+void sort_candidates(std::vector<std::vector<Perturbation>>& bands) {
+  for (auto& band : bands) {
+    std::sort(band.begin(), band.end(), [](const Perturbation& a, const Perturbation& b) {
+      return a.cost != b.cost ? a.cost < b.cost : a.hash < b.hash;
+    });
+  }
+}
+
 void select_candidates(std::vector<std::vector<Perturbation>>& bands, std::size_t budget) {
   std::size_t total = 0;
   for (const auto& band : bands) total += band.size();
@@ -37,21 +56,14 @@ void select_candidates(std::vector<std::vector<Perturbation>>& bands, std::size_
     return;
   }
   if (budget < total) {
-    std::vector<float> costs;
-    costs.reserve(total);
+    BudgetThreshold smallest(budget);
     for (const auto& band : bands) {
-      for (const auto& p : band) costs.push_back(p.cost);
+      for (const auto& p : band) smallest.offer(p.cost);
     }
-    const auto nth = costs.begin() + static_cast<std::ptrdiff_t>(budget - 1);
-    std::nth_element(costs.begin(), nth, costs.end());
-    const float limit = *nth;
+    const float limit = smallest.limit();
     for (auto& band : bands) std::erase_if(band, [limit](const Perturbation& p) { return p.cost > limit; });
   }
-  for (auto& band : bands) {
-    std::sort(band.begin(), band.end(), [](const Perturbation& a, const Perturbation& b) {
-      return a.cost != b.cost ? a.cost < b.cost : a.hash < b.hash;
-    });
-  }
+  sort_candidates(bands);
 }
 
 std::vector<ProbeSet> probe_sequence(std::span<const std::vector<Perturbation>> bands,

@@ -36,6 +36,26 @@ struct ProbeSet {
   std::vector<std::uint32_t> elements;
 };
 
+// The budget-th smallest of the costs offered (the threshold T below), kept
+// as the top of a max-heap of the `budget` smallest seen: with a budget of
+// 64 over a cross-polytope query's ~6,000 candidates, nearly every offer is
+// one comparison.
+class BudgetThreshold {
+ public:
+  explicit BudgetThreshold(std::size_t budget) : budget_(budget) { smallest_.reserve(budget); }
+  void offer(float cost);
+  // Valid once more than `budget` costs were offered (else every one is kept).
+  float limit() const noexcept { return smallest_.front(); }
+
+ private:
+  std::size_t budget_;
+  std::vector<float> smallest_;
+};
+
+// Sorts each band's candidates by cost (ties by hash), as probe_sequence()
+// needs them.
+void sort_candidates(std::vector<std::vector<Perturbation>>& bands);
+
 // Keeps, over all bands, only the candidates that can appear in the `budget`
 // cheapest sets, each band sorted by cost. Every singleton is a valid set, so
 // no set holding a candidate dearer than the budget-th cheapest candidate of

@@ -170,4 +170,80 @@ TEST(MultiProbe, SkipsSetsThatChangeOneHashTwice) {
 }
 
 }  // namespace
+// The candidates kept are every one costing at most the budget-th smallest
+// cost of all bands, ties included, each band sorted: checked against a sort
+// of all costs, with many equal costs across bands.
+TEST(MultiProbe, SelectCandidatesKeepsEveryCandidateUpToTheBudgetthCost) {
+  std::mt19937 rng(11);
+  for (const std::size_t budget : {1u, 2u, 5u, 17u, 40u, 200u}) {
+    std::vector<std::vector<Perturbation>> bands(4);
+    std::vector<float> all;
+    for (auto& band : bands) {
+      for (std::uint32_t h = 0; h < 30; ++h) {
+        const float cost = static_cast<float>(rng() % 12) / 4.0f;  // few distinct values
+        band.push_back({cost, h, 0});
+        all.push_back(cost);
+      }
+    }
+    std::sort(all.begin(), all.end());
+    const float limit = budget < all.size() ? all[budget - 1] : all.back();
+    const auto expected_kept = static_cast<std::size_t>(
+        std::count_if(all.begin(), all.end(), [&](float c) { return c <= limit; }));
+    detail::select_candidates(bands, budget);
+    std::size_t kept = 0;
+    for (const auto& band : bands) {
+      kept += band.size();
+      for (std::size_t i = 0; i < band.size(); ++i) {
+        EXPECT_LE(band[i].cost, limit) << "budget " << budget;
+        if (i > 0) {
+          EXPECT_LE(band[i - 1].cost, band[i].cost) << "budget " << budget;
+        }
+      }
+    }
+    EXPECT_EQ(kept, expected_kept) << "budget " << budget;
+  }
+}
+
+// polytope_candidates() skips building the runner-ups a budget drops: it must
+// keep exactly what building them all and select_candidates() keep, in the
+// same order, including ties (repeated magnitudes and zeros below).
+TEST(MultiProbe, PolytopeCandidatesEqualSelectingFromEveryRunnerUp) {
+  const std::size_t bands = 5, hashes = 2, padded = 16;
+  std::mt19937 rng(3);
+  for (unsigned trial = 0; trial < 20; ++trial) {
+    std::vector<float> rotated(bands * hashes * padded);
+    for (float& v : rotated) v = static_cast<float>(static_cast<int>(rng() % 9) - 4) / 2.0f;
+    for (const std::size_t budget : {1u, 3u, 10u, 64u, 1000u}) {
+      std::vector<std::vector<Perturbation>> all(bands);
+      for (std::size_t b = 0; b < bands; ++b) {
+        for (std::size_t h = 0; h < hashes; ++h) {
+          const float* x = rotated.data() + (b * hashes + h) * padded;
+          std::size_t best = 0;
+          for (std::size_t j = 1; j < padded; ++j) {
+            if (std::fabs(x[j]) > std::fabs(x[best])) best = j;
+          }
+          const float top = std::fabs(x[best]);
+          const auto best_code = static_cast<std::uint32_t>(2 * best + (x[best] < 0.0f ? 1 : 0));
+          for (std::uint32_t code = 0; code < 2 * padded; ++code) {
+            if (code == best_code) continue;
+            const float gap = top - (code % 2 ? -x[code / 2] : x[code / 2]);
+            all[b].push_back({gap * gap, static_cast<std::uint32_t>(h), code});
+          }
+        }
+      }
+      detail::select_candidates(all, budget);
+      const auto got = detail::polytope_candidates(rotated, bands, hashes, padded, budget);
+      ASSERT_EQ(got.size(), bands);
+      for (std::size_t b = 0; b < bands; ++b) {
+        ASSERT_EQ(got[b].size(), all[b].size()) << "trial " << trial << ", budget " << budget << ", band " << b;
+        for (std::size_t i = 0; i < all[b].size(); ++i) {
+          EXPECT_EQ(got[b][i].cost, all[b][i].cost);
+          EXPECT_EQ(got[b][i].hash, all[b][i].hash);
+          EXPECT_EQ(got[b][i].value, all[b][i].value) << "trial " << trial << ", budget " << budget;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace lshrs::testing

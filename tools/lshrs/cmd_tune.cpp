@@ -2,6 +2,7 @@
 // the (bands, rows) candidates for num_perm hyperplanes and a target cosine,
 // with their threshold and error rates, and the S-curves.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <fstream>
@@ -169,12 +170,16 @@ void add_measured_flags(CLI::App& sub, MeasuredTuneArgs& m) {
                  "package can read)")
       ->capture_default_str()
       ->group(g);
+  // The defaults come from the library, so that the help cannot drift from them.
   sub.add_option("--bands", m.bands,
-                 "Band counts to try, e.g. 8,12,16 (default per family: 6,8,10,12,16 "
-                 "cross-polytope; 8,12,16,24 hyperplane)")
+                 fmt::format("Band counts to try, e.g. 8,12,16 (default per family: {} "
+                             "cross-polytope; {} hyperplane)",
+                             fmt::join(default_tune_bands(HashFamily::kCrossPolytope), ","),
+                             fmt::join(default_tune_bands(HashFamily::kHyperplane), ",")))
       ->group(g);
   sub.add_option("--probes", m.probes,
-                 "Probe budgets to sweep, e.g. 0,16,64 (default 0,8,16,32,64,128,256,512)")
+                 fmt::format("Probe budgets to sweep, e.g. 0,16,64 (default {})",
+                             fmt::join(default_tune_probes(), ",")))
       ->group(g);
   sub.add_option("--max-candidates", m.max_candidates,
                  "Rerank caps to try at each probe budget, e.g. all,1000")

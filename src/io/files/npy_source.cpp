@@ -118,10 +118,11 @@ class NpyFetcher final : public VectorFetcher {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (i + kAhead < rows.size()) prefetch(rows[i + kAhead]);
       const float* v = rows[i];
-      if (detail::row_needs_checks(v, dim, detail::kZeroTolerance)) {
+      const float sq = detail::squared_norm(v, dim);
+      if (detail::row_needs_checks(sq, dim, detail::kZeroTolerance)) {
         detail::validate_fetched(std::span(&out.ids[i], 1), std::span(v, dim), dim);
       }
-      out.scores[i] = detail::cosine(query, query_norm, v);
+      out.scores[i] = detail::cosine(query, query_norm, v, sq);
     }
     return out;
   }
