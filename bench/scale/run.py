@@ -17,15 +17,16 @@ the issue's table: query time at each n at equal recall, and its ratio to the
 smallest n.
 
 Unless --no-tune, each data set also gets the tuner's recommendation: `lshrs
-tune --base B --queries Q --target-recall T --save-model DIR` (its search
+tune --base B --target-recall T --save-model DIR` (its search
 narrowed by --tune-flags so it stays minutes at 1M; its progress goes to
 stderr), then the saved model measured like every configuration (`lshrs bench
 --model DIR --keep`) and queried through `lshrs query` WITHOUT probe flags,
 so the model's recorded query defaults (kept in <prefix>:meta) are what
 applies; the harness checks that they did (same candidates as the bench at
 the model's probes). The row "tuner's recommendation" carries the tuner's
-wall time. The tuner picks on half of Q and checks on the other half (at
-most 200 each), so the row's queries are not all unseen by it.
+wall time. The tuner draws its own queries from the base rows (200 to pick
+on, 200 to check on, left out of its indexes), so the row's queries Q are
+all unseen by it.
 """
 import argparse
 import json
@@ -138,7 +139,10 @@ def run_tuned(args, label, base, queries, truth):
     model = os.path.join(args.data, f"tuned-{slug}")
     report = os.path.join(args.data, f"tune-{slug}.json")
     shutil.rmtree(model, ignore_errors=True)  # --save-model wants a new or empty directory
-    cmd = [args.lshrs, "tune", "--base", base, "--queries", queries, "--target-recall", str(args.target_recall),
+    # No --queries: the tuner draws its tuning and held-out queries from the
+    # base rows (leaving them out of its own indexes), so the 1,000 queries
+    # this row is measured on are all unseen by it.
+    cmd = [args.lshrs, "tune", "--base", base, "--target-recall", str(args.target_recall),
            "--k", str(args.k), "--redis", args.redis, "--prefix", "scale-tune", "--save-model", model,
            "--json", report] + shlex.split(args.tune_flags)
     datasets.log(f"{label}: tuning: {shlex.join(cmd)}")
