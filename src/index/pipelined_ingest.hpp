@@ -11,7 +11,7 @@
 
 #include <exception>
 #include <functional>
-#include <future>
+#include <thread>
 
 namespace lshrs::detail {
 
@@ -24,15 +24,19 @@ class BackgroundWriter {
   // only runs on a path that already throws, or after wait()).
   ~BackgroundWriter();
 
-  // Starts `write` on a background thread. Precondition: nothing in flight
-  // (call wait() first).
+  // Starts `write` on a background thread, or runs it here when no thread
+  // can be created (the work is kept, never dropped). Precondition: nothing
+  // in flight (call wait() first).
   void start(std::function<void()> write);
   // Blocks until the write in flight (if any) finished; rethrows its error.
   void wait();
-  bool busy() const noexcept { return pending_.valid(); }
 
  private:
-  std::future<void> pending_;
+  void run() noexcept;
+
+  std::function<void()> job_;
+  std::exception_ptr error_;
+  std::thread thread_;
 };
 
 }  // namespace lshrs::detail
