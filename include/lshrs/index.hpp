@@ -197,7 +197,12 @@ class LSHRS_API Index {
   // Same, fetching the vectors through the fetcher.
   void index(std::span<const std::int64_t> ids);
   // Drains `source` batch by batch (Python create_signatures); each batch is
-  // validated, then written and flushed. Returns the number of rows indexed.
+  // validated, then written and flushed, while the next one is read and
+  // hashed (one write in flight, on a thread of its own). Returns the number
+  // of rows indexed; when it returns, every one was acknowledged by the
+  // store. On a store error the rows not acknowledged stay buffered (flush()
+  // retries them); a refused batch is not buffered, the ones before it are
+  // written.
   std::uint64_t ingest_from(VectorSource& source, const IngestOptions& options = {});
   // Writes the buffer to the store. On failure the buffer is kept (StorageError).
   // Also StorageError when the store lost the index meanwhile (its meta is
@@ -259,6 +264,7 @@ class LSHRS_API Index {
   void check_compatible(const Model& theirs, const Model& mine) const;
   void check_vectors(std::span<const float> vectors, std::size_t n, const char* what) const;
   void append(std::span<const std::int64_t> ids, const Signatures& sigs);
+  std::size_t buffer_rows(std::span<const std::int64_t> ids, const Signatures& sigs);  // no flush
   std::size_t band_bytes() const;
   // Every bucket the n queries read (first[i] … first[i+1] for query i).
   std::vector<BucketRef> query_buckets(std::span<const float> vectors, std::size_t probes,

@@ -1,10 +1,12 @@
 #include "lshrs/index.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "index/index_options.hpp"
+#include "index/pipelined_ingest.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
@@ -212,15 +214,15 @@ void Index::verify_meta() const {
       "or the prefix was cleared, so vectors reported written may be missing; index them again");
 }
 
+std::size_t Index::buffer_rows(std::span<const std::int64_t> ids, const Signatures& sigs) {
+  std::lock_guard lock(*buffer_mutex_);
+  buffer_.ids.insert(buffer_.ids.end(), ids.begin(), ids.end());
+  buffer_.signatures.insert(buffer_.signatures.end(), sigs.bytes.begin(), sigs.bytes.end());
+  return buffer_.ids.size();
+}
+
 void Index::append(std::span<const std::int64_t> ids, const Signatures& sigs) {
-  std::size_t buffered = 0;
-  {
-    std::lock_guard lock(*buffer_mutex_);
-    buffer_.ids.insert(buffer_.ids.end(), ids.begin(), ids.end());
-    buffer_.signatures.insert(buffer_.signatures.end(), sigs.bytes.begin(), sigs.bytes.end());
-    buffered = buffer_.ids.size();
-  }
-  if (buffered >= options_.buffer_size) flush();
+  if (buffer_rows(ids, sigs) >= options_.buffer_size) flush();
 }
 
 void Index::ingest(std::int64_t id, std::span<const float> vector) {
@@ -262,20 +264,54 @@ std::uint64_t Index::ingest_from(VectorSource& source, const IngestOptions& opti
     progress.finished = finished;
     if (options.progress) options.progress(progress);
   };
-  VectorBatch batch;
-  while (source.next(batch)) {
-    if (batch.dim != options_.dim) {
-      throw InvalidArgument(source.describe() + " yields vectors of dimension " +
-                            std::to_string(batch.dim) + " but the index has dim " +
-                            std::to_string(options_.dim));
-    }
-    index(batch.ids, batch.data);
-    progress.rows_done += batch.size();
+  // Batch k is written on a background thread while batch k+1 is read and
+  // hashed here. Errors keep the order of the serial loop: a refused batch is
+  // reported (and nothing of it buffered) only once the write before it was
+  // acknowledged, and that write's own failure comes first; a failed write
+  // leaves its rows and those of the batch hashed meanwhile in the buffer, in
+  // source order, for flush() to retry — nothing read from the source is lost.
+  detail::BackgroundWriter writer;
+  std::uint64_t in_flight = 0;
+  auto acknowledge = [&] {
+    writer.wait();
+    progress.rows_done += std::exchange(in_flight, 0);
     if (Clock::now() - last_report >= options.progress_interval) {
       last_report = Clock::now();
       report(false);
     }
+  };
+  VectorBatch batch;
+  for (;;) {
+    std::vector<std::int64_t> ids;
+    Signatures sigs;
+    try {
+      if (!source.next(batch)) break;
+      if (batch.dim != options_.dim) {
+        throw InvalidArgument(source.describe() + " yields vectors of dimension " +
+                              std::to_string(batch.dim) + " but the index has dim " +
+                              std::to_string(options_.dim));
+      }
+      detail::validate_batch(batch.ids, batch.data, options_.dim);
+      sigs = hash(batch.data);
+      ids = batch.ids;
+    } catch (...) {
+      writer.wait();  // an earlier write's failure replaces this error
+      throw;
+    }
+    try {
+      acknowledge();
+    } catch (...) {
+      buffer_rows(ids, sigs);
+      throw;
+    }
+    if (ids.empty()) continue;
+    in_flight = ids.size();
+    writer.start([this, ids = std::move(ids), sigs = std::move(sigs)] {
+      append(ids, sigs);
+      flush();
+    });
   }
+  acknowledge();
   report(true);
   return progress.rows_done;
 }

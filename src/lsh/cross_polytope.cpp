@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "lsh/rotation_kernel.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs {
@@ -78,33 +79,21 @@ Signatures CrossPolytopeHasher::hash_impl(std::span<const float> vectors,
   sigs.bytes.assign(n * num_bands_ * sigs.band_bytes, 0);
   if (rotated) rotated->resize(n * hashes * padded_);
   std::vector<float> block(std::min(kBlock, std::max<std::size_t>(n, 1)) * padded_);
+  std::uint32_t codes[kBlock];
   for (std::size_t first = 0; first < n; first += kBlock) {
     const std::size_t count = std::min(kBlock, n - first);
     for (std::size_t t = 0; t < hashes; ++t) {
-      const float* sign = signs_.data() + t * 3 * padded_;
+      detail::rotate_block(vectors.data() + first * dim_, count, dim_, signs_.data() + t * 3 * padded_,
+                           padded_, block.data(), codes);
+      const std::size_t band = t / hashes_per_band_, h = t % hashes_per_band_;
       for (std::size_t i = 0; i < count; ++i) {
-        float* x = block.data() + i * padded_;
-        const float* v = vectors.data() + (first + i) * dim_;
-        for (std::size_t j = 0; j < dim_; ++j) x[j] = v[j] * sign[j];
-        std::fill(x + dim_, x + padded_, 0.0f);
-        fast_hadamard_transform({x, padded_});
-        for (std::size_t round = 1; round < 3; ++round) {
-          const float* s = sign + round * padded_;
-          for (std::size_t j = 0; j < padded_; ++j) x[j] *= s[j];
-          fast_hadamard_transform({x, padded_});
-        }
-        std::size_t best = 0;
-        for (std::size_t j = 1; j < padded_; ++j) {
-          if (std::fabs(x[j]) > std::fabs(x[best])) best = j;
-        }
-        const std::uint32_t code = static_cast<std::uint32_t>(2 * best + (x[best] < 0.0f ? 1 : 0));
-        const std::size_t band = t / hashes_per_band_, h = t % hashes_per_band_;
         std::uint8_t* out = sigs.bytes.data() + ((first + i) * num_bands_ + band) * sigs.band_bytes;
         for (std::size_t bit = 0; bit < bits_per_hash_; ++bit) {
           const std::size_t at = h * bits_per_hash_ + bit;
-          out[at >> 3] |= static_cast<std::uint8_t>(((code >> bit) & 1u) << (at & 7));
+          out[at >> 3] |= static_cast<std::uint8_t>(((codes[i] >> bit) & 1u) << (at & 7));
         }
         if (rotated) {
+          const float* x = block.data() + i * padded_;
           std::copy(x, x + padded_, rotated->data() + ((first + i) * hashes + t) * padded_);
         }
       }

@@ -12,7 +12,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "lshrs/store.hpp"
@@ -31,14 +30,15 @@ inline std::span<const std::uint8_t> as_bytes(std::string_view s) {
 inline constexpr std::size_t kMaxMembersPerCommand = 10'000;
 
 // Groups (band, signature) -> ids and emits one variadic command per group:
-// `verb key id id ...`, split every kMaxMembersPerCommand ids.
+// `verb key id id ...`, split every kMaxMembersPerCommand ids. Entries are
+// collected flat and grouped by one sort at emit() (no hash map, no vector
+// per group: at 16 bits per band nearly every group holds one id, and the
+// map's allocations cost the client more than the commands). Groups come
+// out in (band, signature) order, ids within a group in the order added.
 class BucketGroups {
  public:
   void add(std::size_t band, std::string_view sig, std::size_t id_index) {
-    if (band >= index_.size()) index_.resize(band + 1);
-    auto [it, inserted] = index_[band].try_emplace(sig, groups_.size());
-    if (inserted) groups_.push_back({band, sig, {}});
-    groups_[it->second].ids.push_back(id_index);
+    entries_.push_back({band, sig, id_index});
   }
   // Every band of `sig` (split every `width` bytes).
   void add_all(std::string_view sig, std::size_t width, std::size_t id_index) {
@@ -53,29 +53,37 @@ class BucketGroups {
     }
   }
   void emit(std::string_view verb, std::string_view prefix, const std::vector<std::string>& ids,
-            std::vector<Command>& out) const {
-    for (const Group& g : groups_) {
-      const std::string key = bucket_key(prefix, g.band, as_bytes(g.sig));
-      for (std::size_t start = 0; start < g.ids.size(); start += kMaxMembersPerCommand) {
-        const std::size_t end = std::min(g.ids.size(), start + kMaxMembersPerCommand);
+            std::vector<Command>& out) {
+    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+      return a.band != b.band ? a.band < b.band : a.sig < b.sig;
+    });
+    for (std::size_t first = 0; first < entries_.size();) {
+      std::size_t end = first + 1;
+      while (end < entries_.size() && entries_[end].band == entries_[first].band &&
+             entries_[end].sig == entries_[first].sig) {
+        ++end;
+      }
+      const std::string key = bucket_key(prefix, entries_[first].band, as_bytes(entries_[first].sig));
+      for (std::size_t start = first; start < end; start += kMaxMembersPerCommand) {
+        const std::size_t stop = std::min(end, start + kMaxMembersPerCommand);
         std::vector<std::string> argv;
-        argv.reserve(2 + end - start);
+        argv.reserve(2 + stop - start);
         argv.emplace_back(verb);
         argv.push_back(key);
-        for (std::size_t k = start; k < end; ++k) argv.push_back(ids[g.ids[k]]);
+        for (std::size_t k = start; k < stop; ++k) argv.push_back(ids[entries_[k].id_index]);
         out.emplace_back(std::move(argv));
       }
+      first = end;
     }
   }
 
  private:
-  struct Group {
+  struct Entry {
     std::size_t band;
     std::string_view sig;  // points into caller-owned bytes
-    std::vector<std::size_t> ids;
+    std::size_t id_index;
   };
-  std::vector<std::unordered_map<std::string_view, std::size_t>> index_;
-  std::vector<Group> groups_;
+  std::vector<Entry> entries_;
 };
 
 }  // namespace lshrs::redis
