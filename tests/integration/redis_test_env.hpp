@@ -41,6 +41,19 @@ inline RedisOptions redis_options(const std::string& url) {
   return o;
 }
 
+// Options for the single test server / the test Cluster, routing forced;
+// an empty url after skipping/failing.
+inline RedisOptions single_server_options() {
+  RedisOptions o = redis_options(server_url("LSHRS_TEST_REDIS_URL"));
+  o.cluster = ClusterMode::kOff;
+  return o;
+}
+inline RedisOptions cluster_server_options() {
+  RedisOptions o = redis_options(server_url("LSHRS_TEST_REDIS_CLUSTER_URL"));
+  o.cluster = ClusterMode::kOn;
+  return o;
+}
+
 // A store on the single test server, or null after skipping/failing.
 inline std::shared_ptr<RedisStore> single_store(bool track_signatures = true) {
   const std::string url = server_url("LSHRS_TEST_REDIS_URL");
