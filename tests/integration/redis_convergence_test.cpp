@@ -116,22 +116,9 @@ void expect_converged(RedisStore& store, const RedisOptions& options, const std:
 void race_and_check(const RedisOptions& options, bool removers) {
   const std::string prefix = unique_prefix("converge");
   // Processes: two children write as writers 2 and 3, each with its own store.
-  std::vector<pid_t> children;
-  for (int w = 2; w < kWriters; ++w) {
-    const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      int rc = 0;
-      try {
-        RedisStore own(options);
-        race(own, prefix, w, 100 + static_cast<unsigned>(w));
-      } catch (...) {
-        rc = 1;
-      }
-      ::_exit(rc);
-    }
-    children.push_back(pid);
-  }
+  const auto children = fork_writers(options, 2, kWriters, [&](RedisStore& own, int w) {
+    race(own, prefix, w, 100 + static_cast<unsigned>(w));
+  });
   // Threads: writers 0 and 1 (and a remover) share one store, as an
   // application's threads would, plus one on a store of its own.
   RedisStore shared(options), own(options);
@@ -140,11 +127,7 @@ void race_and_check(const RedisOptions& options, bool removers) {
   threads.emplace_back([&] { race(own, prefix, 1, 2); });
   if (removers) threads.emplace_back([&] { race(shared, prefix, -1, 3); });
   for (auto& t : threads) t.join();
-  for (const pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a writer process failed";
-  }
+  expect_writers_succeeded(children);
   expect_converged(shared, options, prefix, removers);
 
   std::vector<std::int64_t> all(kIds);

@@ -96,32 +96,15 @@ void race_different_ids(const RedisOptions& options) {
   constexpr int kWriters = 4;
   constexpr std::int64_t kIds = 512;  // 4 ranges of 128
   const std::string prefix = unique_prefix("ranges-shared");
-  std::vector<pid_t> children;
-  for (int w = 2; w < kWriters; ++w) {  // two processes ...
-    const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      int rc = 0;
-      try {
-        RedisStore own(options);
-        write_own_ids(own, prefix, w, kWriters, kIds);
-      } catch (...) {
-        rc = 1;
-      }
-      ::_exit(rc);
-    }
-    children.push_back(pid);
-  }
+  const auto children = fork_writers(options, 2, kWriters, [&](RedisStore& own, int w) {  // two processes ...
+    write_own_ids(own, prefix, w, kWriters, kIds);
+  });
   RedisStore shared(options);  // ... and two threads sharing one store
   std::thread t0([&] { write_own_ids(shared, prefix, 0, kWriters, kIds); });
   std::thread t1([&] { write_own_ids(shared, prefix, 1, kWriters, kIds); });
   t0.join();
   t1.join();
-  for (const pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a writer process failed";
-  }
+  expect_writers_succeeded(children);
   std::map<std::int64_t, std::string> expected;
   for (std::int64_t id = 0; id < kIds; ++id) expected[id] = row(kRounds - 1, id);
   expect_exactly(shared, options, prefix, expected);

@@ -1,33 +1,16 @@
 // lshrs CLI — from the config flags or a model directory to the index, through
 // Index::open (see options.hpp).
-
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
-#include <charconv>
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <utility>
 
 #include "cli.hpp"
 #include "flag_checks.hpp"
-#include "lshrs/option_rules.hpp"
-#include "lshrs/config.hpp"
 #include "lshrs/error.hpp"
-#include "lshrs/files.hpp"
-#include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
+#include "lshrs/option_rules.hpp"
 #include "lshrs/safe_text.hpp"
-#if LSHRS_WITH_PARQUET
-#include "lshrs/parquet.hpp"
-#endif
-#if LSHRS_WITH_POSTGRES
-#include "lshrs/postgres.hpp"
-#endif
-#if LSHRS_WITH_REDIS
-#include "lshrs/redis_store.hpp"
-#endif
 
 namespace lshrs::cli {
 namespace {

@@ -1,30 +1,18 @@
 // lshrs CLI — the store flags (--redis/--store/--prefix) and the flags every
 // subcommand shares (see options.hpp); sources in source_flags.cpp, the index
 // in index_flags.cpp.
-
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
 #include <charconv>
-#include <chrono>
 #include <cstdlib>
-#include <filesystem>
-#include <utility>
 
 #include "cli.hpp"
 #include "flag_checks.hpp"
 #include "lshrs/config.hpp"
 #include "lshrs/error.hpp"
-#include "lshrs/files.hpp"
 #include "lshrs/memory_store.hpp"
-#include "lshrs/model_io.hpp"
 #include "lshrs/safe_text.hpp"
-#if LSHRS_WITH_PARQUET
-#include "lshrs/parquet.hpp"
-#endif
-#if LSHRS_WITH_POSTGRES
-#include "lshrs/postgres.hpp"
-#endif
 #if LSHRS_WITH_REDIS
 #include "lshrs/redis_store.hpp"
 #endif

@@ -1,12 +1,8 @@
 // lshrs CLI — from the source flags (--from, --vectors, each source's
 // options) to vector sources and fetchers (see options.hpp).
-
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
-#include <charconv>
-#include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <utility>
 
@@ -15,17 +11,12 @@
 #include "lshrs/config.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/files.hpp"
-#include "lshrs/memory_store.hpp"
-#include "lshrs/model_io.hpp"
 #include "lshrs/safe_text.hpp"
 #if LSHRS_WITH_PARQUET
 #include "lshrs/parquet.hpp"
 #endif
 #if LSHRS_WITH_POSTGRES
 #include "lshrs/postgres.hpp"
-#endif
-#if LSHRS_WITH_REDIS
-#include "lshrs/redis_store.hpp"
 #endif
 
 namespace lshrs::cli {
