@@ -5,7 +5,9 @@
 // failed:
 //   InvalidArgument    the caller passed bad data or options (fix the call);
 //   ConfigurationError an index, model file or store disagrees with this
-//                      client's configuration (fix the setup);
+//                      client's configuration (fix the setup); IndexNotFound
+//                      and IndexAlreadyExists when Index::open's OpenOptions
+//                      refuse the prefix's state;
 //   StorageError       the bucket store (Redis) failed; ConnectionError when
 //                      it is unreachable (retry later; nothing acknowledged
 //                      was lost);
@@ -39,6 +41,18 @@ class LSHRS_API InvalidArgument : public Error {
 class LSHRS_API ConfigurationError : public Error {
  public:
   using Error::Error;
+};
+
+// Index::open with create_if_missing = false found no index under the prefix.
+class LSHRS_API IndexNotFound : public ConfigurationError {
+ public:
+  using ConfigurationError::ConfigurationError;
+};
+
+// Index::open with error_if_exists = true found an index under the prefix.
+class LSHRS_API IndexAlreadyExists : public ConfigurationError {
+ public:
+  using ConfigurationError::ConfigurationError;
 };
 
 class LSHRS_API StorageError : public Error {

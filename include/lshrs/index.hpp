@@ -18,7 +18,6 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -29,16 +28,15 @@
 #include "lshrs/fetcher.hpp"
 #include "lshrs/hash_family.hpp"
 #include "lshrs/hasher.hpp"
+#include "lshrs/index_config.hpp"
 #include "lshrs/query_defaults.hpp"
 #include "lshrs/source.hpp"
 #include "lshrs/store.hpp"
 
 namespace lshrs {
 
-struct Model;        // model_io.hpp
-struct ModelConfig;  // model_io.hpp
-
-// Construction settings. Fields marked [shared] must be equal for every client
+// Construction settings: what the user asks for. Index::open resolves them
+// into an IndexConfig (index_config.hpp), which is what the index then is. Fields marked [shared] must be equal for every client
 // of one prefix: the store's meta records them and a mismatch is refused.
 struct IndexOptions {
   // [shared] Vector dimension. Required (> 0, at most kMaxDim; hasher.hpp
@@ -76,6 +74,10 @@ struct IndexOptions {
   // same seed; lshrs-v0 reproduces indexes that earlier versions of this
   // library created from a seed. Unused when projections are given or loaded.
   ProjectionGenerator projection_generator = ProjectionGenerator::kNumpy;
+  // [shared] Given projections instead of the seed's: row-major num_perm × dim
+  // (for cross-polytope the signs, num_perm × 3·d', see cross_polytope.hpp),
+  // as a model directory holds them. Empty: drawn from `seed`.
+  std::vector<float> projections;
   // Namespace of every key in the store.
   std::string prefix = "lsh";
   // What a query that leaves probes / max_candidates empty uses: a tuned
@@ -148,38 +150,55 @@ struct IndexStats {
 
 // The options an index with this model config has, under `prefix`.
 LSHRS_API IndexOptions options_from_model(const ModelConfig& config, std::string prefix);
-// Same, with the model's query defaults.
-LSHRS_API IndexOptions options_from_model(const Model& model, std::string prefix);
+// Same, with the model's projections and query defaults.
+LSHRS_API IndexOptions options_from_model(Model model, std::string prefix);
 
 class LSHRS_API Index {
  public:
-  // A new or existing index under options.prefix. A null store means an
-  // embedded MemoryStore. If the store already describes this prefix, its
-  // config must match (ConfigurationError otherwise). A new index is written
-  // to the store (its `<prefix>:meta`) only by the first flush of a validated
-  // batch, so a refused first batch leaves the store untouched.
-  explicit Index(IndexOptions options, std::shared_ptr<BucketStore> store = nullptr,
-                 std::shared_ptr<VectorFetcher> fetcher = nullptr);
-  // Uses given projections (row-major num_perm × dim; for cross-polytope the
-  // signs, num_perm × 3·d', see cross_polytope.hpp) instead of the seed's.
-  Index(IndexOptions options, std::vector<float> projections,
-        std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher);
+  // Opening. Every entry point below forwards to one private function that
+  // makes the one decision: the store holds `<prefix>:meta` → refuse it
+  // (error_if_exists), or open it — checking that it matches the options
+  // given (ConfigurationError naming both configs), or adopting it when none
+  // are; no meta → create the index the options describe (create_if_missing;
+  // its meta is written by the first flush of a validated batch, so a
+  // refused first batch leaves the store untouched) or refuse (IndexNotFound).
+  // Opening never writes to the store; bad options are refused before the
+  // store is read.
+  //
+  // The prefix rule: the prefix is always the caller's — IndexOptions::prefix
+  // or the `prefix` argument. A model directory's recorded prefix
+  // (redis_config.prefix) is only load()'s default when no prefix is given,
+  // as Python's load_from_disk uses it unless redis_config overrides it.
+  //
+  // A null store means an embedded MemoryStore.
 
-  // Opens the index that `store` describes under `prefix` (written by any
-  // client of this library); ConfigurationError when there is none.
+  // The index `options` describe under options.prefix, per `how`.
+  static Index open(std::shared_ptr<BucketStore> store, IndexOptions options,
+                    OpenOptions how = {}, std::shared_ptr<VectorFetcher> fetcher = nullptr);
+  // The index the store's meta describes under `prefix` (written by any
+  // client of this library), whatever its config; IndexNotFound when there
+  // is none (nothing describes what to create).
   static Index open(std::shared_ptr<BucketStore> store, const std::string& prefix,
                     std::shared_ptr<VectorFetcher> fetcher = nullptr);
+  // A model directory (Python load_from_disk): its config, projections and
+  // query defaults under `prefix` (default: the one the model records), opened
+  // as open(store, options, {}) does.
+  static Index load(const std::filesystem::path& dir, std::shared_ptr<BucketStore> store = nullptr,
+                    std::shared_ptr<VectorFetcher> fetcher = nullptr,
+                    std::optional<std::string> prefix = std::nullopt);
+  // Same as open(store, options, {}, fetcher): the Python LSHRS(...)
+  // constructor's semantics.
+  explicit Index(IndexOptions options, std::shared_ptr<BucketStore> store = nullptr,
+                 std::shared_ptr<VectorFetcher> fetcher = nullptr);
+  // Same, with options.projections = projections.
+  Index(IndexOptions options, std::vector<float> projections,
+        std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher);
 
   // Removes ids from the index under `prefix`, whoever wrote it: with the
   // layout its meta records, or — a prefix without meta, as the Python
   // package leaves it — by scanning its buckets (BucketStore::remove).
   static std::size_t remove_from(std::shared_ptr<BucketStore> store, const std::string& prefix,
                                  std::span<const std::int64_t> ids);
-
-  // Opens a model directory (Python load_from_disk): its config, projections
-  // and prefix, over `store` (null: memory).
-  static Index load(const std::filesystem::path& dir, std::shared_ptr<BucketStore> store = nullptr,
-                    std::shared_ptr<VectorFetcher> fetcher = nullptr);
 
   // Flushes (errors are swallowed here: call close() to see them).
   ~Index();
@@ -233,11 +252,13 @@ class LSHRS_API Index {
   // reports any error; the destructor flushes silently.
   void close();
 
-  const IndexOptions& options() const noexcept { return options_; }
-  HashFamily family() const noexcept { return options_.family; }
+  // What this index is: the options resolved, or the config of the meta or
+  // model directory it was opened from.
+  const IndexConfig& config() const noexcept;
+  HashFamily family() const noexcept { return config().family; }
   // The probes and max_candidates a query that leaves them empty uses: from
   // the model directory or meta this index was opened from, or IndexOptions.
-  const QueryDefaults& query_defaults() const noexcept { return options_.query_defaults; }
+  const QueryDefaults& query_defaults() const noexcept { return config().query_defaults; }
   // The hyperplane hasher; ConfigurationError for a cross-polytope index.
   const Hasher& hasher() const;
   // The cross-polytope hasher; ConfigurationError for a hyperplane index.
@@ -251,18 +272,18 @@ class LSHRS_API Index {
   StoreLayout layout() const;
 
  private:
-  struct Buffer {
-    std::vector<std::int64_t> ids;
-    std::vector<std::uint8_t> signatures;  // ids.size() × num_bands × band_bytes
-  };
+  struct Impl;  // src/index/index_impl.hpp: config, hashers, store, buffer, locks
 
-  Index(IndexOptions options, std::optional<std::vector<float>> projections,
-        std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher);
-  void init_store();
+  // The one open every public entry point forwards to; `mine` null: adopt
+  // the store's meta.
+  static Index open_index(std::shared_ptr<BucketStore> store, const std::string& prefix,
+                          const IndexOptions* mine, OpenOptions how,
+                          std::shared_ptr<VectorFetcher> fetcher);
+  Index(IndexConfig config, std::vector<float> projections, std::shared_ptr<BucketStore> store,
+        std::shared_ptr<VectorFetcher> fetcher);
   void write_meta();
   void verify_meta() const;
   void check_compatible(const Model& theirs, const Model& mine) const;
-  void check_vectors(std::span<const float> vectors, std::size_t n, const char* what) const;
   void append(std::span<const std::int64_t> ids, const Signatures& sigs);
   std::size_t buffer_rows(std::span<const std::int64_t> ids, const Signatures& sigs);  // no flush
   std::size_t band_bytes() const;
@@ -271,17 +292,7 @@ class LSHRS_API Index {
                                        std::vector<std::size_t>& first) const;
   void rerank(std::span<const float> query, const QueryOptions& options, QueryResult& result);
 
-  IndexOptions options_;
-  std::unique_ptr<Hasher> hasher_;                 // hyperplane family
-  std::unique_ptr<CrossPolytopeHasher> polytope_;  // cross-polytope family
-  std::shared_ptr<BucketStore> store_;
-  std::shared_ptr<VectorFetcher> fetcher_;
-  std::unique_ptr<std::mutex> buffer_mutex_;  // guards buffer_
-  std::unique_ptr<std::mutex> flush_mutex_;   // one flush at a time keeps writes ordered
-  Buffer buffer_;
-  // Guarded by flush_mutex_: <prefix>:meta as this client found or wrote it;
-  // empty until the first flush when the index did not exist yet.
-  std::string meta_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace lshrs

@@ -10,6 +10,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/fetcher.hpp"
 #include "lshrs/index.hpp"
+#include "lshrs/option_rules.hpp"
 
 namespace lshrs::python {
 
@@ -85,12 +86,12 @@ std::unique_ptr<Index> make_index(std::size_t dim, std::size_t num_perm,
   o.prefix = std::move(prefix);
   if (projections) {
     const auto s = as_span(*projections);
-    std::vector<float> p(s.begin(), s.end());
-    py::gil_scoped_release release;
-    return std::make_unique<Index>(std::move(o), std::move(p), std::move(store), std::move(fetcher));
+    o.projections.assign(s.begin(), s.end());
   }
   py::gil_scoped_release release;
-  return std::make_unique<Index>(std::move(o), std::move(store), std::move(fetcher));
+  // LSHRS(...) opens or creates, as the original package does.
+  return std::make_unique<Index>(
+      Index::open(std::move(store), std::move(o), OpenOptions{}, std::move(fetcher)));
 }
 
 py::dict stats_dict(const IndexStats& s) {
@@ -129,6 +130,17 @@ void bind_index(py::module_& m) {
           py::arg("ids"),
           "(found ids, their vectors): ids the source no longer has are left out");
   m.def("callback_fetcher", &callback_fetcher, py::arg("dim"), py::arg("fn"));
+  // The library's query rules, so that lshrs.core.main does not restate them.
+  m.def("top_p_problem", &top_p_problem, py::arg("value"));
+  m.def("min_similarity_problem", &min_similarity_problem, py::arg("value"));
+  m.def(
+      "reranks",
+      [](std::optional<double> top_p, std::optional<float> min_similarity, bool rerank) {
+        return query_options(std::nullopt, top_p, min_similarity, rerank, std::nullopt,
+                             std::nullopt)
+            .reranks();
+      },
+      py::arg("top_p"), py::arg("min_similarity"), py::arg("rerank"));
 
   py::class_<Index>(m, "Index")
       .def(py::init(&make_index), py::kw_only(), py::arg("dim"), py::arg("num_perm"),

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "index/index_impl.hpp"
 #include "index/index_options.hpp"
 #include "index/pipelined_ingest.hpp"
 #include "lshrs/error.hpp"
@@ -15,14 +16,24 @@
 namespace lshrs {
 namespace {
 
-Model to_model(const IndexOptions& o, const Index& index) {
+Model to_model(const Index& index) {
+  const IndexConfig& c = index.config();
   Model m;
-  m.config = detail::model_config(o);
-  m.redis.prefix = o.prefix;
-  m.query_defaults = o.query_defaults;
-  m.projections = o.family == HashFamily::kCrossPolytope ? index.polytope_hasher().signs()
+  m.config = c;  // its ModelConfig part
+  m.redis.prefix = c.prefix;
+  m.query_defaults = c.query_defaults;
+  m.projections = c.family == HashFamily::kCrossPolytope ? index.polytope_hasher().signs()
                                                          : index.hasher().projections();
   return m;
+}
+
+// An index adopted from its meta is what the meta says, under `prefix`.
+IndexConfig config_from_model(const Model& m, const std::string& prefix) {
+  IndexConfig c;
+  static_cast<ModelConfig&>(c) = m.config;
+  c.prefix = prefix;
+  c.query_defaults = m.query_defaults;
+  return c;
 }
 
 std::string describe_config(const ModelConfig& c) {
@@ -34,7 +45,7 @@ std::string describe_config(const ModelConfig& c) {
 // When the stored projections are another generator's for the same seed (an
 // index created before numpy's generator became the default), say which, so
 // the user can pass it instead of guessing. Runs only on the error path.
-std::string generator_hint(const Model& theirs, const IndexOptions& mine) {
+std::string generator_hint(const Model& theirs, const IndexConfig& mine) {
   const ModelConfig& c = theirs.config;
   if (c.dim != mine.dim || c.num_perm != mine.num_perm) return "";
   for (const auto g : {ProjectionGenerator::kNumpy, ProjectionGenerator::kLshrsV0}) {
@@ -52,82 +63,125 @@ std::string generator_hint(const Model& theirs, const IndexOptions& mine) {
 
 Index::Index(IndexOptions options, std::shared_ptr<BucketStore> store,
              std::shared_ptr<VectorFetcher> fetcher)
-    : Index(std::move(options), std::nullopt, std::move(store), std::move(fetcher)) {}
+    : Index(open(std::move(store), std::move(options), OpenOptions{}, std::move(fetcher))) {}
 
 Index::Index(IndexOptions options, std::vector<float> projections,
              std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher)
-    : Index(std::move(options), std::optional(std::move(projections)), std::move(store),
-            std::move(fetcher)) {}
+    : Index([&] {
+        options.projections = std::move(projections);
+        return open(std::move(store), std::move(options), OpenOptions{}, std::move(fetcher));
+      }()) {}
 
-Index::Index(IndexOptions options, std::optional<std::vector<float>> projections,
+// Builds the hasher only: whether the store already holds this index is
+// open_index()'s business.
+Index::Index(IndexConfig config, std::vector<float> projections,
              std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher)
-    : options_(detail::resolve_options(std::move(options))),
-      store_(store ? std::move(store) : std::make_shared<MemoryStore>()),
-      fetcher_(std::move(fetcher)),
-      buffer_mutex_(std::make_unique<std::mutex>()),
-      flush_mutex_(std::make_unique<std::mutex>()) {
-  const std::size_t bands = *options_.num_bands, rows = *options_.rows_per_band;
-  if (options_.family == HashFamily::kCrossPolytope) {
-    polytope_ = projections ? std::make_unique<CrossPolytopeHasher>(options_.dim, bands, rows,
-                                                                    std::move(*projections))
-                            : std::make_unique<CrossPolytopeHasher>(options_.dim, bands, rows,
-                                                                    options_.seed);
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->store = std::move(store);
+  impl_->fetcher = std::move(fetcher);
+  const IndexConfig& c = impl_->config;
+  const std::size_t bands = c.num_bands, rows = c.rows_per_band;
+  const bool given = !projections.empty();
+  if (c.family == HashFamily::kCrossPolytope) {
+    impl_->polytope =
+        given ? std::make_unique<CrossPolytopeHasher>(c.dim, bands, rows, std::move(projections))
+              : std::make_unique<CrossPolytopeHasher>(c.dim, bands, rows, c.seed);
   } else {
-    hasher_ = projections ? std::make_unique<Hasher>(options_.dim, bands, rows, std::move(*projections))
-                          : std::make_unique<Hasher>(options_.dim, bands, rows, options_.seed,
-                                                     options_.projection_generator);
+    impl_->hasher = given ? std::make_unique<Hasher>(c.dim, bands, rows, std::move(projections))
+                          : std::make_unique<Hasher>(c.dim, bands, rows, c.seed,
+                                                     c.projection_generator);
   }
-  init_store();
 }
 
-const Hasher& Index::hasher() const {
-  if (!hasher_) {
-    throw ConfigurationError("prefix \"" + options_.prefix +
-                             "\" uses cross-polytope hashing: it has no hyperplane hasher");
-  }
-  return *hasher_;
-}
-
-const CrossPolytopeHasher& Index::polytope_hasher() const {
-  if (!polytope_) {
-    throw ConfigurationError("prefix \"" + options_.prefix +
-                             "\" uses hyperplane hashing: it has no cross-polytope hasher");
-  }
-  return *polytope_;
-}
-
-Signatures Index::hash(std::span<const float> vectors) const {
-  return polytope_ ? polytope_->hash(vectors) : hasher_->hash(vectors);
-}
-
-std::size_t Index::band_bytes() const {
-  return polytope_ ? polytope_->band_bytes() : hasher_->band_bytes();
-}
-
-StoreLayout Index::layout() const {
-  return StoreLayout{*options_.num_bands, band_bytes(), options_.family};
-}
-
-Index Index::load(const std::filesystem::path& dir, std::shared_ptr<BucketStore> store,
+Index Index::open(std::shared_ptr<BucketStore> store, IndexOptions options, OpenOptions how,
                   std::shared_ptr<VectorFetcher> fetcher) {
-  Model model = load_model(dir);
-  return Index(options_from_model(model, model.redis.prefix), std::move(model.projections),
-               std::move(store), std::move(fetcher));
+  const std::string prefix = options.prefix;
+  return open_index(std::move(store), prefix, &options, how, std::move(fetcher));
 }
 
 Index Index::open(std::shared_ptr<BucketStore> store, const std::string& prefix,
                   std::shared_ptr<VectorFetcher> fetcher) {
-  if (!store) throw InvalidArgument("Index::open needs a store");
+  return open_index(std::move(store), prefix, nullptr, OpenOptions{.create_if_missing = false},
+                    std::move(fetcher));
+}
+
+Index Index::load(const std::filesystem::path& dir, std::shared_ptr<BucketStore> store,
+                  std::shared_ptr<VectorFetcher> fetcher, std::optional<std::string> prefix) {
+  Model model = load_model(dir);
+  std::string where = prefix ? std::move(*prefix) : model.redis.prefix;
+  return open(std::move(store), options_from_model(std::move(model), std::move(where)),
+              OpenOptions{}, std::move(fetcher));
+}
+
+// The one place that decides between adopting, checking, creating and
+// refusing (see index.hpp). It only reads the store: a new index's meta is
+// written by its first flush, so every refusal here leaves the store as it was.
+Index Index::open_index(std::shared_ptr<BucketStore> store, const std::string& prefix,
+                        const IndexOptions* mine, OpenOptions how,
+                        std::shared_ptr<VectorFetcher> fetcher) {
+  if (!store) store = std::make_shared<MemoryStore>();
   validate_prefix(prefix);
-  const auto meta = store->load_meta(prefix);
-  if (!meta) {
-    throw ConfigurationError("no index under prefix \"" + quote_user_text(prefix) + "\" in " +
-                             store->describe() +
-                             ": create it with IndexOptions (or `lshrs index`) first");
+  // Bad options are refused before the store is asked anything.
+  std::optional<IndexConfig> wanted;
+  if (mine) wanted = detail::resolve_config(*mine);
+  const std::string shown = quote_user_text(prefix);
+  const auto existing = store->load_meta(prefix);
+  if (!existing) {
+    if (!mine || !how.create_if_missing) {
+      throw IndexNotFound("no index under prefix \"" + shown + "\" in " + store->describe() +
+                          (mine ? " and create_if_missing is off: create it first, or use the "
+                                  "prefix that holds it"
+                                : ": create it with IndexOptions (or `lshrs index`) first"));
+    }
+    return Index(std::move(*wanted), mine->projections, std::move(store), std::move(fetcher));
   }
-  Model model = decode_meta(*meta);
-  return Index(options_from_model(model, prefix), std::move(model.projections),
-               std::move(store), std::move(fetcher));
+  if (how.error_if_exists) {
+    throw IndexAlreadyExists("an index already exists under prefix \"" + shown + "\" in " +
+                             store->describe() +
+                             " and error_if_exists is on: use another prefix, or clear it first");
+  }
+  Model theirs = decode_meta(*existing);
+  if (!mine) {
+    Index index(config_from_model(theirs, prefix), std::move(theirs.projections), std::move(store),
+                std::move(fetcher));
+    index.impl_->meta = *existing;
+    return index;
+  }
+  Index index(std::move(*wanted), mine->projections, std::move(store), std::move(fetcher));
+  index.check_compatible(theirs, to_model(index));
+  index.impl_->meta = *existing;
+  return index;
+}
+
+const IndexConfig& Index::config() const noexcept { return impl_->config; }
+
+const Hasher& Index::hasher() const {
+  if (!impl_->hasher) {
+    throw ConfigurationError("prefix \"" + impl_->config.prefix +
+                             "\" uses cross-polytope hashing: it has no hyperplane hasher");
+  }
+  return *impl_->hasher;
+}
+
+const CrossPolytopeHasher& Index::polytope_hasher() const {
+  if (!impl_->polytope) {
+    throw ConfigurationError("prefix \"" + impl_->config.prefix +
+                             "\" uses hyperplane hashing: it has no cross-polytope hasher");
+  }
+  return *impl_->polytope;
+}
+
+Signatures Index::hash(std::span<const float> vectors) const {
+  return impl_->polytope ? impl_->polytope->hash(vectors) : impl_->hasher->hash(vectors);
+}
+
+std::size_t Index::band_bytes() const {
+  return impl_->polytope ? impl_->polytope->band_bytes() : impl_->hasher->band_bytes();
+}
+
+StoreLayout Index::layout() const {
+  return StoreLayout{impl_->config.num_bands, band_bytes(), impl_->config.family};
 }
 
 std::size_t Index::remove_from(std::shared_ptr<BucketStore> store, const std::string& prefix,
@@ -137,35 +191,25 @@ std::size_t Index::remove_from(std::shared_ptr<BucketStore> store, const std::st
   return open(std::move(store), prefix).remove(ids);
 }
 
-// Checks that the description already under <prefix>:meta agrees with this
-// client. A missing meta is not written here but by the first flush, after a
-// batch passed validation: a refused first batch must not create the index.
-void Index::init_store() {
-  if (const auto existing = store_->load_meta(options_.prefix)) {
-    check_compatible(decode_meta(*existing), to_model(options_, *this));
-    meta_ = *existing;
-  }
-}
-
 // Writes our meta, or checks the one another client wrote meanwhile; runs
-// under flush_mutex_ before the first bucket write of this client.
+// under flush_mutex before the first bucket write of this client.
 void Index::write_meta() {
-  const Model mine = to_model(options_, *this);
+  const Model mine = to_model(*this);
   const std::string encoded = encode_meta(mine);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    if (store_->store_meta_if_absent(options_.prefix, encoded)) {
-      meta_ = encoded;
+    if (impl_->store->store_meta_if_absent(impl_->config.prefix, encoded)) {
+      impl_->meta = encoded;
       return;
     }
     // Another client wrote it between our two calls: read theirs.
-    if (const auto existing = store_->load_meta(options_.prefix)) {
+    if (const auto existing = impl_->store->load_meta(impl_->config.prefix)) {
       check_compatible(decode_meta(*existing), mine);
-      meta_ = *existing;
+      impl_->meta = *existing;
       return;
     }
   }
   throw StorageError("could not write or read the meta of prefix \"" +
-                     quote_user_text(options_.prefix) + "\" in " + store_->describe());
+                     quote_user_text(impl_->config.prefix) + "\" in " + impl_->store->describe());
 }
 
 void Index::check_compatible(const Model& theirs, const Model& mine) const {
@@ -174,18 +218,18 @@ void Index::check_compatible(const Model& theirs, const Model& mine) const {
   const bool same_shape = a.family == b.family && a.dim == b.dim && a.num_bands == b.num_bands &&
                           a.rows_per_band == b.rows_per_band;
   if (same_shape && theirs.projections == mine.projections) return;
-  throw ConfigurationError("prefix \"" + quote_user_text(options_.prefix) + "\" in " +
-                           store_->describe() + " holds an index with " + describe_config(a) +
+  throw ConfigurationError("prefix \"" + quote_user_text(impl_->config.prefix) + "\" in " +
+                           impl_->store->describe() + " holds an index with " + describe_config(a) +
                            "; this client has " + describe_config(b) +
                            (same_shape ? " and different projections" : "") +
-                           generator_hint(theirs, options_) +
+                           generator_hint(theirs, impl_->config) +
                            ". Open it with Index::open / `--model`, or use another prefix");
 }
 
 Index::Index(Index&&) noexcept = default;
 
 Index::~Index() {
-  if (!hasher_ && !polytope_) return;  // moved from
+  if (!impl_) return;  // moved from
   try {
     flush();
   } catch (...) {
@@ -195,7 +239,7 @@ Index::~Index() {
 
 void Index::close() {
   flush();
-  std::lock_guard flush_lock(*flush_mutex_);
+  std::lock_guard flush_lock(impl_->flush_mutex);
   verify_meta();
 }
 
@@ -204,46 +248,46 @@ void Index::close() {
 // acknowledged writes are then gone. The meta is the witness: written once
 // when the index was created, it must still be there, unchanged.
 void Index::verify_meta() const {
-  if (meta_.empty()) return;  // this client never wrote: nothing of ours can be lost
-  const auto now = store_->load_meta(options_.prefix);
-  if (now && *now == meta_) return;
+  if (impl_->meta.empty()) return;  // this client never wrote: nothing of ours can be lost
+  const auto now = impl_->store->load_meta(impl_->config.prefix);
+  if (now && *now == impl_->meta) return;
   throw StorageError(
-      "the index under prefix \"" + options_.prefix + "\" in " + store_->describe() +
+      "the index under prefix \"" + impl_->config.prefix + "\" in " + impl_->store->describe() +
       (now ? " was replaced by a different index" : " is gone (its meta key was deleted)") +
       " while this client was writing: the server lost its data (restarted without persistence?) "
       "or the prefix was cleared, so vectors reported written may be missing; index them again");
 }
 
 std::size_t Index::buffer_rows(std::span<const std::int64_t> ids, const Signatures& sigs) {
-  std::lock_guard lock(*buffer_mutex_);
-  buffer_.ids.insert(buffer_.ids.end(), ids.begin(), ids.end());
-  buffer_.signatures.insert(buffer_.signatures.end(), sigs.bytes.begin(), sigs.bytes.end());
-  return buffer_.ids.size();
+  std::lock_guard lock(impl_->buffer_mutex);
+  impl_->buffer.ids.insert(impl_->buffer.ids.end(), ids.begin(), ids.end());
+  impl_->buffer.signatures.insert(impl_->buffer.signatures.end(), sigs.bytes.begin(), sigs.bytes.end());
+  return impl_->buffer.ids.size();
 }
 
 void Index::append(std::span<const std::int64_t> ids, const Signatures& sigs) {
-  if (buffer_rows(ids, sigs) >= options_.buffer_size) flush();
+  if (buffer_rows(ids, sigs) >= impl_->config.buffer_size) flush();
 }
 
 void Index::ingest(std::int64_t id, std::span<const float> vector) {
   const std::int64_t ids[] = {id};
-  detail::validate_batch(ids, vector, options_.dim);
+  detail::validate_batch(ids, vector, impl_->config.dim);
   append(ids, hash(vector));
 }
 
 void Index::index(std::span<const std::int64_t> ids, std::span<const float> vectors) {
-  detail::validate_batch(ids, vectors, options_.dim);
+  detail::validate_batch(ids, vectors, impl_->config.dim);
   if (ids.empty()) return;
   append(ids, hash(vectors));
   flush();
 }
 
 void Index::index(std::span<const std::int64_t> ids) {
-  if (!fetcher_) {
+  if (!impl_->fetcher) {
     throw InvalidArgument("index(ids) without vectors needs a VectorFetcher: pass one to the Index");
   }
   if (ids.empty()) return;
-  FetchedVectors fetched = fetcher_->fetch(ids);
+  FetchedVectors fetched = impl_->fetcher->fetch(ids);
   if (fetched.ids.size() != ids.size() || !std::equal(ids.begin(), ids.end(), fetched.ids.begin())) {
     throw InvalidArgument("the fetcher returned " + std::to_string(fetched.ids.size()) +
                           " of the " + std::to_string(ids.size()) +
@@ -286,12 +330,12 @@ std::uint64_t Index::ingest_from(VectorSource& source, const IngestOptions& opti
     Signatures sigs;
     try {
       if (!source.next(batch)) break;
-      if (batch.dim != options_.dim) {
+      if (batch.dim != impl_->config.dim) {
         throw InvalidArgument(source.describe() + " yields vectors of dimension " +
                               std::to_string(batch.dim) + " but the index has dim " +
-                              std::to_string(options_.dim));
+                              std::to_string(impl_->config.dim));
       }
-      detail::validate_batch(batch.ids, batch.data, options_.dim);
+      detail::validate_batch(batch.ids, batch.data, impl_->config.dim);
       sigs = hash(batch.data);
       ids = batch.ids;
     } catch (...) {
@@ -317,25 +361,25 @@ std::uint64_t Index::ingest_from(VectorSource& source, const IngestOptions& opti
 }
 
 void Index::flush() {
-  std::lock_guard flush_lock(*flush_mutex_);
+  std::lock_guard flush_lock(impl_->flush_mutex);
   {
-    std::lock_guard lock(*buffer_mutex_);
-    if (buffer_.ids.empty()) return;
+    std::lock_guard lock(impl_->buffer_mutex);
+    if (impl_->buffer.ids.empty()) return;
   }
-  if (meta_.empty()) write_meta();  // the buffer stays put if this throws
-  Buffer pending;
+  if (impl_->meta.empty()) write_meta();  // the buffer stays put if this throws
+  Impl::Buffer pending;
   {
-    std::lock_guard lock(*buffer_mutex_);
-    std::swap(pending, buffer_);
+    std::lock_guard lock(impl_->buffer_mutex);
+    std::swap(pending, impl_->buffer);
   }
   if (pending.ids.empty()) return;
   // The last write of an id wins; a store batch holds each id once.
-  const std::size_t width = options_.num_bands.value() * band_bytes();
+  const std::size_t width = impl_->config.num_bands * band_bytes();
   std::unordered_map<std::int64_t, std::size_t> last;
   last.reserve(pending.ids.size());
   for (std::size_t i = 0; i < pending.ids.size(); ++i) last[pending.ids[i]] = i;
   std::vector<std::int64_t> ids;
-  Signatures sigs{0, *options_.num_bands, band_bytes(), {}};
+  Signatures sigs{0, impl_->config.num_bands, band_bytes(), {}};
   ids.reserve(last.size());
   sigs.bytes.reserve(last.size() * width);
   for (std::size_t i = 0; i < pending.ids.size(); ++i) {
@@ -346,79 +390,79 @@ void Index::flush() {
   }
   sigs.count = ids.size();
   try {
-    store_->add(options_.prefix, layout(), ids, sigs);
+    impl_->store->add(impl_->config.prefix, layout(), ids, sigs);
     verify_meta();
   } catch (...) {
-    std::lock_guard lock(*buffer_mutex_);  // put it back in front: nothing is lost
-    pending.ids.insert(pending.ids.end(), buffer_.ids.begin(), buffer_.ids.end());
-    pending.signatures.insert(pending.signatures.end(), buffer_.signatures.begin(),
-                              buffer_.signatures.end());
-    std::swap(pending, buffer_);
+    std::lock_guard lock(impl_->buffer_mutex);  // put it back in front: nothing is lost
+    pending.ids.insert(pending.ids.end(), impl_->buffer.ids.begin(), impl_->buffer.ids.end());
+    pending.signatures.insert(pending.signatures.end(), impl_->buffer.signatures.begin(),
+                              impl_->buffer.signatures.end());
+    std::swap(pending, impl_->buffer);
     throw;
   }
 }
 
 std::size_t Index::remove(std::span<const std::int64_t> ids) {
-  std::lock_guard flush_lock(*flush_mutex_);  // no flush may re-add them meanwhile
+  std::lock_guard flush_lock(impl_->flush_mutex);  // no flush may re-add them meanwhile
   {
-    std::lock_guard lock(*buffer_mutex_);
-    const std::size_t width = *options_.num_bands * band_bytes();
+    std::lock_guard lock(impl_->buffer_mutex);
+    const std::size_t width = impl_->config.num_bands * band_bytes();
     const std::unordered_set<std::int64_t> doomed(ids.begin(), ids.end());
-    Buffer kept;
-    for (std::size_t i = 0; i < buffer_.ids.size(); ++i) {
-      if (doomed.count(buffer_.ids[i])) continue;
-      kept.ids.push_back(buffer_.ids[i]);
-      const auto* row = buffer_.signatures.data() + i * width;
+    Impl::Buffer kept;
+    for (std::size_t i = 0; i < impl_->buffer.ids.size(); ++i) {
+      if (doomed.count(impl_->buffer.ids[i])) continue;
+      kept.ids.push_back(impl_->buffer.ids[i]);
+      const auto* row = impl_->buffer.signatures.data() + i * width;
       kept.signatures.insert(kept.signatures.end(), row, row + width);
     }
-    std::swap(kept, buffer_);
+    std::swap(kept, impl_->buffer);
   }
-  return ids.empty() ? 0 : store_->remove(options_.prefix, layout(), ids);
+  return ids.empty() ? 0 : impl_->store->remove(impl_->config.prefix, layout(), ids);
 }
 
 std::size_t Index::clear() {
   flush();
-  std::lock_guard flush_lock(*flush_mutex_);
-  const std::size_t removed = store_->clear(options_.prefix);
-  const Model mine = to_model(options_, *this);
+  std::lock_guard flush_lock(impl_->flush_mutex);
+  const std::size_t removed = impl_->store->clear(impl_->config.prefix);
+  const Model mine = to_model(*this);
   // The meta as it was (with its creator's query defaults), so other clients
   // still recognise their index.
-  const std::string encoded = meta_.empty() ? encode_meta(mine) : meta_;
-  if (store_->store_meta_if_absent(options_.prefix, encoded)) {
-    meta_ = encoded;
-  } else if (auto theirs = store_->load_meta(options_.prefix)) {
+  const std::string encoded = impl_->meta.empty() ? encode_meta(mine) : impl_->meta;
+  if (impl_->store->store_meta_if_absent(impl_->config.prefix, encoded)) {
+    impl_->meta = encoded;
+  } else if (auto theirs = impl_->store->load_meta(impl_->config.prefix)) {
     check_compatible(decode_meta(*theirs), mine);
-    meta_ = std::move(*theirs);
+    impl_->meta = std::move(*theirs);
   }
   return removed;
 }
 
 IndexStats Index::stats() {
   IndexStats s;
-  s.family = options_.family;
-  s.dim = options_.dim;
-  s.num_perm = options_.num_perm;
-  s.num_bands = *options_.num_bands;
-  s.rows_per_band = *options_.rows_per_band;
-  s.buffer_size = options_.buffer_size;
-  s.similarity_threshold = options_.similarity_threshold;
-  s.seed = options_.seed;
-  s.prefix = options_.prefix;
-  s.store = store_->describe();
-  s.query_defaults = options_.query_defaults;
+  s.family = impl_->config.family;
+  s.dim = impl_->config.dim;
+  s.num_perm = impl_->config.num_perm;
+  s.num_bands = impl_->config.num_bands;
+  s.rows_per_band = impl_->config.rows_per_band;
+  s.buffer_size = impl_->config.buffer_size;
+  s.similarity_threshold = impl_->config.similarity_threshold;
+  s.seed = impl_->config.seed;
+  s.prefix = impl_->config.prefix;
+  s.store = impl_->store->describe();
+  s.query_defaults = impl_->config.query_defaults;
   {
-    std::lock_guard lock(*buffer_mutex_);
-    s.buffered = buffer_.ids.size();
+    std::lock_guard lock(impl_->buffer_mutex);
+    s.buffered = impl_->buffer.ids.size();
   }
-  s.storage = store_->stats(options_.prefix);
+  s.storage = impl_->store->stats(impl_->config.prefix);
   return s;
 }
 
 void Index::save(const std::filesystem::path& dir) {
   flush();
-  Model model = to_model(options_, *this);
+  Model model = to_model(*this);
   // The Python package's load_from_disk connects where the model says.
-  if (const auto where = store_->address()) {
+  if (const auto where = impl_->store->address()) {
     model.redis.host = where->host;
     model.redis.port = where->port;
     model.redis.db = where->db;

@@ -1,9 +1,11 @@
 #include "index/index_options.hpp"
 
 #include <cmath>
+#include <sstream>
 #include <string>
 
 #include "lshrs/error.hpp"
+#include "lshrs/option_rules.hpp"
 #include "lshrs/tuning.hpp"
 
 namespace lshrs::detail {
@@ -42,7 +44,7 @@ void check_probes(std::optional<std::size_t> probes, std::optional<std::size_t> 
   }
 }
 
-IndexOptions resolve_options(IndexOptions o) {
+IndexConfig resolve_config(const IndexOptions& o) {
   if (o.dim == 0) throw InvalidArgument("dim must be positive (got 0): set IndexOptions::dim");
   if (o.num_perm == 0) throw InvalidArgument("num_perm must be positive (got 0)");
   // Before choose_bands(), whose search grows with num_perm.
@@ -60,39 +62,51 @@ IndexOptions resolve_options(IndexOptions o) {
   if (o.expected_size && *o.expected_size == 0) {
     throw InvalidArgument("expected_size must be positive (got 0): leave it unset when unknown");
   }
-  if (!o.num_bands && (o.expected_size || o.family == HashFamily::kCrossPolytope)) {
+  IndexConfig c;
+  c.family = o.family;
+  c.dim = o.dim;
+  c.num_perm = o.num_perm;
+  c.similarity_threshold = o.similarity_threshold;
+  c.buffer_size = o.buffer_size;
+  c.seed = o.seed;
+  c.projection_generator = o.projection_generator;
+  c.prefix = o.prefix;
+  c.query_defaults = o.query_defaults;
+  if (o.num_bands) {
+    c.num_bands = *o.num_bands;
+    c.rows_per_band = *o.rows_per_band;
+  } else if (o.expected_size || o.family == HashFamily::kCrossPolytope) {
     const SizeBasedBands chosen = size_based_bands(o.family, o.dim, o.expected_size, o.num_perm);
-    o.num_bands = chosen.bands;
-    o.rows_per_band = chosen.rows;
-    o.num_perm = chosen.bands * chosen.rows;
-  }
-  if (!o.num_bands) {
-    if (!(o.similarity_threshold > 0.0 && o.similarity_threshold < 1.0)) {
-      throw InvalidArgument("similarity_threshold must be in (0, 1) (got " +
-                            std::to_string(o.similarity_threshold) + ")");
+    c.num_bands = chosen.bands;
+    c.rows_per_band = chosen.rows;
+    c.num_perm = chosen.bands * chosen.rows;
+    c.expected_size = o.expected_size;
+  } else {
+    if (const auto problem = similarity_threshold_problem(o.similarity_threshold)) {
+      throw InvalidArgument("similarity_threshold " + *problem);
     }
     const BandConfig chosen = choose_bands(o.num_perm, o.similarity_threshold);
-    o.num_bands = chosen.bands;
-    o.rows_per_band = chosen.rows;
+    c.num_bands = chosen.bands;
+    c.rows_per_band = chosen.rows;
   }
-  validate_shape(o.dim, *o.num_bands, *o.rows_per_band);
+  validate_shape(c.dim, c.num_bands, c.rows_per_band);
   // validate_shape() bounded the product, so it cannot have wrapped around.
-  if (*o.num_bands * *o.rows_per_band != o.num_perm) {
+  if (c.num_bands * c.rows_per_band != c.num_perm) {
     throw InvalidArgument("num_bands · rows_per_band must equal num_perm (got " +
-                          str(*o.num_bands) + " · " + str(*o.rows_per_band) +
-                          " != " + str(o.num_perm) + ")");
+                          str(c.num_bands) + " · " + str(c.rows_per_band) +
+                          " != " + str(c.num_perm) + ")");
   }
-  return o;
+  return c;
 }
 
 void validate_query_options(const QueryOptions& o, bool has_fetcher) {
   if (o.top_k && *o.top_k == 0) throw InvalidArgument("top_k must be greater than zero");
-  if (o.top_p && !(*o.top_p > 0.0 && *o.top_p <= 1.0)) {
-    throw InvalidArgument("top_p must be in (0, 1] (got " + std::to_string(*o.top_p) + ")");
+  if (const auto problem = o.top_p ? top_p_problem(*o.top_p) : std::nullopt) {
+    throw InvalidArgument("top_p " + *problem);
   }
-  if (o.min_similarity && !(*o.min_similarity >= -1.0f && *o.min_similarity <= 1.0f)) {
-    throw InvalidArgument("min_similarity must be in [-1, 1] (got " +
-                          std::to_string(*o.min_similarity) + ")");
+  if (const auto problem = o.min_similarity ? min_similarity_problem(*o.min_similarity)
+                                            : std::nullopt) {
+    throw InvalidArgument("min_similarity " + *problem);
   }
   check_probes(o.probes, o.max_candidates, "");
   if (o.reranks() && !has_fetcher) {
@@ -143,18 +157,39 @@ void validate_queries(std::span<const float> vectors, std::size_t dim) {
   }
 }
 
-ModelConfig model_config(const IndexOptions& o) {
-  return ModelConfig{o.dim,          o.num_perm,    *o.num_bands, *o.rows_per_band,
-                     o.similarity_threshold, o.buffer_size, o.seed, o.family};
-}
-
 }  // namespace lshrs::detail
 
 namespace lshrs {
+namespace {
 
-IndexOptions options_from_model(const Model& model, std::string prefix) {
+// "(got 0.25)": the value as the user would write it, not to_string's 0.250000.
+std::optional<std::string> outside(const char* range, double value) {
+  std::ostringstream text;
+  text << "must be in " << range << " (got " << value << ")";
+  return text.str();
+}
+
+}  // namespace
+
+std::optional<std::string> similarity_threshold_problem(double value) {
+  if (value > 0.0 && value < 1.0) return std::nullopt;
+  return outside("(0, 1)", value);
+}
+
+std::optional<std::string> top_p_problem(double value) {
+  if (value > 0.0 && value <= 1.0) return std::nullopt;
+  return outside("(0, 1]", value);
+}
+
+std::optional<std::string> min_similarity_problem(double value) {
+  if (value >= -1.0 && value <= 1.0) return std::nullopt;
+  return outside("[-1, 1]", value);
+}
+
+IndexOptions options_from_model(Model model, std::string prefix) {
   IndexOptions o = options_from_model(model.config, std::move(prefix));
   o.query_defaults = model.query_defaults;
+  o.projections = std::move(model.projections);
   return o;
 }
 

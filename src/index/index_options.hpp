@@ -16,9 +16,10 @@ namespace lshrs::detail {
 // them has no direction, so its cosine is undefined.
 inline constexpr float kZeroTolerance = 1e-8f;
 
-// Fills num_bands/rows_per_band (choosing them when both are empty) and
-// throws InvalidArgument for any option out of range.
-IndexOptions resolve_options(IndexOptions options);
+// The configuration the options describe: num_bands/rows_per_band chosen
+// when both are empty; InvalidArgument for any option out of range.
+// Projections are not part of it (the hasher holds them).
+IndexConfig resolve_config(const IndexOptions& options);
 
 // probes within kMaxProbes, max_candidates > 0; messages start with `what`.
 void check_probes(std::optional<std::size_t> probes, std::optional<std::size_t> max_candidates,
@@ -35,7 +36,5 @@ void validate_fetched(std::span<const std::int64_t> ids, std::span<const float> 
                       std::size_t dim);
 // n = vectors.size() / dim query rows, each finite and non-zero.
 void validate_queries(std::span<const float> vectors, std::size_t dim);
-
-ModelConfig model_config(const IndexOptions& options);
 
 }  // namespace lshrs::detail

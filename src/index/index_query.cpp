@@ -4,6 +4,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "index/index_impl.hpp"
 #include "index/index_options.hpp"
 #include "lsh/family_probes.hpp"
 #include "lshrs/error.hpp"
@@ -90,17 +91,17 @@ class CollisionCounter {
 
 std::vector<BucketRef> Index::query_buckets(std::span<const float> vectors, std::size_t probes,
                                             std::vector<std::size_t>& first) const {
-  const std::size_t n = vectors.size() / options_.dim;
-  const std::size_t bands = *options_.num_bands, rows = *options_.rows_per_band;
+  const std::size_t n = vectors.size() / impl_->config.dim;
+  const std::size_t bands = impl_->config.num_bands, rows = impl_->config.rows_per_band;
   std::vector<float> scores;  // margins (hyperplane) or rotated queries (cross-polytope)
   Signatures sigs;
   std::size_t width = 0, bits_per_hash = 0;
-  if (polytope_) {
-    sigs = probes > 0 ? polytope_->hash(vectors, scores) : polytope_->hash(vectors);
-    width = bands * rows * CrossPolytopeHasher::padded_dim(options_.dim);
-    bits_per_hash = polytope_->bits_per_hash();
+  if (impl_->polytope) {
+    sigs = probes > 0 ? impl_->polytope->hash(vectors, scores) : impl_->polytope->hash(vectors);
+    width = bands * rows * CrossPolytopeHasher::padded_dim(impl_->config.dim);
+    bits_per_hash = impl_->polytope->bits_per_hash();
   } else {
-    sigs = probes > 0 ? hasher_->hash(vectors, scores) : hasher_->hash(vectors);
+    sigs = probes > 0 ? impl_->hasher->hash(vectors, scores) : impl_->hasher->hash(vectors);
     width = bands * rows;
   }
   std::vector<BucketRef> refs;
@@ -110,8 +111,8 @@ std::vector<BucketRef> Index::query_buckets(std::span<const float> vectors, std:
   for (std::size_t i = 0; i < n; ++i) {
     if (probes > 0) {
       const std::span<const float> mine(scores.data() + i * width, width);
-      candidates = polytope_ ? detail::polytope_candidates(mine, bands, rows,
-                                                           CrossPolytopeHasher::padded_dim(options_.dim), probes)
+      candidates = impl_->polytope ? detail::polytope_candidates(mine, bands, rows,
+                                                           CrossPolytopeHasher::padded_dim(impl_->config.dim), probes)
                              : detail::hyperplane_candidates(mine, bands, rows, probes);
     }
     detail::append_query_buckets(sigs, i, candidates, probes, bits_per_hash, refs);
@@ -121,9 +122,9 @@ std::vector<BucketRef> Index::query_buckets(std::span<const float> vectors, std:
 }
 
 QueryResult Index::query(std::span<const float> vector, const QueryOptions& options) {
-  if (vector.size() != options_.dim) {
+  if (vector.size() != impl_->config.dim) {
     throw InvalidArgument("query vector has " + std::to_string(vector.size()) +
-                          " components; the index has dim " + std::to_string(options_.dim));
+                          " components; the index has dim " + std::to_string(impl_->config.dim));
   }
   return std::move(query_batch(vector, options).front());
 }
@@ -131,15 +132,15 @@ QueryResult Index::query(std::span<const float> vector, const QueryOptions& opti
 std::vector<QueryResult> Index::query_batch(std::span<const float> vectors,
                                             const QueryOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  detail::validate_query_options(options, fetcher_ != nullptr);
-  detail::validate_queries(vectors, options_.dim);
-  const std::size_t n = vectors.size() / options_.dim;
+  detail::validate_query_options(options, impl_->fetcher != nullptr);
+  detail::validate_queries(vectors, impl_->config.dim);
+  const std::size_t n = vectors.size() / impl_->config.dim;
   std::vector<std::size_t> first;
-  const QueryDefaults& defaults = options_.query_defaults;
+  const QueryDefaults& defaults = impl_->config.query_defaults;
   const std::size_t probes = options.probes.value_or(defaults.probes);
   const auto max_candidates = options.max_candidates ? options.max_candidates : defaults.max_candidates;
   const std::vector<BucketRef> refs = query_buckets(vectors, probes, first);
-  const auto buckets = store_->members(options_.prefix, refs);
+  const auto buckets = impl_->store->members(impl_->config.prefix, refs);
 
   std::vector<QueryResult> results(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -155,7 +156,7 @@ std::vector<QueryResult> Index::query_batch(std::span<const float> vectors,
     results[i].candidates = neighbors.size();
     if (options.reranks()) {
       keep_most_collisions(neighbors, max_candidates);
-      rerank(vectors.subspan(i * options_.dim, options_.dim), options, results[i]);
+      rerank(vectors.subspan(i * impl_->config.dim, impl_->config.dim), options, results[i]);
     } else {
       best_by(neighbors, options.top_k, by_collisions);
     }
@@ -174,7 +175,7 @@ void Index::rerank(std::span<const float> query, const QueryOptions& options,
   if (neighbors.empty()) return;
   std::vector<std::int64_t> ids(neighbors.size());
   for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = neighbors[i].id;
-  const ScoredIds scored = fetcher_->similarities(query, ids);
+  const ScoredIds scored = impl_->fetcher->similarities(query, ids);
   if (scored.scores.size() != scored.ids.size()) {
     throw InvalidArgument("the vector fetcher scored " + std::to_string(scored.scores.size()) +
                           " of " + std::to_string(scored.ids.size()) + " ids");

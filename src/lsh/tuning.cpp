@@ -17,6 +17,7 @@
 #include <string>
 
 #include "lshrs/error.hpp"
+#include "lshrs/option_rules.hpp"
 
 namespace lshrs {
 namespace {
@@ -38,9 +39,8 @@ void check_shape(std::size_t bands, std::size_t rows) {
 }
 
 void check_threshold(double threshold) {
-  if (!(threshold > 0.0 && threshold < 1.0)) {
-    throw InvalidArgument("similarity threshold must be a cosine strictly between 0 and 1 (got " +
-                          format_double(threshold) + ")");
+  if (const auto problem = similarity_threshold_problem(threshold)) {
+    throw InvalidArgument("similarity threshold (a cosine) " + *problem);
   }
 }
 

@@ -66,30 +66,30 @@ struct LSHRS_LOCAL RedisStore::Impl {
 
   // The range protocol (redis_store_ranges.cpp): add (targets = the rows) or
   // remove (targets empty) of ids; returns how many ids had a committed
-  // signature. `widths`: the band width when known (add), else empty.
+  // signature. `width`: the band width of the caller's StoreLayout — every
+  // add, remove and repair is told it, so no width is ever guessed. A prefix
+  // without meta (the Python package's) needs none: its ids are removed by
+  // the bucket scan, remove_without_layout().
   std::size_t write_ranges(std::string_view prefix, std::span<const std::int64_t> ids,
-                           std::span<const std::string_view> targets, std::vector<std::size_t> widths,
+                           std::span<const std::string_view> targets, std::size_t width,
                            std::vector<std::int64_t>* untracked);
   // Repair rounds on the given range numbers until each is clean or left to
   // an actor at work; returns how many of them it made clean.
   std::size_t repair_ranges(std::string_view prefix, std::vector<std::int64_t> ranges,
-                            std::vector<std::size_t> widths);
+                            std::size_t width);
   // Whether `prefix` keeps signatures in range hashes (the meta says so, or
   // there is no meta: a new index) or per id (an index written before).
   bool uses_ranges(std::string_view prefix);
   // Records what a meta read or written through this store says.
   void note_meta(std::string_view prefix, const std::optional<std::string>& meta);
   void forget_layout(std::string_view prefix);
-  // The band width of a signature `sig` of `id`, probed in Redis: only for
-  // repair(prefix), which is given no layout (redis_store_scan.cpp).
-  std::vector<std::size_t> band_widths(std::string_view prefix, std::int64_t id, std::string_view sig);
   // RedisOptions::lease in whole seconds, as the scripts take it.
   std::string lease_text() const { return std::to_string(options.lease.count()); }
   // Repair rounds for ids[i], i in `due` (redis_store_write.cpp).
   void repair(std::string_view prefix, std::span<const std::int64_t> ids, std::vector<std::size_t> due,
-              const std::vector<std::size_t>& widths);
+              std::size_t width);
   void repair_round(std::string_view prefix, std::span<const std::int64_t> ids,
-                    std::vector<std::size_t>& due, const std::vector<std::size_t>& widths,
+                    std::vector<std::size_t>& due, std::size_t width,
                     std::vector<std::string>& texts, const std::vector<std::string>& tokens);
   // Lease tokens for calls named by `whats` (key + role): those a failed
   // call left behind, else fresh ones; settle_tokens() records or forgets them.

@@ -139,21 +139,18 @@ const std::vector<std::string_view>& dirty_of(const RangeState& s, std::string_v
 // Bucket writes that leave member `m` in exactly `kept`'s buckets (none when
 // empty), whatever buckets of the signatures in `dirty` it held.
 void settle_member(const std::optional<std::string_view>& kept, const std::vector<std::string_view>& dirty,
-                   const std::vector<std::size_t>& widths, std::size_t m, BucketGroups& adds,
-                   BucketGroups& rems) {
+                   std::size_t width, std::size_t m, BucketGroups& adds, BucketGroups& rems) {
   if (kept) {
-    adds.add_all(*kept, widths.front(), m);
+    adds.add_all(*kept, width, m);
     for (const std::string_view d : dirty) {
       // A signature of another shape predates a config change the meta check
       // would have refused; it cannot name buckets of this config.
-      if (d.size() == kept->size() && d != *kept) rems.add_differing(d, *kept, widths.front(), m);
+      if (d.size() == kept->size() && d != *kept) rems.add_differing(d, *kept, width, m);
     }
     return;
   }
   for (const std::string_view d : dirty) {
-    for (const std::size_t w : widths) {
-      if (d.size() % w == 0) rems.add_all(d, w, m);
-    }
+    if (d.size() % width == 0) rems.add_all(d, width, m);
   }
 }
 
@@ -161,8 +158,7 @@ void settle_member(const std::optional<std::string_view>& kept, const std::vecto
 
 std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<const std::int64_t> ids,
                                            std::span<const std::string_view> targets,
-                                           std::vector<std::size_t> widths,
-                                           std::vector<std::int64_t>* untracked) {
+                                           std::size_t width, std::vector<std::int64_t>* untracked) {
   std::vector<RangeCall> calls = group_by_range(prefix, ids);
   std::vector<std::string> texts(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) texts[i] = id_text(ids[i]);
@@ -197,21 +193,6 @@ std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<co
     for (std::size_t c = 0; c < calls.size(); ++c) {
       states.push_back(parse_range_begin(replies[c], calls[c].key, calls[c].at.size()));
     }
-    // Every caller gives the band width (the layout's); the probe below is a
-    // guard for a call without one.
-    for (std::size_t c = 0; c < calls.size() && widths.empty(); ++c) {
-      for (std::size_t j = 0; j < calls[c].at.size() && widths.empty(); ++j) {
-        if (states[c].committed[j]) widths = band_widths(prefix, ids[calls[c].at[j]], *states[c].committed[j]);
-      }
-      if (widths.empty() && !states[c].entries.empty()) {
-        for (std::size_t e = 1; e < states[c].entries.size() && widths.empty(); ++e) {
-          if (e % 3 != 0 && !states[c].entries[e].empty()) {
-            widths = band_widths(prefix, std::stoll(states[c].entries[e - e % 3]), states[c].entries[e]);
-          }
-        }
-      }
-    }
-
     // Round trip 2: each batch id into its target's buckets (or none), each
     // other id the records name back into its committed buckets.
     BucketGroups adds, rems;
@@ -231,7 +212,7 @@ std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<co
         }
         std::optional<std::string_view> kept;
         if (!targets.empty()) kept = targets[i];
-        if (!widths.empty()) settle_member(kept, dirty, widths, i, adds, rems);
+        settle_member(kept, dirty, width, i, adds, rems);
         a.push_back(texts[i]);
         a.emplace_back(targets.empty() ? std::string_view() : targets[i]);
       }
@@ -239,13 +220,9 @@ std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<co
         const std::size_t m = texts.size();
         texts.push_back(s.others[k]);
         const auto& committed = s.other_committed[k];
-        if (committed && widths.size() != 1) {
-          throw StorageError("Redis write of id " + s.others[k] + " under prefix \"" + std::string(prefix) +
-                             "\": cannot tell the band width of its signature; write it again");
-        }
         std::optional<std::string_view> kept;
         if (committed) kept = *committed;
-        if (!widths.empty()) settle_member(kept, dirty_of(s, s.others[k]), widths, m, adds, rems);
+        settle_member(kept, dirty_of(s, s.others[k]), width, m, adds, rems);
         if (committed) {
           a.push_back(s.others[k]);
           a.push_back(*committed);
@@ -268,12 +245,12 @@ std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<co
     throw;
   }
   settle_tokens(whats, tokens, /*failed=*/false);
-  if (!due.empty()) repair_ranges(prefix, std::move(due), std::move(widths));
+  if (!due.empty()) repair_ranges(prefix, std::move(due), width);
   return present;
 }
 
 std::size_t RedisStore::Impl::repair_ranges(std::string_view prefix, std::vector<std::int64_t> ranges,
-                                            std::vector<std::size_t> widths) {
+                                            std::size_t width) {
   std::size_t repaired = 0;
   for (int round = 0; !ranges.empty(); ++round) {
     if (round == kMaxRepairRounds) {
@@ -296,17 +273,6 @@ std::size_t RedisStore::Impl::repair_ranges(std::string_view prefix, std::vector
       std::vector<RangeState> states;
       states.reserve(keys.size());
       for (std::size_t c = 0; c < keys.size(); ++c) states.push_back(parse_range_begin(replies[c], keys[c], 0));
-      for (std::size_t c = 0; c < keys.size() && widths.empty(); ++c) {
-        const RangeState& s = states[c];
-        for (std::size_t k = 0; k < s.others.size() && widths.empty(); ++k) {
-          if (s.other_committed[k]) widths = band_widths(prefix, std::stoll(s.others[k]), *s.other_committed[k]);
-        }
-        for (std::size_t e = 1; e < s.entries.size() && widths.empty(); ++e) {
-          if (e % 3 != 0 && !s.entries[e].empty()) {
-            widths = band_widths(prefix, std::stoll(s.entries[e - e % 3]), s.entries[e]);
-          }
-        }
-      }
       BucketGroups adds, rems;
       std::vector<std::string> texts;
       std::vector<std::vector<std::string>> ends;
@@ -317,14 +283,10 @@ std::size_t RedisStore::Impl::repair_ranges(std::string_view prefix, std::vector
         std::vector<std::string> a{keys[c], tokens[c], std::to_string(s.n), "0", "0"};
         for (std::size_t k = 0; k < s.others.size(); ++k) {
           const auto& committed = s.other_committed[k];
-          if (committed && widths.size() != 1) {
-            throw StorageError("Redis repair of id " + s.others[k] + " under prefix \"" + std::string(prefix) +
-                               "\": cannot tell the band width of its signature; write it again");
-          }
           texts.push_back(s.others[k]);
           std::optional<std::string_view> kept;
           if (committed) kept = *committed;
-          if (!widths.empty()) settle_member(kept, dirty_of(s, s.others[k]), widths, texts.size() - 1, adds, rems);
+          settle_member(kept, dirty_of(s, s.others[k]), width, texts.size() - 1, adds, rems);
           if (committed) {
             a.push_back(s.others[k]);
             a.push_back(*committed);
@@ -359,7 +321,7 @@ namespace lshrs {
 std::size_t RedisStore::remove_ranged(std::string_view prefix, const StoreLayout& layout,
                                      std::span<const std::int64_t> ids) {
   std::vector<std::int64_t> untracked;
-  const std::size_t present = impl_->write_ranges(prefix, ids, {}, {layout.band_bytes}, &untracked);
+  const std::size_t present = impl_->write_ranges(prefix, ids, {}, layout.band_bytes, &untracked);
   if (untracked.empty()) return present;
   // No signature: ids written by the Python package or by a client without
   // track_signatures, found only by scanning the buckets.
@@ -381,7 +343,7 @@ std::size_t RedisStore::remove_ranged(std::string_view prefix, const StoreLayout
     sigs.push_back(found[k].text);
   }
   if (!rewritten.empty()) {
-    impl_->write_ranges(prefix, rewritten, sigs, {layout.band_bytes}, nullptr);
+    impl_->write_ranges(prefix, rewritten, sigs, layout.band_bytes, nullptr);
   }
   return present + scanned;
 }
@@ -408,7 +370,7 @@ std::size_t RedisStore::repair(std::string_view prefix, const StoreLayout& layou
     for (std::size_t k = 0; k < replies.size(); ++k) {
       if (replies[k].integer == 1) unclean.push_back(ranges[k]);
     }
-    if (!unclean.empty()) repaired += impl_->repair_ranges(prefix, std::move(unclean), {layout.band_bytes});
+    if (!unclean.empty()) repaired += impl_->repair_ranges(prefix, std::move(unclean), layout.band_bytes);
   });
   return repaired;
 }

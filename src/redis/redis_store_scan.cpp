@@ -235,29 +235,4 @@ std::optional<double> RedisStore::Impl::mean_memory(const std::vector<std::strin
   return sum / static_cast<double>(n);
 }
 
-// A probe of the band width, for repair(prefix) alone: it has no layout, and
-// the ranges it repairs may name signatures of any width. Which divisor w of
-// the signature's length is the band width: the one whose band-0 bucket
-// holds the id (one round trip); every candidate when undecided (an SREM on
-// a bucket that does not exist is harmless).
-std::vector<std::size_t> RedisStore::Impl::band_widths(std::string_view prefix, std::int64_t id,
-                                                       std::string_view sig) {
-  std::vector<std::size_t> candidates;
-  for (std::size_t w = 1; w <= sig.size(); ++w) {
-    if (sig.size() % w == 0) candidates.push_back(w);
-  }
-  if (candidates.size() == 1) return candidates;
-  std::vector<Command> probes;
-  for (const std::size_t w : candidates) {
-    const auto band0 = std::span(reinterpret_cast<const std::uint8_t*>(sig.data()), w);
-    probes.emplace_back(std::vector<std::string>{"SISMEMBER", bucket_key(prefix, 0, band0), id_text(id)});
-  }
-  const auto replies = run(probes, "repair (probing the band width)");
-  std::vector<std::size_t> hits;
-  for (std::size_t k = 0; k < candidates.size(); ++k) {
-    if (replies[k].integer == 1) hits.push_back(candidates[k]);
-  }
-  return hits.size() == 1 ? hits : candidates;
-}
-
 }  // namespace lshrs

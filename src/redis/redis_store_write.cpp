@@ -186,9 +186,9 @@ std::string RedisStore::Impl::script_sha(const char* script, bool reload) {
 }
 
 // Runs repair rounds on ids[i] for i in `due` until each is clean or left to
-// another actor at work. `widths`: the band width(s) of this prefix.
+// another actor at work. `width`: the band width of this prefix (its layout).
 void RedisStore::Impl::repair(std::string_view prefix, std::span<const std::int64_t> ids,
-                              std::vector<std::size_t> due, const std::vector<std::size_t>& widths) {
+                              std::vector<std::size_t> due, std::size_t width) {
   std::vector<std::string> texts(ids.size());
   for (int round = 0; !due.empty(); ++round) {
     if (round == kMaxRepairRounds) {
@@ -201,7 +201,7 @@ void RedisStore::Impl::repair(std::string_view prefix, std::span<const std::int6
     for (const std::size_t i : due) whats.push_back(signature_key(prefix, ids[i]) + "\nfix");
     const std::vector<std::string> tokens = tokens_for(whats);
     try {
-      repair_round(prefix, ids, due, widths, texts, tokens);
+      repair_round(prefix, ids, due, width, texts, tokens);
     } catch (...) {
       settle_tokens(whats, tokens, /*failed=*/true);
       throw;
@@ -213,7 +213,7 @@ void RedisStore::Impl::repair(std::string_view prefix, std::span<const std::int6
 // One repair round over ids[due[j]] with tokens[j]; leaves in `due` the ids
 // that need another.
 void RedisStore::Impl::repair_round(std::string_view prefix, std::span<const std::int64_t> ids,
-                                    std::vector<std::size_t>& due, const std::vector<std::size_t>& widths,
+                                    std::vector<std::size_t>& due, std::size_t width,
                                     std::vector<std::string>& texts, const std::vector<std::string>& tokens) {
   {
     std::vector<std::vector<std::string>> begins;
@@ -230,18 +230,15 @@ void RedisStore::Impl::repair_round(std::string_view prefix, std::span<const std
     for (std::size_t j = 0; j < due.size(); ++j) {
       const Begun& s = state[j];
       const std::size_t i = due[j];
-      const std::vector<std::size_t>& ws = widths;  // the caller's layout: one width
       for (const std::string& d : s.dirty) {
-        for (const std::size_t w : ws) {
-          if (d.size() % w != 0) continue;
-          if (s.committed && d.size() == s.committed->size()) {
-            if (d != *s.committed) rems.add_differing(d, *s.committed, w, i);
-          } else {
-            rems.add_all(d, w, i);
-          }
+        if (d.size() % width != 0) continue;
+        if (s.committed && d.size() == s.committed->size()) {
+          if (d != *s.committed) rems.add_differing(d, *s.committed, width, i);
+        } else {
+          rems.add_all(d, width, i);
         }
       }
-      if (s.committed) adds.add_all(*s.committed, ws.front(), i);
+      if (s.committed) adds.add_all(*s.committed, width, i);
     }
     std::vector<Command> writes;
     rems.emit("SREM", prefix, texts, writes);
@@ -270,7 +267,7 @@ void RedisStore::do_add(std::string_view prefix, const StoreLayout&, std::span<c
   if (impl_->options.track_signatures && impl_->uses_ranges(prefix)) {
     std::vector<std::string_view> targets(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) targets[i] = as_view(sigs.row(i));
-    impl_->write_ranges(prefix, ids, targets, {sigs.band_bytes}, nullptr);
+    impl_->write_ranges(prefix, ids, targets, sigs.band_bytes, nullptr);
     return;
   }
   if (!impl_->options.track_signatures) {
@@ -390,13 +387,11 @@ std::size_t RedisStore::remove_tracked(std::string_view prefix, const StoreLayou
       unsigned_at.push_back(i);
     }
   }
-  const std::vector<std::size_t> widths{layout.band_bytes};
+  const std::size_t width = layout.band_bytes;
   BucketGroups doomed;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     for (const std::string& d : state[i].dirty) {
-      for (const std::size_t w : widths) {
-        if (d.size() % w == 0) doomed.add_all(d, w, i);
-      }
+      if (d.size() % width == 0) doomed.add_all(d, width, i);
     }
   }
   std::vector<Command> srems;
@@ -414,7 +409,7 @@ std::size_t RedisStore::remove_tracked(std::string_view prefix, const StoreLayou
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (replies[i].integer == kRepairDue) due.push_back(i);
   }
-  if (!due.empty()) impl_->repair(prefix, ids, std::move(due), widths);
+  if (!due.empty()) impl_->repair(prefix, ids, std::move(due), width);
   if (unsigned_ids.empty()) return present;
   const std::size_t scanned = impl_->remove_by_scan(prefix, unsigned_ids);
   // The scan works outside the protocol: a writer that committed one of
@@ -428,7 +423,7 @@ std::size_t RedisStore::remove_tracked(std::string_view prefix, const StoreLayou
   for (std::size_t k = 0; k < found.size(); ++k) {
     if (found[k].integer == 1) rewritten.push_back(unsigned_at[k]);
   }
-  if (!rewritten.empty()) impl_->repair(prefix, ids, std::move(rewritten), widths);
+  if (!rewritten.empty()) impl_->repair(prefix, ids, std::move(rewritten), width);
   return present + scanned;
 }
 

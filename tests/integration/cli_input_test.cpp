@@ -41,6 +41,35 @@ TEST_F(CliTest, DeeplyNestedJsonOnStdinIsOneShortError) {
   EXPECT_LT(r.err.size(), 300u);
 }
 
+// The ranges of --threshold, --top-p and --min-similarity are the library's
+// (option_rules.hpp): a value the library refuses is refused as a bad flag,
+// naming it, before any index is made — not accepted by a looser flag check
+// and then refused by the library under its own option name.
+TEST_F(CliTest, RealValuedFlagsFollowTheLibrarysRanges) {
+  const auto base = write_data("base.npy", 64, 4, 3);
+  const std::vector<std::string> query = {"query",  "--vector", "[1, 2, 3, 4]", "--store",
+                                          "memory", "--from",   base,           "-q"};
+  struct Case {
+    const char* flag;
+    const char* value;
+    const char* rule;
+  };
+  for (const Case c : {Case{"--top-p", "0", "must be in (0, 1] (got 0)"},
+                       Case{"--top-p", "1.5", "must be in (0, 1] (got 1.5)"},
+                       Case{"--min-similarity", "-1.25", "must be in [-1, 1] (got -1.25)"},
+                       Case{"--threshold", "1", "must be in (0, 1) (got 1)"},
+                       Case{"--threshold", "0", "must be in (0, 1) (got 0)"}}) {
+    std::vector<std::string> args = query;
+    args.insert(args.end(), {c.flag, c.value});
+    const CliRun r = lshrs(args);
+    EXPECT_EQ(r.code, 2) << c.flag << " " << c.value << ": " << r.err;
+    expect_one_error_line(r, std::string(c.flag) + ": " + c.rule);
+  }
+  const CliRun tune = lshrs({"tune", "--num-perm", "128", "--threshold", "1"});
+  EXPECT_EQ(tune.code, 2) << tune.err;
+  expect_one_error_line(tune, "--threshold: must be in (0, 1) (got 1)");
+}
+
 TEST_F(CliTest, NegativeOrHugeCountsAndSeedsAreRefused) {
   const auto base = write_data("base.npy", 64, 4, 3);
   const std::vector<std::string> query = {"query",  "--vector", "[1, 2, 3, 4]", "--store",

@@ -79,7 +79,7 @@ TEST(OriginalPackageIndex, WhatIndexWritesFromASeedIsWhatTheOriginalComputes) {
     const auto data = write_original_index_data(dir, shape, 500, 0);
     Index index(options_for(shape, test_prefix(std::to_string(shape.seed))), store);
     index.index(data.ids, data.base.data);
-    original_check(url, index.options().prefix, shape, data);
+    original_check(url, index.config().prefix, shape, data);
     index.clear();
   }
 }

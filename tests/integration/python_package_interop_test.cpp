@@ -163,7 +163,7 @@ TEST_F(PythonPackageInterop, IndexWrittenByPythonIsReadByTheCppApi) {
 
   // Through the model directory it saved, and through the store's own meta.
   Index loaded = Index::load(dir / "model-py", store, base_fetcher(base));
-  EXPECT_EQ(loaded.options().prefix, prefix);
+  EXPECT_EQ(loaded.config().prefix, prefix);
   EXPECT_EQ(cpp_answers(loaded, queries), theirs);
   Index opened = Index::open(store, prefix, base_fetcher(base));
   EXPECT_EQ(cpp_answers(opened, queries), theirs);

@@ -68,23 +68,6 @@ void race(RedisStore& store, const std::string& prefix, int w, unsigned seed) {
   }
 }
 
-// Every bucket any writer may have used, read in one call: id -> memberships.
-std::map<std::int64_t, std::set<std::pair<std::size_t, std::uint8_t>>> memberships(
-    RedisStore& store, const std::string& prefix) {
-  std::vector<BucketRef> refs;
-  for (std::uint32_t b = 0; b < kBands; ++b) {
-    for (int v = 0; v < 256; ++v) refs.push_back({b, std::string(1, static_cast<char>(v))});
-  }
-  std::map<std::int64_t, std::set<std::pair<std::size_t, std::uint8_t>>> out;
-  const auto got = store.members(prefix, refs);
-  for (std::size_t k = 0; k < refs.size(); ++k) {
-    for (const auto id : got[k]) {
-      out[id].insert({refs[k].band, static_cast<std::uint8_t>(refs[k].signature[0])});
-    }
-  }
-  return out;
-}
-
 // The committed signatures, read past the store.
 std::vector<StoredSignature> signatures(const RedisOptions& options, const std::string& prefix) {
   auto transport = redis::make_transport(options);
@@ -95,7 +78,7 @@ std::vector<StoredSignature> signatures(const RedisOptions& options, const std::
 
 void expect_converged(RedisStore& store, const RedisOptions& options, const std::string& prefix,
                       bool removers) {
-  const auto held = memberships(store, prefix);
+  const auto held = memberships(store, prefix, kBands);
   const auto stored = signatures(options, prefix);
   std::size_t bad = 0, written = 0;
   for (std::size_t i = 0; i < kIds && bad < 5; ++i) {
@@ -114,7 +97,7 @@ void expect_converged(RedisStore& store, const RedisOptions& options, const std:
     for (int w = 0; w < kWriters; ++w) {
       if (sig.committed == row(w, id)) winner = w;
     }
-    std::set<std::pair<std::size_t, std::uint8_t>> expected;
+    Buckets expected;
     for (std::size_t b = 0; winner >= 0 && b < kBands; ++b) expected.insert({b, band_byte(winner, id, b)});
     if (winner < 0 || count != kBands || it->second != expected) {
       ++bad;
@@ -133,22 +116,9 @@ void expect_converged(RedisStore& store, const RedisOptions& options, const std:
 void race_and_check(const RedisOptions& options, bool removers) {
   const std::string prefix = unique_prefix("converge");
   // Processes: two children write as writers 2 and 3, each with its own store.
-  std::vector<pid_t> children;
-  for (int w = 2; w < kWriters; ++w) {
-    const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      int rc = 0;
-      try {
-        RedisStore own(options);
-        race(own, prefix, w, 100 + static_cast<unsigned>(w));
-      } catch (...) {
-        rc = 1;
-      }
-      ::_exit(rc);
-    }
-    children.push_back(pid);
-  }
+  const auto children = fork_writers(options, 2, kWriters, [&](RedisStore& own, int w) {
+    race(own, prefix, w, 100 + static_cast<unsigned>(w));
+  });
   // Threads: writers 0 and 1 (and a remover) share one store, as an
   // application's threads would, plus one on a store of its own.
   RedisStore shared(options), own(options);
@@ -157,54 +127,37 @@ void race_and_check(const RedisOptions& options, bool removers) {
   threads.emplace_back([&] { race(own, prefix, 1, 2); });
   if (removers) threads.emplace_back([&] { race(shared, prefix, -1, 3); });
   for (auto& t : threads) t.join();
-  for (const pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a writer process failed";
-  }
+  expect_writers_succeeded(children);
   expect_converged(shared, options, prefix, removers);
 
   std::vector<std::int64_t> all(kIds);
   for (std::size_t i = 0; i < kIds; ++i) all[i] = static_cast<std::int64_t>(i);
   shared.remove(prefix, StoreLayout{kBands, 1, HashFamily::kHyperplane}, all);
-  EXPECT_TRUE(memberships(shared, prefix).empty()) << "remove left memberships behind";
+  EXPECT_TRUE(memberships(shared, prefix, kBands).empty()) << "remove left memberships behind";
   EXPECT_EQ(shared.stats(prefix).buckets, 0u);
   shared.clear(prefix);
 }
 
-RedisOptions single_options() {
-  const std::string url = server_url("LSHRS_TEST_REDIS_URL");
-  RedisOptions o = redis_options(url);
-  o.cluster = ClusterMode::kOff;
-  return o;
-}
-RedisOptions cluster_options() {
-  const std::string url = server_url("LSHRS_TEST_REDIS_CLUSTER_URL");
-  RedisOptions o = redis_options(url);
-  o.cluster = ClusterMode::kOn;
-  return o;
-}
-
 TEST(RedisConvergence, ConcurrentWritersOfTheSameIdsConvergeOnOneServer) {
-  const RedisOptions o = single_options();
+  const RedisOptions o = single_server_options();
   if (o.url.empty()) return;
   race_and_check(o, /*removers=*/false);
 }
 
 TEST(RedisConvergence, ConcurrentWritersOfTheSameIdsConvergeOnCluster) {
-  const RedisOptions o = cluster_options();
+  const RedisOptions o = cluster_server_options();
   if (o.url.empty()) return;
   race_and_check(o, /*removers=*/false);
 }
 
 TEST(RedisConvergence, WritersRacingARemoverConvergeOnOneServer) {
-  const RedisOptions o = single_options();
+  const RedisOptions o = single_server_options();
   if (o.url.empty()) return;
   race_and_check(o, /*removers=*/true);
 }
 
 TEST(RedisConvergence, WritersRacingARemoverConvergeOnCluster) {
-  const RedisOptions o = cluster_options();
+  const RedisOptions o = cluster_server_options();
   if (o.url.empty()) return;
   race_and_check(o, /*removers=*/true);
 }

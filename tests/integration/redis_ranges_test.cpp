@@ -47,31 +47,11 @@ Signatures rows(int v, std::span<const std::int64_t> ids) {
   return s;
 }
 
-// id -> the (band, byte) buckets holding it, over every one-byte bucket.
-std::map<std::int64_t, std::set<std::pair<std::size_t, std::uint8_t>>> memberships(RedisStore& store,
-                                                                                    const std::string& prefix) {
-  std::vector<BucketRef> refs;
-  for (std::uint32_t b = 0; b < kBands; ++b) {
-    for (int v = 0; v < 256; ++v) refs.push_back({b, std::string(1, static_cast<char>(v))});
-  }
-  std::map<std::int64_t, std::set<std::pair<std::size_t, std::uint8_t>>> out;
-  const auto got = store.members(prefix, refs);
-  for (std::size_t k = 0; k < refs.size(); ++k) {
-    for (const auto id : got[k]) out[id].insert({refs[k].band, static_cast<std::uint8_t>(refs[k].signature[0])});
-  }
-  return out;
-}
-std::set<std::pair<std::size_t, std::uint8_t>> buckets_of(const std::string& sig) {
-  std::set<std::pair<std::size_t, std::uint8_t>> out;
-  for (std::size_t b = 0; b < sig.size(); ++b) out.insert({b, static_cast<std::uint8_t>(sig[b])});
-  return out;
-}
-
 // Every id of `expected` is in exactly its signature's buckets, committed in
 // a clean range; no other id is anywhere.
 void expect_exactly(RedisStore& store, const RedisOptions& options, const std::string& prefix,
                     const std::map<std::int64_t, std::string>& expected) {
-  const auto held = memberships(store, prefix);
+  const auto held = memberships(store, prefix, kBands);
   std::vector<std::int64_t> ids;
   for (const auto& [id, sig] : expected) ids.push_back(id);
   auto transport = redis::make_transport(options);
@@ -80,7 +60,7 @@ void expect_exactly(RedisStore& store, const RedisOptions& options, const std::s
   for (std::size_t i = 0; i < ids.size() && bad < 5; ++i) {
     const std::string& want = expected.at(ids[i]);
     const auto it = held.find(ids[i]);
-    const auto has = it == held.end() ? std::set<std::pair<std::size_t, std::uint8_t>>{} : it->second;
+    const auto has = it == held.end() ? Buckets{} : it->second;
     if (has != buckets_of(want) || stored[i].committed != want || !stored[i].clean) {
       ++bad;
       ADD_FAILURE() << "id " << ids[i] << ": " << has.size() << " memberships (want " << want.size()
@@ -116,32 +96,15 @@ void race_different_ids(const RedisOptions& options) {
   constexpr int kWriters = 4;
   constexpr std::int64_t kIds = 512;  // 4 ranges of 128
   const std::string prefix = unique_prefix("ranges-shared");
-  std::vector<pid_t> children;
-  for (int w = 2; w < kWriters; ++w) {  // two processes ...
-    const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      int rc = 0;
-      try {
-        RedisStore own(options);
-        write_own_ids(own, prefix, w, kWriters, kIds);
-      } catch (...) {
-        rc = 1;
-      }
-      ::_exit(rc);
-    }
-    children.push_back(pid);
-  }
+  const auto children = fork_writers(options, 2, kWriters, [&](RedisStore& own, int w) {  // two processes ...
+    write_own_ids(own, prefix, w, kWriters, kIds);
+  });
   RedisStore shared(options);  // ... and two threads sharing one store
   std::thread t0([&] { write_own_ids(shared, prefix, 0, kWriters, kIds); });
   std::thread t1([&] { write_own_ids(shared, prefix, 1, kWriters, kIds); });
   t0.join();
   t1.join();
-  for (const pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a writer process failed";
-  }
+  expect_writers_succeeded(children);
   std::map<std::int64_t, std::string> expected;
   for (std::int64_t id = 0; id < kIds; ++id) expected[id] = row(kRounds - 1, id);
   expect_exactly(shared, options, prefix, expected);
@@ -154,25 +117,14 @@ void race_different_ids(const RedisOptions& options) {
   shared.clear(prefix);
 }
 
-RedisOptions single_options() {
-  RedisOptions o = redis_options(server_url("LSHRS_TEST_REDIS_URL"));
-  o.cluster = ClusterMode::kOff;
-  return o;
-}
-RedisOptions cluster_options() {
-  RedisOptions o = redis_options(server_url("LSHRS_TEST_REDIS_CLUSTER_URL"));
-  o.cluster = ClusterMode::kOn;
-  return o;
-}
-
 TEST(RedisRanges, WritersOfDifferentIdsOfOneRangeConvergeOnOneServer) {
-  const RedisOptions o = single_options();
+  const RedisOptions o = single_server_options();
   if (o.url.empty()) return;
   race_different_ids(o);
 }
 
 TEST(RedisRanges, WritersOfDifferentIdsOfOneRangeConvergeOnCluster) {
-  const RedisOptions o = cluster_options();
+  const RedisOptions o = cluster_server_options();
   if (o.url.empty()) return;
   race_different_ids(o);
 }
@@ -200,7 +152,7 @@ class StallingTransport final : public redis::Transport {
 };
 
 TEST(RedisRanges, AWriterSlowerThanItsLeaseCostsARepairNotCorrectness) {
-  const RedisOptions o = single_options();
+  const RedisOptions o = single_server_options();
   if (o.url.empty()) return;
   const std::string prefix = unique_prefix("ranges-slow");
   const std::vector<std::int64_t> ids{5, 6};
@@ -224,7 +176,7 @@ TEST(RedisRanges, AWriterSlowerThanItsLeaseCostsARepairNotCorrectness) {
 }
 
 TEST(RedisRanges, AWriterThatDiedMidFlushIsRepairedOnceItsLeaseRanOut) {
-  const RedisOptions o = single_options();
+  const RedisOptions o = single_server_options();
   if (o.url.empty()) return;
   const std::string prefix = unique_prefix("ranges-dead");
   const std::vector<std::int64_t> ids{300, 301};
@@ -276,7 +228,7 @@ TEST(RedisRanges, AWriterThatDiedMidFlushIsRepairedOnceItsLeaseRanOut) {
 // field and each id has a <prefix>:sig:<id> string key. Updates and removes
 // keep using those keys; no range hash appears.
 TEST(RedisRanges, AnIndexInThePerIdLayoutKeepsWorking) {
-  const RedisOptions o = single_options();
+  const RedisOptions o = single_server_options();
   if (o.url.empty()) return;
   const std::string prefix = unique_prefix("ranges-legacy");
   auto raw = redis::make_transport(o);
@@ -304,7 +256,7 @@ TEST(RedisRanges, AnIndexInThePerIdLayoutKeepsWorking) {
   store.add(prefix, layout_of(rows(1, moved)), moved, rows(1, moved));
   const std::vector<std::int64_t> gone{3};
   EXPECT_EQ(store.remove(prefix, layout_of(rows(1, moved)), gone), 1u);
-  const auto held = memberships(store, prefix);
+  const auto held = memberships(store, prefix, kBands);
   EXPECT_EQ(held.at(1), buckets_of(row(1, 1)));
   EXPECT_EQ(held.at(2), buckets_of(row(1, 2)));
   EXPECT_FALSE(held.count(3)) << "a removed id of the per-id layout must leave its buckets";
@@ -321,7 +273,7 @@ TEST(RedisRanges, AnIndexInThePerIdLayoutKeepsWorking) {
 // Memory: a range of 128 ids written in one flush, 10 bands of 2 bytes,
 // stays a listpack at default settings and costs far less than a key per id.
 TEST(RedisRanges, AFullRangeStaysInTheCompactEncoding) {
-  const RedisOptions o = single_options();
+  const RedisOptions o = single_server_options();
   if (o.url.empty()) return;
   const std::string prefix = unique_prefix("ranges-memory");
   RedisStore store(o);

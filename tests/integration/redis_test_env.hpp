@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lshrs/redis_store.hpp"
 
@@ -41,6 +43,19 @@ inline RedisOptions redis_options(const std::string& url) {
   return o;
 }
 
+// Options for the single test server / the test Cluster, routing forced;
+// an empty url after skipping/failing.
+inline RedisOptions single_server_options() {
+  RedisOptions o = redis_options(server_url("LSHRS_TEST_REDIS_URL"));
+  o.cluster = ClusterMode::kOff;
+  return o;
+}
+inline RedisOptions cluster_server_options() {
+  RedisOptions o = redis_options(server_url("LSHRS_TEST_REDIS_CLUSTER_URL"));
+  o.cluster = ClusterMode::kOn;
+  return o;
+}
+
 // A store on the single test server, or null after skipping/failing.
 inline std::shared_ptr<RedisStore> single_store(bool track_signatures = true) {
   const std::string url = server_url("LSHRS_TEST_REDIS_URL");
@@ -49,6 +64,42 @@ inline std::shared_ptr<RedisStore> single_store(bool track_signatures = true) {
   o.track_signatures = track_signatures;
   o.cluster = ClusterMode::kAuto;  // exercises the detection: a single server
   return std::make_shared<RedisStore>(o);
+}
+
+// Forks a process for each writer number w in [first, last), each running
+// work(store, w) on a RedisStore of its own (exit status 0 when it returns,
+// 1 when it throws): writers that share nothing but the server.
+template <typename Work>
+std::vector<pid_t> fork_writers(const RedisOptions& options, int first, int last, Work work) {
+  std::vector<pid_t> children;
+  for (int w = first; w < last; ++w) {
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      ADD_FAILURE() << "fork failed";
+      break;
+    }
+    if (pid == 0) {
+      int rc = 0;
+      try {
+        RedisStore own(options);
+        work(own, w);
+      } catch (...) {
+        rc = 1;
+      }
+      ::_exit(rc);
+    }
+    children.push_back(pid);
+  }
+  return children;
+}
+
+// Waits for fork_writers()' processes; one that failed fails the test.
+inline void expect_writers_succeeded(const std::vector<pid_t>& children) {
+  for (const pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a writer process failed";
+  }
 }
 
 // A loopback TCP port nobody listens on right now (bound, then released).

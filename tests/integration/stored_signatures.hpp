@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <set>
+#include <utility>
 #include <optional>
 #include <span>
 #include <string>
@@ -42,6 +45,33 @@ inline std::vector<StoredSignature> stored_signatures(redis::Transport& transpor
     }
     if (sig.kind == redis::Reply::Kind::kString) out[i].committed = sig.text;
     out[i].clean = busy.integer == 0;
+  }
+  return out;
+}
+
+// The (band, byte) buckets a signature of one-byte bands puts an id in.
+using Buckets = std::set<std::pair<std::size_t, std::uint8_t>>;
+
+inline Buckets buckets_of(const std::string& sig) {
+  Buckets out;
+  for (std::size_t b = 0; b < sig.size(); ++b) out.insert({b, static_cast<std::uint8_t>(sig[b])});
+  return out;
+}
+
+// id -> the buckets holding it, over every one-byte bucket of `bands` bands,
+// read in one call.
+inline std::map<std::int64_t, Buckets> memberships(BucketStore& store, const std::string& prefix,
+                                                   std::size_t bands) {
+  std::vector<BucketRef> refs;
+  for (std::uint32_t b = 0; b < bands; ++b) {
+    for (int v = 0; v < 256; ++v) refs.push_back({b, std::string(1, static_cast<char>(v))});
+  }
+  std::map<std::int64_t, Buckets> out;
+  const auto got = store.members(prefix, refs);
+  for (std::size_t k = 0; k < refs.size(); ++k) {
+    for (const auto id : got[k]) {
+      out[id].insert({refs[k].band, static_cast<std::uint8_t>(refs[k].signature[0])});
+    }
   }
   return out;
 }

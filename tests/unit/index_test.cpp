@@ -277,7 +277,7 @@ TEST(Index, SameConfigSharesAPrefixDifferentConfigIsRefused) {
   other.dim = 12;
   EXPECT_THROW(Index(other, store), ConfigurationError);
   Index opened = Index::open(store, "t");
-  EXPECT_EQ(opened.options().num_bands, 8u);
+  EXPECT_EQ(opened.config().num_bands, 8u);
   EXPECT_EQ(opened.query(row(vecs, 2)).neighbors.front().id, 2);
   EXPECT_THROW(Index::open(store, "nothing-here"), ConfigurationError);
 }
@@ -292,7 +292,7 @@ TEST(Index, SavedModelReproducesTheSameBuckets) {
   EXPECT_EQ(model.config.num_bands, 8u);
   EXPECT_EQ(model.redis.prefix, "t");
   Index reloaded = Index::load(dir.path());  // its own memory store
-  EXPECT_EQ(reloaded.options().prefix, "t");
+  EXPECT_EQ(reloaded.config().prefix, "t");
   EXPECT_EQ(reloaded.hasher().projections(), index.hasher().projections());
   reloaded.index(iota_ids(50), vecs);
   for (std::size_t i = 0; i < 50; i += 7) {
@@ -358,8 +358,8 @@ TEST(Index, AutomaticBandsFollowTheThreshold) {
   o.num_perm = 128;
   o.similarity_threshold = 0.8;
   Index index(o);
-  EXPECT_EQ(*index.options().num_bands * *index.options().rows_per_band, 128u);
-  EXPECT_EQ(index.stats().num_bands, *index.options().num_bands);
+  EXPECT_EQ(index.config().num_bands * index.config().rows_per_band, 128u);
+  EXPECT_EQ(index.stats().num_bands, index.config().num_bands);
 }
 
 }  // namespace

@@ -183,7 +183,7 @@ TEST(IndexFirstWrite, ARefusedFirstBatchLeavesTheStoreWithoutAnIndex) {
   Index index(other, store);
   index.index(std::vector<std::int64_t>{1}, random_vectors(1, 5, 4));
   // ...and the first successful write did record it.
-  EXPECT_EQ(Index::open(store, other.prefix).options().dim, 5u);
+  EXPECT_EQ(Index::open(store, other.prefix).config().dim, 5u);
   EXPECT_THROW(Index(options(), store), ConfigurationError);
 }
 

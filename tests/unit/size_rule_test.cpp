@@ -50,9 +50,9 @@ TEST(SizeBasedBands, IndexOptionsUseItWhenTheSizeIsKnown) {
   o.dim = 32;
   o.expected_size = 1'000'000;
   Index index(o);
-  EXPECT_EQ(*index.options().rows_per_band, 16u);
-  EXPECT_EQ(*index.options().num_bands, 8u);
-  EXPECT_EQ(index.options().num_perm, 128u);
+  EXPECT_EQ(index.config().rows_per_band, 16u);
+  EXPECT_EQ(index.config().num_bands, 8u);
+  EXPECT_EQ(index.config().num_perm, 128u);
   o.expected_size = 0;
   try {
     Index bad(o);
@@ -61,7 +61,7 @@ TEST(SizeBasedBands, IndexOptionsUseItWhenTheSizeIsKnown) {
     EXPECT_NE(std::string(e.what()).find("expected_size must be positive (got 0)"), std::string::npos);
   }
   o.expected_size = std::nullopt;
-  EXPECT_EQ(*Index(o).options().num_bands * *Index(o).options().rows_per_band, 128u)
+  EXPECT_EQ(Index(o).config().num_bands * Index(o).config().rows_per_band, 128u)
       << "unknown size: the threshold rule as before";
 }
 

@@ -233,14 +233,14 @@ int run_bench(const BenchArgs& a) {
   prepare_prefix(a, *store);
   Index index = make_index(a.config, a.store.prefix, store, rows_fetcher(a.base, base), base.cols, true,
                            base.rows);
-  const auto& o = index.options();
+  const auto& o = index.config();
   // A tuned model's query settings apply unless --probes / --max-candidates say otherwise.
   const std::size_t probes = a.probes.value_or(index.query_defaults().probes);
   const auto max_candidates = a.max_candidates ? a.max_candidates : index.query_defaults().max_candidates;
   j["store"] = store->describe();
   j["config"] = {{"num_perm", o.num_perm},
-                 {"num_bands", *o.num_bands},
-                 {"rows_per_band", *o.rows_per_band},
+                 {"num_bands", o.num_bands},
+                 {"rows_per_band", o.rows_per_band},
                  {"similarity_threshold", o.similarity_threshold},
                  {"seed", o.seed},
                  {"probes", probes},

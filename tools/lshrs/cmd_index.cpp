@@ -35,7 +35,7 @@ SourceSpec spec_of(const IndexArgs& a) {
 void print_summary(const IndexArgs& a, const Index& index, const std::string& store,
                    const std::string& what, std::uint64_t rows, double seconds) {
   const double rate = seconds > 0 ? static_cast<double>(rows) / seconds : 0;
-  const auto& o = index.options();
+  const auto& o = index.config();
   if (a.json) {
     Json j = {{"rows", rows},
               {"seconds", seconds},
@@ -45,8 +45,8 @@ void print_summary(const IndexArgs& a, const Index& index, const std::string& st
               {"prefix", o.prefix},
               {"dim", o.dim},
               {"family", family_name(o.family)},
-              {"num_bands", *o.num_bands},
-              {"rows_per_band", *o.rows_per_band},
+              {"num_bands", o.num_bands},
+              {"rows_per_band", o.rows_per_band},
               {"seed", o.seed}};
     if (!a.save_model.empty()) j["model"] = a.save_model;
     std::cout << j.dump() << "\n";
@@ -56,8 +56,8 @@ void print_summary(const IndexArgs& a, const Index& index, const std::string& st
                            group_digits(rows), what, seconds,
                            group_digits(static_cast<std::uint64_t>(rate)));
   std::cout << fmt::format("index: prefix \"{}\" in {}; {}, dim {}, {} bands x {} rows, seed {}\n",
-                           o.prefix, store, family_name(o.family), o.dim, *o.num_bands,
-                           *o.rows_per_band, o.seed);
+                           o.prefix, store, family_name(o.family), o.dim, o.num_bands,
+                           o.rows_per_band, o.seed);
   if (!a.save_model.empty()) std::cout << "model saved to " << a.save_model << "\n";
   if (a.store.store == "memory") {
     std::cout << "(--store memory: the index lived in this process only; use --redis to keep it)\n";

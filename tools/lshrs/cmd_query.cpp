@@ -12,6 +12,7 @@
 #include "cli.hpp"
 #include "flag_checks.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/option_rules.hpp"
 #include "matrix_io.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -185,10 +186,10 @@ Command add_query_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--top-p", a->top_p,
                   "Keep the best ceil(candidates x P) by cosine, in (0, 1] (needs --vectors)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(library_rule(&top_p_problem, "(0, 1]"));
   sub->add_option("--min-similarity", a->min_similarity,
                   "Drop results below this cosine (needs --vectors)")
-      ->check(CLI::Range(-1.0, 1.0));
+      ->check(library_rule(&min_similarity_problem, "[-1, 1]"));
   sub->add_flag("--rerank", a->rerank,
                 "Rank candidates by cosine instead of collisions (needs --vectors)");
   whole_number(sub->add_option("--max-candidates", a->max_candidates,

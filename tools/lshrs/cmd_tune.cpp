@@ -14,6 +14,7 @@
 
 #include "cli.hpp"
 #include "flag_checks.hpp"
+#include "lshrs/option_rules.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/tuning.hpp"
 #include "options.hpp"
@@ -223,7 +224,7 @@ Command add_tune_command(CLI::App& app) {
       ->check(at_least_one())
       ->capture_default_str();
   sub->add_option("--threshold", args->threshold, "Target cosine similarity, in (0, 1)")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(library_rule(&similarity_threshold_problem, "(0, 1)"))
       ->capture_default_str();
   whole_number(sub->add_option("--dim", args->dim, "Vector dimension (to show the hashing cost)"))
       ->check(at_least_one());

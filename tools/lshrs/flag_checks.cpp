@@ -43,6 +43,16 @@ CLI::Validator non_negative() {
       "NUMBER>=0");
 }
 
+CLI::Validator library_rule(std::optional<std::string> (*problem)(double), const char* type) {
+  return CLI::Validator(
+      [problem](std::string& text) -> std::string {
+        const double v = parse_double(text);
+        if (std::isnan(v)) return "must be a number" + got(text);
+        return problem(v).value_or("");
+      },
+      type);
+}
+
 CLI::Validator timeout_seconds() {
   return CLI::Validator(
       [](std::string& text) -> std::string {

@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <optional>
+#include <string>
 
 namespace lshrs::cli {
 
@@ -20,6 +22,10 @@ inline constexpr double kMaxTimeoutSeconds = 86'400;
 CLI::Validator at_least_one();
 // Finite numbers >= 0.
 CLI::Validator non_negative();
+// A number the library's rule accepts (lshrs/option_rules.hpp, e.g.
+// top_p_problem): the rule is the library's, CLI11 only names the flag
+// ("--top-p: must be in (0, 1] (got 0)"). `type` is the help text's name.
+CLI::Validator library_rule(std::optional<std::string> (*problem)(double), const char* type);
 // Seconds from 0 (wait forever) to kMaxTimeoutSeconds; refuses nan and inf.
 CLI::Validator timeout_seconds();
 

@@ -29,6 +29,10 @@ namespace lshrs::cli {
 // Returns `option` for chaining.
 CLI::Option* whole_number(CLI::Option* option);
 
+// Refuses a subcommand path whose component (Redis, Parquet, PostgreSQL) was
+// left out of this build, naming the CMake option that brings it back.
+[[noreturn]] void built_without(const char* component, const char* option);
+
 struct StoreFlags {
   std::string store = "redis";  // redis | memory
   std::string redis_url;        // default: $LSHRS_REDIS_URL, $REDIS_URL, redis://127.0.0.1:6379

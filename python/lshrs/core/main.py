@@ -168,18 +168,21 @@ class LSHRS:
                     min_similarity: Optional[float], probes: Optional[int],
                     max_candidates: Optional[int], rerank: bool) -> tuple:
         top_k = _positive("top_k", top_k, allow_none=True)
+        # The ranges and the rerank rule are the library's (option_rules.hpp,
+        # QueryOptions::reranks); checked here to raise the original's error types.
         if top_p is not None:
-            if isinstance(top_p, bool) or not isinstance(top_p, (int, float, np.floating)) \
-                    or not 0 < float(top_p) <= 1:
-                raise InvalidArgumentError(f"top_p must be in (0, 1], got {top_p!r}")
+            if isinstance(top_p, bool) or not isinstance(top_p, (int, float, np.floating)):
+                raise InvalidArgumentError(f"top_p must be a number, got {top_p!r}")
             top_p = float(top_p)
+            problem = _core.top_p_problem(top_p)
+            if problem:
+                raise InvalidArgumentError(f"top_p {problem}")
         if min_similarity is not None:
-            if not -1 <= float(min_similarity) <= 1:
-                raise InvalidArgumentError(
-                    f"min_similarity must be in [-1, 1], got {min_similarity!r}")
             min_similarity = float(min_similarity)
-        needs_vectors = rerank or top_p is not None or min_similarity is not None
-        if needs_vectors and self.vector_fetch_fn is None:
+            problem = _core.min_similarity_problem(min_similarity)
+            if problem:
+                raise InvalidArgumentError(f"min_similarity {problem}")
+        if _core.reranks(top_p, min_similarity, bool(rerank)) and self.vector_fetch_fn is None:
             raise RerankUnavailableError(
                 "reranking (top_p, min_similarity, rerank) needs vector_fetch_fn: pass "
                 "LSHRS(vector_fetch_fn=...) to fetch candidate vectors")

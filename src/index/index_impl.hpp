@@ -1,0 +1,38 @@
+// Internal: the state behind lshrs::Index (its pimpl), shared by index.cpp
+// (opening, ingest, flush) and index_query.cpp (queries).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "lshrs/cross_polytope.hpp"
+#include "lshrs/fetcher.hpp"
+#include "lshrs/hasher.hpp"
+#include "lshrs/index.hpp"
+#include "lshrs/store.hpp"
+
+namespace lshrs {
+
+struct Index::Impl {
+  struct Buffer {
+    std::vector<std::int64_t> ids;
+    std::vector<std::uint8_t> signatures;  // ids.size() × num_bands × band_bytes
+  };
+
+  IndexConfig config;
+  std::unique_ptr<Hasher> hasher;                 // hyperplane family
+  std::unique_ptr<CrossPolytopeHasher> polytope;  // cross-polytope family
+  std::shared_ptr<BucketStore> store;
+  std::shared_ptr<VectorFetcher> fetcher;
+  std::mutex buffer_mutex;  // guards buffer
+  std::mutex flush_mutex;   // one flush at a time keeps writes ordered
+  Buffer buffer;
+  // Guarded by flush_mutex: <prefix>:meta as this client found or wrote it;
+  // empty until the first flush when the index did not exist yet.
+  std::string meta;
+};
+
+}  // namespace lshrs
