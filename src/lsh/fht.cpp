@@ -4,6 +4,7 @@
 #include <string>
 
 #include "lsh/fht_kernel.hpp"
+#include "lsh/target_clones.hpp"
 #include "lshrs/cross_polytope.hpp"
 #include "lshrs/error.hpp"
 
@@ -11,7 +12,7 @@ namespace lshrs {
 namespace {
 
 // One clone per instruction set, picked once at load time; same bits in each.
-[[gnu::target_clones("avx2", "default")]] void fht_dispatch(float* v, std::size_t n) {
+LSHRS_TARGET_CLONES void fht_dispatch(float* v, std::size_t n) {
   detail::fht_in_place(v, n);
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "lsh/fht_kernel.hpp"
+#include "lsh/target_clones.hpp"
 
 namespace lshrs::detail {
 namespace {
@@ -43,7 +44,7 @@ namespace {
 
 }  // namespace
 
-[[gnu::target_clones("avx2", "default")]]
+LSHRS_TARGET_CLONES
 void rotate_block(const float* vectors, std::size_t count, std::size_t dim, const float* sign,
                   std::size_t padded, float* block, std::uint32_t* codes) {
   for (std::size_t i = 0; i < count; ++i) {
