@@ -337,7 +337,7 @@ void RedisStore::add_tracked(std::string_view prefix, std::span<const std::int64
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (replies[i].integer == kRepairDue) due.push_back(i);
   }
-  if (!due.empty()) impl_->repair(prefix, ids, std::move(due), {sigs.band_bytes});
+  if (!due.empty()) impl_->repair(prefix, ids, std::move(due), sigs.band_bytes);
 }
 
 std::size_t RedisStore::do_remove(std::string_view prefix, const std::optional<StoreLayout>& layout,
