@@ -1,8 +1,8 @@
 // lshrs — vectors in local files: NumPy .npy and TEXMEX .fvecs.
 //
-// Both are memory-mapped, never read whole: a source walks the mapping in
-// batches and a fetcher reads rows by position, so files larger than memory
-// work. .npy: a 2-D (rows, dim) array of float32 or float64 (rounded to
+// Both are memory-mapped: a source walks the mapping in batches, so files
+// larger than memory work. A .npy fetcher reads rows by position, from a copy
+// in memory when the file fits (NpyResidency), else from the mapping. .npy: a 2-D (rows, dim) array of float32 or float64 (rounded to
 // float32), C order, format versions 1–3; ids are row numbers unless an int64
 // .npy of ids (same row count) is given. .fvecs: each vector is an int32
 // dimension followed by that many float32 (the SIFT/GIST benchmark format),
@@ -33,10 +33,24 @@
 
 namespace lshrs {
 
+// Where a .npy fetcher reads rows from (sources always stream the mapping).
+// A rerank reads rows scattered over the whole file; from the mapping each is
+// a 4 KiB-page TLB miss (and a page fault the first time), while a copy in
+// memory backed by transparent huge pages scores them about a third faster at
+// 1M x 128 (docs/benchmarks.md). The copy costs the file's size in memory and
+// one sequential read at open (~0.1 s for 512 MB already cached), so a
+// one-off query of a large uncached file is quicker mapped.
+//   kAuto      in memory when the rows take at most a quarter of physical
+//              memory, else mapped
+//   kMapped    always the mapping (nothing read at open)
+//   kInMemory  always a copy; SourceError when the memory cannot be had
+enum class NpyResidency { kAuto, kMapped, kInMemory };
+
 struct NpyOptions {
   std::filesystem::path vectors;             // (n, dim) float32/float64 .npy
   std::optional<std::filesystem::path> ids;  // (n,) int64 .npy; default: row numbers
   std::size_t batch_size = 10'000;           // rows per batch (> 0)
+  NpyResidency residency = NpyResidency::kAuto;  // fetchers only
 };
 
 struct FvecsOptions {
@@ -50,6 +64,8 @@ LSHRS_API std::unique_ptr<VectorSource> open_fvecs_source(const FvecsOptions& op
 // Fetches rows by id: the row number, or the row holding that id when an ids
 // file is given (an id -> row map is built once at open; a repeated id
 // resolves to its last row). Ids outside the file are left out, not thrown.
+// Rows are read as options.residency says; float64 rows held in memory are
+// rounded to float32 once, at open.
 LSHRS_API std::shared_ptr<VectorFetcher> open_npy_fetcher(const NpyOptions& options);
 
 // A row-major matrix held in memory.

@@ -71,11 +71,12 @@ void bind_io(py::module_& m) {
       py::arg("path"), py::arg("ids") = std::nullopt, py::arg("batch_size") = 10'000);
   m.def(
       "npy_fetcher",
-      [](const std::string& path, std::optional<std::string> ids) {
+      [](const std::string& path, std::optional<std::string> ids, std::optional<bool> in_memory) {
         NpyOptions o{path, ids ? std::optional<std::filesystem::path>(*ids) : std::nullopt, 10'000};
+        if (in_memory) o.residency = *in_memory ? NpyResidency::kInMemory : NpyResidency::kMapped;
         return released(o, open_npy_fetcher);
       },
-      py::arg("path"), py::arg("ids") = std::nullopt);
+      py::arg("path"), py::arg("ids") = std::nullopt, py::arg("in_memory") = std::nullopt);
   m.def(
       "fvecs_source",
       [](const std::string& path, std::size_t batch_size) {

@@ -142,6 +142,16 @@ def test_npy_and_fvecs_sources(tmp_path, prefix, redis_url):
     lsh.close()
 
 
+def test_npy_fetcher_in_memory_or_mapped_gives_the_same_rows(tmp_path):
+    data, _ = clustered(50, DIM)
+    np.save(tmp_path / "v.npy", data.astype(np.float64))  # rounded to float32 either way
+    ids = np.array([49, 3, 77, 0, 3], dtype=np.int64)  # 77 is not a row
+    got = [npy_fetcher(tmp_path / "v.npy", in_memory=m).fetch(ids) for m in (None, True, False)]
+    for found, rows in got:
+        np.testing.assert_array_equal(found, [49, 3, 0, 3])
+        np.testing.assert_array_equal(rows, data[[49, 3, 0, 3]].astype(np.float32))
+
+
 def test_postgres_down_is_a_source_error_not_redis():
     """PostgreSQL unreachable (nothing listens on port 1): SourceUnavailableError, a
     built-in ConnectionError, never redis-py's ConnectionError (which means Redis)."""

@@ -164,8 +164,13 @@ TEST_F(FilesTest, NanRowsReachTheIndexWhichRefusesThem) {
   }
 }
 
+constexpr NpyResidency kResidencies[] = {NpyResidency::kMapped, NpyResidency::kInMemory,
+                                         NpyResidency::kAuto};
+
 TEST_F(FilesTest, NpyFetcherByRowNumber) {
-  auto fetcher = open_npy_fetcher({file("f64.npy"), std::nullopt, 10});
+ for (const NpyResidency residency : kResidencies) {
+  SCOPED_TRACE(static_cast<int>(residency));
+  auto fetcher = open_npy_fetcher({file("f64.npy"), std::nullopt, 10, residency});
   const std::int64_t ids[] = {5, -1, 1233, 1234, 0, 5};
   const FetchedVectors got = fetcher->fetch(ids);
   EXPECT_EQ(got.ids, (std::vector<std::int64_t>{5, 1233, 0, 5}));
@@ -173,6 +178,33 @@ TEST_F(FilesTest, NpyFetcherByRowNumber) {
   for (std::size_t k = 0; k < got.ids.size(); ++k) {
     for (std::size_t j = 0; j < kCols; ++j) {
       EXPECT_EQ(got.data[k * kCols + j], value(static_cast<std::size_t>(got.ids[k]), j));
+    }
+  }
+ }
+}
+
+// Rows held in memory are the mapped rows: every row fetched and scored from
+// the copy gives the same floats as from the mapping, float32 and float64
+// (rounded once at open), by row number and through an ids file.
+TEST_F(FilesTest, NpyFetcherInMemoryGivesTheMappedRowsAndScores) {
+  std::vector<float> query(kCols);
+  for (std::size_t j = 0; j < kCols; ++j) query[j] = 0.5f * static_cast<float>(j) - 1.25f;
+  for (const char* name : {"f32.npy", "f64.npy"}) {
+    for (const bool with_ids : {false, true}) {
+      SCOPED_TRACE(std::string(name) + (with_ids ? " with ids" : ""));
+      const auto ids_file = with_ids ? std::optional(file("ids.npy")) : std::nullopt;
+      auto mapped = open_npy_fetcher({file(name), ids_file, 10, NpyResidency::kMapped});
+      auto held = open_npy_fetcher({file(name), ids_file, 10, NpyResidency::kInMemory});
+      std::vector<std::int64_t> ids;
+      for (std::size_t i = 0; i < kRows; i += 3) ids.push_back(with_ids ? oracle_id(i) : static_cast<std::int64_t>(i));
+      ids.push_back(-1);  // not an id either way
+      const FetchedVectors a = mapped->fetch(ids), b = held->fetch(ids);
+      EXPECT_EQ(a.ids, b.ids);
+      EXPECT_EQ(a.data, b.data);
+      EXPECT_EQ(a.ids.size(), ids.size() - 1);
+      const ScoredIds sa = mapped->similarities(query, ids), sb = held->similarities(query, ids);
+      EXPECT_EQ(sa.ids, sb.ids);
+      EXPECT_EQ(sa.scores, sb.scores);
     }
   }
 }
@@ -206,7 +238,9 @@ TEST_F(FilesTest, NpyFetcherScoresCandidatesAsTheirCosines) {
   double qq = 0;
   for (const float x : query) qq += double{x} * x;
   for (const char* name : {"f32.npy", "f64.npy"}) {
-    auto fetcher = open_npy_fetcher({file(name), std::nullopt, 10});
+   for (const NpyResidency residency : kResidencies) {
+    SCOPED_TRACE(static_cast<int>(residency));
+    auto fetcher = open_npy_fetcher({file(name), std::nullopt, 10, residency});
     const std::int64_t ids[] = {7, -3, 1233, 99999, 0, 7};
     const ScoredIds got = fetcher->similarities(query, ids);
     ASSERT_EQ(got.ids, (std::vector<std::int64_t>{7, 1233, 0, 7})) << name;
@@ -220,6 +254,7 @@ TEST_F(FilesTest, NpyFetcherScoresCandidatesAsTheirCosines) {
       }
       EXPECT_NEAR(got.scores[k], dot / std::sqrt(vv * qq), 1e-6) << name << " id " << got.ids[k];
     }
+   }
   }
 }
 
@@ -231,7 +266,9 @@ TEST_F(FilesTest, NpyFetcherStillRefusesBrokenStoredRows) {
   Matrix m{4, 3, {1, 2, 3, 0, 0, 0, 1e-9f, -1e-9f, 1e-9f, 1, std::nanf(""), 1}};
   const auto path = dir_->path() / "broken-rows.npy";
   write_npy_matrix(path, m);
-  auto fetcher = open_npy_fetcher({path, std::nullopt, 10});
+ for (const NpyResidency residency : kResidencies) {
+  SCOPED_TRACE(static_cast<int>(residency));
+  auto fetcher = open_npy_fetcher({path, std::nullopt, 10, residency});
   const std::vector<float> query{1, 1, 1};
   EXPECT_EQ(fetcher->similarities(query, std::vector<std::int64_t>{0}).ids.size(), 1u);
   for (const std::int64_t id : {1, 2, 3}) {
@@ -244,6 +281,7 @@ TEST_F(FilesTest, NpyFetcherStillRefusesBrokenStoredRows) {
           << e.what();
     }
   }
+ }
 }
 
 TEST_F(FilesTest, ReadNpyMatrixMatchesTheRawFloats) {

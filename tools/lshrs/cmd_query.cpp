@@ -87,9 +87,16 @@ Queries read_queries(const QueryArgs& a) {
   return q;
 }
 
-std::shared_ptr<VectorFetcher> fetcher_for(const QueryArgs& a) {
-  if (!a.vectors_spec.empty())
-    return make_fetcher(parse_source_spec(a.vectors_spec, "", a.source), a.source);
+// A few queries read a few thousand rows: reading a large .npy whole to hold
+// it in memory would cost more than it saves, so they read the mapping.
+constexpr std::size_t kQueriesWorthLoading = 32;
+
+std::shared_ptr<VectorFetcher> fetcher_for(const QueryArgs& a, std::size_t queries) {
+  if (!a.vectors_spec.empty()) {
+    SourceFlags flags = a.source;
+    if (queries < kQueriesWorthLoading) flags.npy_residency = NpyResidency::kMapped;
+    return make_fetcher(parse_source_spec(a.vectors_spec, "", flags), flags);
+  }
   if (!a.wants_rerank()) return nullptr;
   if (!a.from.empty()) return make_fetcher(parse_source_spec(a.from, "", a.source), a.source);
   throw UsageError(
@@ -154,7 +161,7 @@ void print_table(std::int64_t row, const QueryResult& r) {
 
 int run_query(const QueryArgs& a) {
   const Queries q = read_queries(a);
-  Index index = open_index(a, fetcher_for(a));
+  Index index = open_index(a, fetcher_for(a, q.vectors.rows));
   check_dim(q.vectors.cols, "the query input", index);
   const QueryOptions options = a.options();
   std::vector<QueryResult> results;

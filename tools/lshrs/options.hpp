@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lshrs/fetcher.hpp"
+#include "lshrs/files.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/redis_store.hpp"
 #include "lshrs/source.hpp"
@@ -65,6 +66,8 @@ struct SourceFlags {
   std::optional<std::uint64_t> limit;
   std::size_t batch_size = 10'000;
   double timeout_seconds = 5;  // the subcommand's --timeout (StoreFlags), copied in before use
+  // npy fetchers: chosen by the subcommand (a few queries read few rows), no flag.
+  NpyResidency npy_residency = NpyResidency::kAuto;
 };
 void add_source_flags(CLI::App& app, SourceFlags& flags);
 

@@ -145,6 +145,7 @@ NpyOptions npy_options(const SourceSpec& spec, const SourceFlags& f) {
   o.vectors = spec.location;
   if (f.ids_file) o.ids = *f.ids_file;
   o.batch_size = f.batch_size;
+  o.residency = f.npy_residency;
   return o;
 }
 

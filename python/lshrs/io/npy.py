@@ -28,9 +28,16 @@ def iter_fvecs_vectors(path: PathLike, *, batch_size: int = 10_000
     yield from _sources.iterate(_core.fvecs_source(os.fspath(path), int(batch_size)))
 
 
-def npy_fetcher(path: PathLike, *, ids: Optional[PathLike] = None) -> Any:
-    """A built-in vector_fetch_fn reading rows of a .npy file by id."""
-    return _core.npy_fetcher(os.fspath(path), None if ids is None else os.fspath(ids))
+def npy_fetcher(path: PathLike, *, ids: Optional[PathLike] = None,
+                in_memory: Optional[bool] = None) -> Any:
+    """A built-in vector_fetch_fn reading rows of a .npy file by id.
+
+    in_memory: True copies the rows into memory at open (transparent huge
+    pages: reranks score scattered rows faster than through the mapping),
+    False reads the mapping, None (default) copies when the rows take at most
+    a quarter of physical memory.
+    """
+    return _core.npy_fetcher(os.fspath(path), None if ids is None else os.fspath(ids), in_memory)
 
 
 __all__ = ["iter_npy_vectors", "iter_fvecs_vectors", "npy_fetcher"]

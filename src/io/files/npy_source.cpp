@@ -7,6 +7,7 @@
 #include "index/cosine.hpp"
 #include "index/index_options.hpp"
 #include "io/files/mmap_npy.hpp"
+#include "io/files/resident_rows.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/files.hpp"
 
@@ -61,6 +62,15 @@ class NpySource final : public VectorSource {
   std::size_t next_row_ = 0;
 };
 
+bool holds_in_memory(const io::NpyMatrixFile& m, NpyResidency residency) {
+  switch (residency) {
+    case NpyResidency::kMapped: return false;
+    case NpyResidency::kInMemory: return true;
+    case NpyResidency::kAuto: break;
+  }
+  return io::ResidentRows::fits_in_memory(m.rows() * m.cols() * sizeof(float));
+}
+
 // Rows by id. With an ids file the id -> row map is built once at open (16
 // bytes or so per row, in memory); without one the id is the row number.
 class NpyFetcher final : public VectorFetcher {
@@ -72,6 +82,8 @@ class NpyFetcher final : public VectorFetcher {
       // A repeated id keeps its last row, as re-ingesting an id replaces it.
       for (std::size_t r = 0; r < ids->size(); ++r) (*row_of_)[ids->at(r)] = r;
     }
+    if (holds_in_memory(matrix_, options.residency)) resident_.emplace(matrix_);
+    rows_ = resident_ ? resident_->data() : matrix_.float32_data();
   }
 
   FetchedVectors fetch(std::span<const std::int64_t> ids) override {
@@ -83,15 +95,20 @@ class NpyFetcher final : public VectorFetcher {
       if (!row) continue;
       out.ids.push_back(id);
       out.data.resize(out.data.size() + matrix_.cols());
-      matrix_.copy_rows(*row, 1, out.data.data() + out.data.size() - matrix_.cols());
+      float* to = out.data.data() + out.data.size() - matrix_.cols();
+      if (resident_) {
+        std::copy_n(resident_->data() + *row * matrix_.cols(), matrix_.cols(), to);
+      } else {
+        matrix_.copy_rows(*row, 1, to);
+      }
     }
     return out;
   }
 
-  // Scores the mapped rows where they are: a query's candidates are spread
-  // over the file, and copying each one's vector cost more than its cosine.
+  // Scores the rows where they are: a query's candidates are spread over the
+  // file, and copying each one's vector cost more than its cosine.
   ScoredIds similarities(std::span<const float> query, std::span<const std::int64_t> ids) override {
-    const float* data = matrix_.float32_data();
+    const float* data = rows_;
     if (data == nullptr || query.size() != matrix_.cols()) return VectorFetcher::similarities(query, ids);
     const std::size_t dim = matrix_.cols();
     const float query_norm = detail::vector_norm(query);
@@ -139,6 +156,10 @@ class NpyFetcher final : public VectorFetcher {
   }
 
   io::NpyMatrixFile matrix_;
+  std::optional<io::ResidentRows> resident_;
+  // float32 rows to score in place: the copy, else the mapping (nullptr for
+  // a mapped float64 file, which is scored through copies).
+  const float* rows_ = nullptr;
   std::optional<std::unordered_map<std::int64_t, std::size_t>> row_of_;
 };
 
