@@ -161,6 +161,10 @@ def run_tuned(args, label, base, queries, truth):
     datasets.log(f"{label}: tuned in {tune_seconds:.0f} s: {point['family']} {point['bands']} x "
                  f"{point['rows_per_band']}, probes {defaults['probes']}, max candidates "
                  f"{defaults['max_candidates']}")
+    # The machine's speed moves between minutes (a VM): the write ceiling the
+    # ingest is compared with is measured right before this build, and the
+    # queries are run --repeat times, reported as their median and range.
+    ceiling_before = redis_sadd_ceiling(args.redis)
     r = run_lshrs(args.lshrs, args.redis, base, queries, truth, "tuned", f"--model {shlex.quote(model)}", args.k,
                   args.data, keep=True)
     # The bench applies the model's defaults (it records what it used); the
@@ -168,7 +172,9 @@ def run_tuned(args, label, base, queries, truth):
     if r["config"]["probes"] != defaults["probes"]:
         raise RuntimeError(f"lshrs bench --model used probes {r['config']['probes']}, the model says "
                            f"{defaults['probes']}")
-    row = sweep_probes(args.lshrs, args.redis, base, queries, truth, "tuned", "", [None], args.data)[0]
+    repeats = sweep_probes(args.lshrs, args.redis, base, queries, truth, "tuned", "", [None] * args.repeat, args.data)
+    qps = sorted(x["queries_per_second"] for x in repeats)
+    row = dict(repeats[0], queries_per_second=float(np.median(qps)))
     subprocess.run([args.lshrs, "clear", "--redis", args.redis, "--prefix", "scale-tuned", "--yes"],
                    check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     bench_cands = next(m["mean_candidates"] for m in r["modes"] if m["mode"].startswith("reranked, one by one"))
@@ -184,6 +190,7 @@ def run_tuned(args, label, base, queries, truth):
             "candidates": row["candidates"], "fraction_read": row["candidates"] / n,
             "bytes_per_vector": r.get("bytes_per_vector"),
             "ingest_vectors_per_second": r["ingest"]["vectors_per_second"],
+            "queries_per_second_runs": qps, "ceiling_before_build": ceiling_before,
             "bands": point["bands"], "tuner": {"seconds": tune_seconds, "flags": args.tune_flags,
                                               "recommended": point, "query_defaults": defaults,
                                               "bench_reranked_candidates": bench_cands}}
@@ -242,6 +249,13 @@ def table(title, rows):
                      f"{f(r.get('fraction_read'), '.4%')} | {f(r.get('candidates'), ',.0f')} | "
                      f"{f(r.get('bytes_per_vector'), ',.0f')} | {f(r.get('ingest_vectors_per_second'), ',.0f')} | "
                      f"{f(r.get('build_vectors_per_second'), ',.0f')} |")
+    for r in rows:
+        if r.get("queries_per_second_runs"):
+            runs = ", ".join(f"{q:,.0f}" for q in r["queries_per_second_runs"])
+            lines.append(f"\n{r['method']}: q/s of {len(r['queries_per_second_runs'])} runs {runs} (median in the "
+                         f"table); ingest {r['ingest_vectors_per_second']:,.0f} vectors/s = "
+                         f"{r['ingest_vs_ceiling']:.2f} of the SADD ceiling measured just before its build "
+                         f"({r['ceiling_before_build']:,.0f}/s ÷ {r['bands']} bands)")
     return "\n".join(lines) + "\n"
 
 
@@ -283,8 +297,7 @@ def measure(label, base_path, query_path, args, configs, ceiling):
     if not args.no_tune:
         tuned = run_tuned(args, label, base_path, query_path, truth_path)
         if tuned:
-            if ceiling:
-                tuned["ingest_vs_ceiling"] = tuned["ingest_vectors_per_second"] / (ceiling / tuned["bands"])
+            tuned["ingest_vs_ceiling"] = tuned["ingest_vectors_per_second"] / (tuned["ceiling_before_build"] / tuned["bands"])
             rows.append(tuned)
     if not args.no_peers:
         datasets.log(f"{label}: peers")
@@ -310,6 +323,8 @@ def main():
     p.add_argument("--no-tune", action="store_true", help="skip the tuner's recommendation")
     p.add_argument("--tune-flags", default=DEFAULT_TUNE_FLAGS,
                    help=f"extra `lshrs tune` flags narrowing its search (default: {DEFAULT_TUNE_FLAGS})")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="query the tuner's index this many times (median q/s reported, every run kept)")
     p.add_argument("--json", default=None, help="write all results here")
     args = p.parse_args()
     os.makedirs(args.data, exist_ok=True)
