@@ -10,9 +10,9 @@
 // exact neighbour's, not when it is one of the truth's k ids: where the base
 // holds duplicates (or other rows tied with the k-th), which of the tied ids
 // a truth list names is arbitrary, and counting ids under-counts every
-// method (by 0.04-0.05 on the man-page set, where 21% of the queries have
-// more than k rows tied at the k-th similarity). bench/scale/peers.py counts
-// the same way.
+// method (by 0.04-0.05 against numpy's truth for the man-page set, where 21%
+// of the queries have more than k rows tied at the k-th similarity).
+// bench/scale/peers.py counts the same way.
 //
 // Thread safety: pure functions.
 #pragma once
