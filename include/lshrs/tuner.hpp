@@ -6,9 +6,10 @@
 // of a store the caller provides (real Redis in the CLI), then sweeps the
 // query settings (probes, max_candidates) from the cheapest up, measuring
 // each point: recall@k against exact neighbours on tuning queries and on
-// held-out queries, candidates per query, the fraction of the data fetched,
-// reranked queries/s (one thread, through the caller's fetcher), bytes per
-// vector in the store and the ingest rate. It returns every point, their
+// held-out queries (counted by similarity, exact.hpp; by id alongside),
+// candidates per query, the fraction of the data fetched, reranked
+// queries/s (one thread, through the caller's fetcher), bytes per vector in
+// the store and the ingest rate. It returns every point, their
 // Pareto frontier and a recommendation checked on the held-out queries.
 // How it searches, and why, is in docs/tuning.md.
 //
@@ -91,8 +92,11 @@ struct TuneConfig {
 struct TunePoint {
   TuneConfig config;
   QueryDefaults query;
-  double recall = 0;             // recall@k on the tuning queries
-  double held_out_recall = 0;    // recall@k on the held-out queries
+  double recall = 0;             // recall@k on the tuning queries, by similarity
+  double held_out_recall = 0;    // recall@k on the held-out queries, by similarity
+  // The same counted by id (a hit is one of the truth's k ids): lower where
+  // rows tie at the k-th similarity; kept for comparison, never used to choose.
+  double recall_by_id = 0, held_out_recall_by_id = 0;
   double mean_candidates = 0;    // distinct ids found per query
   double fraction_read = 0;      // vectors fetched per query ÷ vectors indexed
   double queries_per_second = 0; // reranked, one thread, both query halves
@@ -148,9 +152,26 @@ LSHRS_API std::vector<std::size_t> pareto_frontier(std::span<const TunePoint> po
 LSHRS_API std::optional<std::size_t> recommend(std::span<const TunePoint> points, double target,
                                      std::vector<std::string>& warnings);
 
-// Mean over queries of |results[i]'s ids ∩ truth[i][0..k)| / min(k, |truth[i]|)
-// (queries with no truth left out); InvalidArgument when truth has fewer rows.
+// Recall by id: mean over queries of |results[i]'s ids ∩ truth[i][0..k)| /
+// min(k, |truth[i]|) (queries with no truth left out); InvalidArgument when
+// truth has fewer rows.
 LSHRS_API double recall_at_k(std::span<const QueryResult> results,
                    const std::vector<std::vector<std::int64_t>>& truth, std::size_t k);
+
+struct Recall {
+  double by_similarity = 0;  // what the tuner targets and `lshrs bench` reports as recall
+  double by_id = 0;          // recall_at_k above
+};
+
+// Recall@k both ways; query i is row i of `queries` (row-major, `dim` wide,
+// at least results.size() rows) and truth[i] its exact neighbours, ids = rows
+// of `base` (rows × dim). By similarity: per query, hits_by_similarity
+// (exact.hpp) of its first k ids against the cosine of truth[i]'s
+// min(k, |truth[i]|)-th id, at most that many, over that many; queries with
+// no truth left out. InvalidArgument when a truth id counted on is not a base
+// row, or for too few rows of truth or queries.
+LSHRS_API Recall measure_recall(std::span<const QueryResult> results, std::span<const float> base,
+                                std::span<const float> queries, std::size_t dim,
+                                std::span<const std::vector<std::int64_t>> truth, std::size_t k);
 
 }  // namespace lshrs

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <numeric>
 #include <string>
+#include <unordered_set>
 
+#include "index/cosine.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs {
@@ -16,16 +18,47 @@ using ConstRowMap = Eigen::Map<const RowMatrix>;
 
 constexpr Eigen::Index kBlock = 256;  // queries per matrix product
 
-std::size_t rows_of(std::span<const float> m, std::size_t dim, const char* what) {
+std::size_t rows_of(std::span<const float> m, std::size_t dim, const char* what,
+                    const char* op = "exact_neighbors") {
   if (dim == 0 || m.size() % dim != 0) {
-    throw InvalidArgument(std::string("exact_neighbors: ") + what + " holds " +
-                          std::to_string(m.size()) + " floats, not a multiple of dim " +
-                          std::to_string(dim));
+    throw InvalidArgument(std::string(op) + ": " + what + " holds " + std::to_string(m.size()) +
+                          " floats, not a multiple of dim " + std::to_string(dim));
   }
   return m.size() / dim;
 }
 
+// The base row `id` of a base `dim` wide, or an empty span when there is none.
+std::span<const float> base_row(std::span<const float> base, std::size_t dim, std::int64_t id) {
+  if (id < 0 || static_cast<std::size_t>(id) >= rows_of(base, dim, "the base", "recall")) return {};
+  return base.subspan(static_cast<std::size_t>(id) * dim, dim);
+}
+
 }  // namespace
+
+std::optional<float> base_similarity(std::span<const float> base, std::span<const float> query,
+                                     std::int64_t id) {
+  const auto row = base_row(base, query.size(), id);
+  if (row.empty()) return std::nullopt;
+  return detail::cosine(query, detail::vector_norm(query), row.data());
+}
+
+std::size_t hits_by_similarity(std::span<const float> base, std::span<const float> query,
+                               std::span<const std::int64_t> ids, float kth_similarity,
+                               std::size_t k) {
+  const float query_norm = detail::vector_norm(query);
+  std::unordered_set<std::int64_t> seen;
+  std::size_t hits = 0;
+  for (const std::int64_t id : ids) {
+    if (seen.size() == k) break;
+    if (!seen.insert(id).second) continue;
+    const auto row = base_row(base, query.size(), id);
+    if (!row.empty() &&
+        detail::cosine(query, query_norm, row.data()) >= kth_similarity - kRecallTolerance) {
+      ++hits;
+    }
+  }
+  return hits;
+}
 
 std::vector<std::vector<std::int64_t>> exact_neighbors(std::span<const float> base,
                                                        std::span<const float> queries,

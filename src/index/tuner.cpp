@@ -193,7 +193,8 @@ double build(Index& index, std::span<const float> base, std::size_t dim, const W
   return s > 0 ? static_cast<double>(w.ids.size()) / s : 0;
 }
 
-void measure(Index& index, const Workload& w, std::size_t dim, std::size_t k, TunePoint& p) {
+void measure(Index& index, std::span<const float> base, const Workload& w, std::size_t dim,
+             std::size_t k, TunePoint& p) {
   QueryOptions o;
   o.top_k = k;
   o.rerank = true;
@@ -207,12 +208,17 @@ void measure(Index& index, const Workload& w, std::size_t dim, std::size_t k, Tu
   }
   const double s = seconds_since(start);
   const std::span<const QueryResult> all(results);
-  const std::vector<std::vector<std::int64_t>> truth_tuning(w.truth.begin(),
-                                                            w.truth.begin() + static_cast<std::ptrdiff_t>(w.tuning));
-  const std::vector<std::vector<std::int64_t>> truth_held(w.truth.begin() + static_cast<std::ptrdiff_t>(w.tuning),
-                                                          w.truth.end());
-  p.recall = recall_at_k(all.first(w.tuning), truth_tuning, k);
-  p.held_out_recall = recall_at_k(all.subspan(w.tuning), truth_held, k);
+  const std::span<const std::vector<std::int64_t>> truth(w.truth);
+  const std::span<const float> queries(w.queries);
+  const std::size_t split = w.tuning * dim;
+  const Recall tuning = measure_recall(all.first(w.tuning), base, queries.first(split), dim,
+                                       truth.first(w.tuning), k);
+  const Recall held = measure_recall(all.subspan(w.tuning), base, queries.subspan(split), dim,
+                                     truth.subspan(w.tuning), k);
+  p.recall = tuning.by_similarity;
+  p.held_out_recall = held.by_similarity;
+  p.recall_by_id = tuning.by_id;
+  p.held_out_recall_by_id = held.by_id;
   double candidates = 0, fetched = 0;
   for (const auto& r : results) {
     candidates += static_cast<double>(r.candidates);
@@ -320,7 +326,7 @@ TuneReport tune(std::span<const float> base, std::size_t dim, std::span<const fl
       bool met_with_margin = false, slower = true;
       for (const auto& cap : options.max_candidates) {
         p.query = {probe, cap};
-        measure(index, w, dim, options.k, p);
+        measure(index, base, w, dim, options.k, p);
         report.points.push_back(p);
         // The held-out half is not used to choose, but a sweep that stopped
         // where it falls short would leave no next point to fall back on.

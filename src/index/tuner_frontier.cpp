@@ -1,10 +1,11 @@
 // The tuner's defaults, its Pareto frontier, recommendation and recall
-// (lshrs/tuner.hpp).
+// (lshrs/tuner.hpp; the hit rule is exact.hpp's).
 #include <algorithm>
 #include <string>
 #include <unordered_set>
 
 #include "lshrs/error.hpp"
+#include "lshrs/exact.hpp"
 #include "lshrs/tuner.hpp"
 
 namespace lshrs {
@@ -82,25 +83,73 @@ std::optional<std::size_t> recommend(std::span<const TunePoint> points, double t
   return std::nullopt;
 }
 
+namespace {
+
+void check_rows(const char* op, std::size_t results, std::size_t rows, const char* what) {
+  if (rows < results) {
+    throw InvalidArgument(std::string(op) + ": " + std::to_string(results) + " results but " +
+                          what + " for " + std::to_string(rows) + " queries");
+  }
+}
+
+// How many of the result's ids are among the first `want` of `truth`.
+std::size_t hits_by_id(const QueryResult& result, const std::vector<std::int64_t>& truth,
+                       std::size_t want) {
+  const std::unordered_set<std::int64_t> best(truth.begin(),
+                                              truth.begin() + static_cast<std::ptrdiff_t>(want));
+  std::size_t hit = 0;
+  for (const Neighbor& n : result.neighbors) hit += best.count(n.id);
+  return hit;
+}
+
+}  // namespace
+
 double recall_at_k(std::span<const QueryResult> results,
                    const std::vector<std::vector<std::int64_t>>& truth, std::size_t k) {
-  if (truth.size() < results.size()) {
-    throw InvalidArgument("recall_at_k: " + std::to_string(results.size()) + " results but truth for " +
-                          std::to_string(truth.size()) + " queries");
-  }
+  check_rows("recall_at_k", results.size(), truth.size(), "truth");
   double sum = 0;
   std::size_t counted = 0;
   for (std::size_t i = 0; i < results.size(); ++i) {
     const std::size_t want = std::min(k, truth[i].size());
     if (want == 0) continue;
-    const std::unordered_set<std::int64_t> best(truth[i].begin(),
-                                                truth[i].begin() + static_cast<std::ptrdiff_t>(want));
-    std::size_t hit = 0;
-    for (const Neighbor& n : results[i].neighbors) hit += best.count(n.id);
-    sum += static_cast<double>(hit) / static_cast<double>(want);
+    sum += static_cast<double>(hits_by_id(results[i], truth[i], want)) / static_cast<double>(want);
     ++counted;
   }
   return counted == 0 ? 0 : sum / static_cast<double>(counted);
+}
+
+Recall measure_recall(std::span<const QueryResult> results, std::span<const float> base,
+                      std::span<const float> queries, std::size_t dim,
+                      std::span<const std::vector<std::int64_t>> truth, std::size_t k) {
+  if (dim == 0) throw InvalidArgument("recall: dim must be positive (got 0)");
+  check_rows("recall", results.size(), truth.size(), "truth");
+  check_rows("recall", results.size(), queries.size() / dim, "query vectors");
+  Recall sum;
+  std::size_t counted = 0;
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const std::size_t want = std::min(k, truth[i].size());
+    if (want == 0) continue;
+    const auto query = queries.subspan(i * dim, dim);
+    const std::int64_t kth_id = truth[i][want - 1];
+    const auto kth = base_similarity(base, query, kth_id);
+    if (!kth) {
+      throw InvalidArgument("recall: the truth of query " + std::to_string(i) + " lists id " +
+                            std::to_string(kth_id) + ", not a row of the base (" +
+                            std::to_string(base.size() / dim) + " rows)");
+    }
+    ids.clear();
+    for (const Neighbor& n : results[i].neighbors) ids.push_back(n.id);
+    const auto share = [want](std::size_t hits) {
+      return static_cast<double>(std::min(want, hits)) / static_cast<double>(want);
+    };
+    sum.by_similarity += share(hits_by_similarity(base, query, ids, *kth, k));
+    sum.by_id += share(hits_by_id(results[i], truth[i], want));
+    ++counted;
+  }
+  if (counted == 0) return {};
+  const auto n = static_cast<double>(counted);
+  return {sum.by_similarity / n, sum.by_id / n};
 }
 
 }  // namespace lshrs

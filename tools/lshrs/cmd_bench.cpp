@@ -1,6 +1,7 @@
 // lshrs bench — recall and speed on a data set: ingest rate, queries/s
 // (single and batched), latency percentiles, recall@k by collisions and with
-// reranking, and the store's bytes per vector. Writes a JSON report.
+// reranking (by similarity, and by id alongside: lshrs/exact.hpp says why),
+// and the store's bytes per vector. Writes a JSON report.
 #include <fmt/format.h>
 #include <sys/utsname.h>
 
@@ -42,8 +43,22 @@ struct BenchArgs {
 
 struct Mode {
   std::string name;
-  double recall = 0, qps = 0, p50_ms = 0, p99_ms = 0, mean_candidates = 0;
+  double qps = 0, p50_ms = 0, p99_ms = 0, mean_candidates = 0;
   bool latencies = false;  // single-query modes time each query
+  Recall recall;
+};
+
+// What recall is measured against: query i's exact neighbours truth[i],
+// ids = rows of the base.
+struct Truth {
+  const Matrix& base;
+  const Matrix& queries;
+  std::vector<std::vector<std::int64_t>> ids;
+  std::size_t k = 0;
+
+  Recall of(const std::vector<QueryResult>& results) const {
+    return measure_recall(results, base.data, queries.data, base.cols, ids, k);
+  }
 };
 
 double seconds_since(Clock::time_point t) {
@@ -65,8 +80,7 @@ std::span<const float> row(const Matrix& m, std::size_t i) {
   return std::span(m.data).subspan(i * m.cols, m.cols);
 }
 
-Mode run_single(Index& index, const Matrix& q, const QueryOptions& o,
-                const std::vector<std::vector<std::int64_t>>& truth, std::size_t k,
+Mode run_single(Index& index, const Matrix& q, const QueryOptions& o, const Truth& truth,
                 std::string name) {
   std::vector<QueryResult> results;
   std::vector<double> ms;
@@ -78,16 +92,15 @@ Mode run_single(Index& index, const Matrix& q, const QueryOptions& o,
   }
   const double total = seconds_since(start);
   return {std::move(name),
-          recall_at_k(results, truth, k),
           static_cast<double>(q.rows) / total,
           percentile(ms, 0.5),
           percentile(ms, 0.99),
           mean_candidates(results),
-          true};
+          true,
+          truth.of(results)};
 }
 
-Mode run_batched(Index& index, const Matrix& q, const QueryOptions& o,
-                 const std::vector<std::vector<std::int64_t>>& truth, std::size_t k,
+Mode run_batched(Index& index, const Matrix& q, const QueryOptions& o, const Truth& truth,
                  std::size_t batch, std::string name) {
   std::vector<QueryResult> results;
   const auto start = Clock::now();
@@ -98,12 +111,12 @@ Mode run_batched(Index& index, const Matrix& q, const QueryOptions& o,
   }
   const double total = seconds_since(start);
   return {std::move(name),
-          recall_at_k(results, truth, k),
           static_cast<double>(q.rows) / total,
           0,
           0,
           mean_candidates(results),
-          false};
+          false,
+          truth.of(results)};
 }
 
 std::string cpu_model() {
@@ -154,6 +167,24 @@ struct Report {
   std::vector<Mode> modes;
 };
 
+// Recall by similarity scores the truth's ids against the base: refused
+// before anything is indexed when one is not a base row (a truth file made
+// for another base, or a subset of it).
+void check_truth_ids(const BenchArgs& a, const Matrix& base,
+                     const std::vector<std::vector<std::int64_t>>& truth, std::size_t queries) {
+  for (std::size_t i = 0; i < queries; ++i) {
+    const std::size_t want = std::min(a.k, truth[i].size());
+    for (std::size_t c = 0; c < want; ++c) {
+      const std::int64_t id = truth[i][c];
+      if (id < 0 || static_cast<std::uint64_t>(id) >= base.rows) {
+        throw InvalidArgument(fmt::format(
+            "{}: row {} lists neighbour id {}, but {} has {} rows (ids are row numbers)", a.truth,
+            i, id, a.base, base.rows));
+      }
+    }
+  }
+}
+
 std::vector<std::vector<std::int64_t>> ground_truth(const BenchArgs& a, const Matrix& base,
                                                     const Matrix& q, Json& j) {
   if (!a.truth.empty()) {
@@ -162,6 +193,7 @@ std::vector<std::vector<std::int64_t>> ground_truth(const BenchArgs& a, const Ma
       throw InvalidArgument(
           fmt::format("{} has {} rows, but there are {} queries", a.truth, truth.size(), q.rows));
     }
+    check_truth_ids(a, base, truth, q.rows);
     j["truth"] = a.truth;
     return truth;
   }
@@ -193,10 +225,11 @@ void print_report(const BenchArgs& a, const Report& r) {
       group_digits(j["base_rows"].get<std::uint64_t>()), j["dim"].get<std::size_t>(),
       group_digits(j["queries"].get<std::uint64_t>()), j["config"]["num_bands"].get<std::size_t>(),
       j["config"]["rows_per_band"].get<std::size_t>(), j["store"].get<std::string>());
-  Table t(
-      {"mode", fmt::format("recall@{}", a.k), "queries/s", "p50 ms", "p99 ms", "candidates/query"});
+  Table t({"mode", fmt::format("recall@{}", a.k), "by id", "queries/s", "p50 ms", "p99 ms",
+           "candidates/query"});
   for (const Mode& m : r.modes) {
-    t.add({m.name, fixed(m.recall, 4), group_digits(static_cast<std::uint64_t>(m.qps)),
+    t.add({m.name, fixed(m.recall.by_similarity, 4), fixed(m.recall.by_id, 4),
+           group_digits(static_cast<std::uint64_t>(m.qps)),
            m.latencies ? fixed(m.p50_ms, 3) : "-", m.latencies ? fixed(m.p99_ms, 3) : "-",
            fixed(m.mean_candidates, 1)});
   }
@@ -227,7 +260,7 @@ int run_bench(const BenchArgs& a) {
   j["queries"] = q.rows;
   j["dim"] = base.cols;
   j["k"] = a.k;
-  const auto truth = ground_truth(a, base, q, j);
+  const Truth truth{base, q, ground_truth(a, base, q, j), a.k};
 
   auto store = make_store(a.store);
   prepare_prefix(a, *store);
@@ -267,15 +300,16 @@ int run_bench(const BenchArgs& a) {
   reranked.rerank = true;
   reranked.max_candidates = max_candidates;
   if (!a.quiet) std::cerr << "lshrs: running " << q.rows << " queries in 4 modes\n";
-  r.modes.push_back(run_single(index, q, by_collisions, truth, a.k, "collisions, one by one"));
-  r.modes.push_back(run_batched(index, q, by_collisions, truth, a.k, a.batch,
+  r.modes.push_back(run_single(index, q, by_collisions, truth, "collisions, one by one"));
+  r.modes.push_back(run_batched(index, q, by_collisions, truth, a.batch,
                                 fmt::format("collisions, batches of {}", a.batch)));
-  r.modes.push_back(run_single(index, q, reranked, truth, a.k, "reranked, one by one"));
-  r.modes.push_back(run_batched(index, q, reranked, truth, a.k, a.batch,
+  r.modes.push_back(run_single(index, q, reranked, truth, "reranked, one by one"));
+  r.modes.push_back(run_batched(index, q, reranked, truth, a.batch,
                                 fmt::format("reranked, batches of {}", a.batch)));
   for (const Mode& m : r.modes) {
     j["modes"].push_back({{"mode", m.name},
-                          {"recall", m.recall},
+                          {"recall", m.recall.by_similarity},
+                          {"recall_by_id", m.recall.by_id},
                           {"queries_per_second", m.qps},
                           {"p50_ms", m.latencies ? Json(m.p50_ms) : Json(nullptr)},
                           {"p99_ms", m.latencies ? Json(m.p99_ms) : Json(nullptr)},
@@ -304,7 +338,8 @@ Command add_bench_command(CLI::App& app) {
   sub->add_option("--queries", a->queries, "Query vectors (.npy, .fvecs or .json)")->required();
   sub->add_option(
       "--truth", a->truth,
-      "Ground-truth neighbour ids per query (.npy int or .ivecs); default: computed exactly");
+      "Ground-truth neighbour ids per query (.npy int or .ivecs), row numbers of --base; a "
+      "returned vector as close as the k-th listed counts as a hit (default: computed exactly)");
   sub->add_option("--save-truth", a->save_truth,
                   "Write the computed exact neighbours (int64 .npy) for --truth")
       ->excludes("--truth");

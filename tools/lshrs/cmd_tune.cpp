@@ -159,7 +159,8 @@ void add_measured_flags(CLI::App& sub, MeasuredTuneArgs& m) {
                  "Query vectors (.npy, .fvecs, .json), split into tuning and held-out halves "
                  "(default: rows of the base, left out of the index)")
       ->group(g);
-  sub.add_option("--target-recall", m.target_recall, "Reranked recall@k to reach, in (0, 1)")
+  sub.add_option("--target-recall", m.target_recall,
+                 "Reranked recall@k to reach, in (0, 1), counted by similarity (docs/tuning.md)")
       ->capture_default_str()
       ->group(g);
   whole_number(sub.add_option("-k,--k", m.k, "Neighbours per query (recall@k)"))

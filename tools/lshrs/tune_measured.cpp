@@ -116,6 +116,8 @@ Json point_json(const TunePoint& p) {
           {"max_candidates", p.query.max_candidates ? Json(*p.query.max_candidates) : Json(nullptr)},
           {"recall", p.recall},
           {"held_out_recall", p.held_out_recall},
+          {"recall_by_id", p.recall_by_id},
+          {"held_out_recall_by_id", p.held_out_recall_by_id},
           {"mean_candidates", p.mean_candidates},
           {"fraction_read", p.fraction_read},
           {"queries_per_second", p.queries_per_second},
