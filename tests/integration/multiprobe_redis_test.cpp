@@ -130,7 +130,9 @@ TEST_P(MultiProbeRedis, ProbesRaiseRecallOnClusteredData) {
   index.index(ids, data().base);
 
   const auto [plain_recall, plain_candidates] = measure(index, 0);
-  const auto [probed_recall, probed_candidates] = measure(index, 64);
+  // A k-means probe reads a whole runner-up cluster (~60 vectors here): a few do.
+  const std::size_t probes = o.family == HashFamily::kKMeans ? 6 : 64;
+  const auto [probed_recall, probed_candidates] = measure(index, probes);
   EXPECT_GT(probed_candidates, plain_candidates);
   EXPECT_GE(probed_recall, plain_recall);
   EXPECT_GE(probed_recall, 0.8) << family_name(o.family) << ": " << probed_candidates
