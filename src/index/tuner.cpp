@@ -41,6 +41,11 @@ void validate(const TuneOptions& o, std::size_t dim, const TuneEnvironment& env)
   if (std::set<HashFamily>(o.families.begin(), o.families.end()).size() != o.families.size()) {
     throw InvalidArgument("tune: a family is listed twice");
   }
+  if (std::find(o.families.begin(), o.families.end(), HashFamily::kKMeans) != o.families.end()) {
+    // Its candidates would each need training, and the model its centroids.
+    throw InvalidArgument("tune: the k-means family is not searched by the tuner yet: train it with "
+                          "`lshrs train --family k-means` and sweep probes with `lshrs bench --model DIR`");
+  }
   for (const std::size_t b : o.bands) {
     if (b == 0) throw InvalidArgument("tune: a band count is 0; bands must be positive");
   }

@@ -248,6 +248,7 @@ TEST(Tuner, BadOptionsAreRefusedBeforeAnythingIsWritten) {
   refused([](TuneOptions& o) { o.k = 0; }, "k must");
   refused([](TuneOptions& o) { o.families.clear(); }, "families");
   refused([](TuneOptions& o) { o.families = {HashFamily::kHyperplane, HashFamily::kHyperplane}; }, "twice");
+  refused([](TuneOptions& o) { o.families = {HashFamily::kKMeans}; }, "k-means family is not searched by the tuner yet");
   refused([](TuneOptions& o) { o.bands = {4, 0}; }, "band count is 0");
   refused([](TuneOptions& o) { o.probes = {kMaxProbes + 1}; }, "probes");
   refused([](TuneOptions& o) { o.max_candidates.clear(); }, "max_candidates");

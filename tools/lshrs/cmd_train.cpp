@@ -63,9 +63,9 @@ int run_train(const TrainArgs& a) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << fmt::format(
-      "trained k-means: {} bands x {} bits ({} centroids each) on {} of {} rows x {} dims in {}; "
+      "trained k-means: {} band{} x {} bits ({} centroids each) on {} of {} rows x {} dims in {}; "
       "model saved to {}\n",
-      a.bands, a.bits, std::size_t{1} << a.bits, group_digits(std::min(a.sample, base.rows)),
+      a.bands, a.bands == 1 ? "" : "s", a.bits, std::size_t{1} << a.bits, group_digits(std::min(a.sample, base.rows)),
       group_digits(base.rows), base.cols, format_duration(seconds), a.save_model);
   return kExitOk;
 }
