@@ -117,6 +117,30 @@ TEST(Tuner, RecommendationMeetsTheTargetOnQueriesItNeverSaw) {
   EXPECT_GE(hits / (100.0 * kK), o.target_recall - 0.03);
 }
 
+TEST(Tuner, SearchesTheKMeansFamilyAndItsModelCarriesTheCentroids) {
+  constexpr std::size_t kDim = 32, kN = 8'000, kK = 10;
+  const auto base = clustered(kN, kDim, 200, 0.6f, 3);
+  TuneOptions o;
+  o.target_recall = 0.9;
+  o.k = kK;
+  o.queries_per_half = 50;
+  o.families = {HashFamily::kKMeans};
+  o.bands = {1, 2};
+  o.probes = {0, 4, 8, 16, 32};
+  const TuneReport r = tune(base, kDim, {}, memory_env(base, kDim), o);
+  ASSERT_TRUE(r.recommended.has_value()) << (r.warnings.empty() ? "" : r.warnings.back());
+  const TunePoint& best = r.points[*r.recommended];
+  EXPECT_EQ(best.config.family, HashFamily::kKMeans);
+  EXPECT_EQ(best.config.rows, 7u) << "7,900 rows in clusters of ~48 to 96: 128 centroids";
+  EXPECT_GE(best.held_out_recall, o.target_recall);
+  EXPECT_LE(best.query.probes, 32u);
+  ASSERT_TRUE(best.config.centroids);
+  const IndexOptions io = tuned_index_options(best, kDim);
+  EXPECT_EQ(io.projections.size(), best.config.bands * 128 * kDim);
+  Index index(io, std::make_shared<MemoryStore>(), fetcher_over(base, kDim));
+  EXPECT_EQ(index.kmeans_hasher().centroids(), *best.config.centroids);
+}
+
 bool dominates(const TunePoint& a, const TunePoint& b) {
   const double ab = a.bytes_per_vector.value_or(0), bb = b.bytes_per_vector.value_or(0);
   const bool no_worse = a.recall >= b.recall && a.queries_per_second >= b.queries_per_second &&
@@ -248,7 +272,6 @@ TEST(Tuner, BadOptionsAreRefusedBeforeAnythingIsWritten) {
   refused([](TuneOptions& o) { o.k = 0; }, "k must");
   refused([](TuneOptions& o) { o.families.clear(); }, "families");
   refused([](TuneOptions& o) { o.families = {HashFamily::kHyperplane, HashFamily::kHyperplane}; }, "twice");
-  refused([](TuneOptions& o) { o.families = {HashFamily::kKMeans}; }, "k-means family is not searched by the tuner yet");
   refused([](TuneOptions& o) { o.bands = {4, 0}; }, "band count is 0");
   refused([](TuneOptions& o) { o.probes = {kMaxProbes + 1}; }, "probes");
   refused([](TuneOptions& o) { o.max_candidates.clear(); }, "max_candidates");
