@@ -9,6 +9,10 @@ computes exact neighbours, then measures in the same run:
 and prints Markdown tables (what docs/benchmarks.md records) plus a JSON file.
 
 Configurations are lshrs bench flag strings: `--config NAME=FLAGS`, repeatable.
+A configuration with `--family k-means` (and `--bands`, `--rows-per-band`,
+optionally `--iterations`, `--sample`, `--seed`) is first trained on the base
+by `lshrs train` into a model directory under --data, then benched with
+`--model DIR` and the rest of its flags.
 With `--sweep-probes 0,16,64,...` each configuration's index is built once
 (kept in Redis) and queried through `lshrs query` at every probe budget, which
 gives recall and speed along the probe axis; `--cost-growth` then reads off,
@@ -69,10 +73,37 @@ def redis_sadd_ceiling(url):
     raise RuntimeError(f"no SADD line in redis-benchmark output: {out!r}")
 
 
+# `lshrs train` flags: a configuration whose flags say `--family k-means` is
+# trained on the base first (these flags), then benched with `--model DIR`
+# (the rest of its flags).
+TRAIN_FLAGS = {"--family", "--bands", "--rows-per-band", "--bits", "--iterations", "--sample", "--seed"}
+
+
+def train_if_needed(cli, base, name, flags, workdir):
+    """(bench flags, training seconds or None): k-means configurations are
+    trained into a model directory that the bench then reads."""
+    words = shlex.split(flags)
+    if "k-means" not in words:
+        return flags, None
+    train, rest = [], []
+    i = 0
+    while i < len(words):
+        width = 2 if i + 1 < len(words) and not words[i + 1].startswith("--") else 1
+        (train if words[i] in TRAIN_FLAGS else rest).extend(words[i:i + width])
+        i += width
+    model = os.path.join(workdir, f"model-{os.path.basename(base).replace('.npy', '')}-{name}")
+    cmd = [cli, "train", "--base", base, "--save-model", model, "-q"] + train
+    datasets.log(f"  training: {shlex.join(cmd)}")
+    t = time.time()
+    subprocess.run(cmd, check=True, stdout=sys.stderr)
+    return shlex.join(["--model", model] + rest), time.time() - t
+
+
 def run_lshrs(cli, redis, base, queries, truth, name, flags, k, workdir, keep=False):
     out = os.path.join(workdir, f"lshrs-{os.path.basename(base)}-{name}.json")
+    bench_flags, train_seconds = train_if_needed(cli, base, name, flags, workdir)
     cmd = [cli, "bench", "--base", base, "--queries", queries, "--truth", truth, "-k", str(k),
-           "--redis", redis, "--prefix", f"scale-{name}", "--overwrite", "--json", out, "-q"] + shlex.split(flags)
+           "--redis", redis, "--prefix", f"scale-{name}", "--overwrite", "--json", out, "-q"] + shlex.split(bench_flags)
     if keep:
         cmd.append("--keep")
     t = time.time()
@@ -81,6 +112,7 @@ def run_lshrs(cli, redis, base, queries, truth, name, flags, k, workdir, keep=Fa
         r = json.load(f)
     r["wall_seconds"] = time.time() - t
     r["flags"] = flags
+    r["train_seconds"] = train_seconds
     return r
 
 

@@ -29,6 +29,7 @@
 #include "lshrs/hash_family.hpp"
 #include "lshrs/hasher.hpp"
 #include "lshrs/index_config.hpp"
+#include "lshrs/kmeans.hpp"
 #include "lshrs/query_defaults.hpp"
 #include "lshrs/source.hpp"
 #include "lshrs/store.hpp"
@@ -43,7 +44,9 @@ struct IndexOptions {
   // lists the limits on the shape).
   std::size_t dim = 0;
   // [shared] The hash family (hash_family.hpp). Hyperplane is the only one the
-  // Python package can read; cross-polytope gives more recall per bucket.
+  // Python package can read; cross-polytope gives more recall per bucket;
+  // k-means (trained, given as `projections`) the fewest candidates for a
+  // recall; for it rows_per_band is the bits per band (2^bits centroids).
   HashFamily family = HashFamily::kHyperplane;
   // [shared] Total hashes, = num_bands · rows_per_band: hyperplanes (one bit
   // each) or cross-polytopes (log2(d')+1 bits each). More hashes make buckets
@@ -75,8 +78,10 @@ struct IndexOptions {
   // library created from a seed. Unused when projections are given or loaded.
   ProjectionGenerator projection_generator = ProjectionGenerator::kNumpy;
   // [shared] Given projections instead of the seed's: row-major num_perm × dim
-  // (for cross-polytope the signs, num_perm × 3·d', see cross_polytope.hpp),
-  // as a model directory holds them. Empty: drawn from `seed`.
+  // (for cross-polytope the signs, num_perm × 3·d', see cross_polytope.hpp;
+  // for k-means the centroids train_kmeans() returns, (num_bands·2^rows) × dim),
+  // as a model directory holds them. Empty: drawn from `seed` (k-means
+  // refuses: its centroids come from training, see kmeans.hpp).
   std::vector<float> projections;
   // Namespace of every key in the store.
   std::string prefix = "lsh";
@@ -259,10 +264,12 @@ class LSHRS_API Index {
   // The probes and max_candidates a query that leaves them empty uses: from
   // the model directory or meta this index was opened from, or IndexOptions.
   const QueryDefaults& query_defaults() const noexcept { return config().query_defaults; }
-  // The hyperplane hasher; ConfigurationError for a cross-polytope index.
+  // The hyperplane hasher; ConfigurationError for an index of another family.
   const Hasher& hasher() const;
-  // The cross-polytope hasher; ConfigurationError for a hyperplane index.
+  // The cross-polytope hasher; ConfigurationError for an index of another family.
   const CrossPolytopeHasher& polytope_hasher() const;
+  // The k-means hasher (its centroids); ConfigurationError for another family.
+  const KMeansHasher& kmeans_hasher() const;
   // Band signatures of n vectors (row-major n × dim), whatever the family.
   Signatures hash(std::span<const float> vectors) const;
 

@@ -7,6 +7,7 @@
 #include "lshrs/fetcher.hpp"
 #include "lshrs/hasher.hpp"
 #include "lshrs/index.hpp"
+#include "lshrs/kmeans.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
 #include "lshrs/source.hpp"

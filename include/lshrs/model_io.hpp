@@ -43,16 +43,24 @@ struct ModelConfig {
   double similarity_threshold = 0.5;
   std::size_t buffer_size = 10'000;
   std::uint64_t seed = 42;
-  // An extra "family" key in "config", written only for cross-polytope, so a
-  // hyperplane model stays exactly the Python package's format. For
+  // An extra "family" key in "config", written only for the other families,
+  // so a hyperplane model stays exactly the Python package's format. For
   // cross-polytope, num_perm counts hashes, rows_per_band hashes per band, and
   // the "projections" are the rotation signs, projection_width() per hash.
+  // For k-means, rows_per_band is the bits per band, num_perm bands · bits,
+  // and the "projections" are the 2^bits centroids of each band (kmeans.hpp).
   HashFamily family = HashFamily::kHyperplane;
 };
 
-// Values stored per hash (row): dim for hyperplanes, 3·d' signs for
-// cross-polytopes (d' the next power of two >= dim).
+// Values stored per row: dim for hyperplanes and k-means centroids, 3·d'
+// signs for cross-polytopes (d' the next power of two >= dim).
 LSHRS_API std::size_t projection_width(const ModelConfig& config);
+// Rows stored per band (the shape of each band's array in projections.npz):
+// rows_per_band, or 2^rows_per_band centroids for k-means. Call it on a
+// validated config (k-means bits are at most kMaxKMeansBits).
+LSHRS_API std::size_t projection_rows_per_band(const ModelConfig& config);
+// Every value a model stores: num_bands · projection_rows_per_band · width.
+LSHRS_API std::size_t projection_values(const ModelConfig& config);
 
 // Connection settings recorded for the Python package; never a password.
 struct ModelRedisConfig {
@@ -68,8 +76,8 @@ struct Model {
   std::string version = "0.1.1a4";  // the Python package release whose format this is
   ModelConfig config;
   ModelRedisConfig redis;
-  // Row-major (num_bands·rows_per_band) × projection_width(config); band i
-  // is rows i·r … i·r+r-1.
+  // Row-major (num_bands·r) × projection_width(config), r =
+  // projection_rows_per_band(config); band i is rows i·r … i·r+r-1.
   std::vector<float> projections;
   // How to query it (query_defaults.hpp); empty() unless tuned.
   QueryDefaults query_defaults;

@@ -48,7 +48,8 @@ struct TuneOptions {
   double target_recall = 0.95;
   std::size_t k = 10;  // neighbours per query (> 0)
   // Families tried (non-empty, no repeats). Hyperplane is the only family the
-  // Python package can read.
+  // Python package can read; k-means candidates are trained on the indexed
+  // rows first (kmeans.hpp).
   std::vector<HashFamily> families = {HashFamily::kCrossPolytope, HashFamily::kHyperplane};
   // Band counts per family (each > 0); empty: default_tune_bands(family).
   std::vector<std::size_t> bands;
@@ -83,9 +84,12 @@ struct TuneOptions {
 struct TuneConfig {
   HashFamily family = HashFamily::kHyperplane;
   std::size_t bands = 0;
-  std::size_t rows = 0;           // hashes per band
+  std::size_t rows = 0;           // hashes per band (k-means: bits per band)
   std::size_t bits_per_band = 0;  // rows × bits per hash
   std::uint64_t seed = 0;
+  // k-means only: the centroids trained on the indexed rows (kmeans.hpp),
+  // shared by every point of the configuration; null for the other families.
+  std::shared_ptr<const std::vector<float>> centroids;
 };
 
 // One measured point: an index configuration queried with `query` settings.
@@ -139,7 +143,8 @@ LSHRS_API TuneReport tune(std::span<const float> base, std::size_t dim, std::spa
                 const TuneEnvironment& environment, const TuneOptions& options = {});
 
 // The IndexOptions that build `point`'s index (dim, family, bands, rows,
-// seed) with its query settings as query_defaults: what `--save-model` saves.
+// seed, and a k-means point's centroids as projections) with its query
+// settings as query_defaults: what `--save-model` saves.
 LSHRS_API IndexOptions tuned_index_options(const TunePoint& point, std::size_t dim);
 
 // Points of `points` not dominated on (recall ↑, queries/s ↑, bytes/vector ↓

@@ -80,6 +80,7 @@ LSHRS_API BandConfig choose_bands(std::size_t num_perm, double threshold, double
 // rows = B for hyperplanes, and ceil(B / (log2(d')+1)) cross-polytope hashes of log2(d')+1 bits each (d' = padded dim). Bands take
 // the rest of the bit budget: bands = max(1, floor(bit_budget / (rows·bits per
 // hash))); recall is then recovered by multi-probe, not by bigger buckets.
+// k-means counts like hyperplanes (rows = B bits), at most kMaxKMeansBits.
 // Without expected_size (cross-polytope only) one hash per band. Throws
 // InvalidArgument for dim, bit_budget, target_bucket_size or expected_size 0.
 inline constexpr std::size_t kTargetBucketSize = 16;

@@ -22,8 +22,11 @@ Model to_model(const Index& index) {
   m.config = c;  // its ModelConfig part
   m.redis.prefix = c.prefix;
   m.query_defaults = c.query_defaults;
-  m.projections = c.family == HashFamily::kCrossPolytope ? index.polytope_hasher().signs()
-                                                         : index.hasher().projections();
+  switch (c.family) {
+    case HashFamily::kCrossPolytope: m.projections = index.polytope_hasher().signs(); break;
+    case HashFamily::kKMeans: m.projections = index.kmeans_hasher().centroids(); break;
+    case HashFamily::kHyperplane: m.projections = index.hasher().projections(); break;
+  }
   return m;
 }
 
@@ -83,7 +86,12 @@ Index::Index(IndexConfig config, std::vector<float> projections,
   const IndexConfig& c = impl_->config;
   const std::size_t bands = c.num_bands, rows = c.rows_per_band;
   const bool given = !projections.empty();
-  if (c.family == HashFamily::kCrossPolytope) {
+  if (c.family == HashFamily::kKMeans) {
+    // No seed gives centroids: they come from training, through a model
+    // directory or the meta of the index (which stores them).
+    if (!given) throw ConfigurationError(detail::kmeans_needs_centroids(c.prefix));
+    impl_->kmeans = std::make_unique<KMeansHasher>(c.dim, bands, rows, std::move(projections));
+  } else if (c.family == HashFamily::kCrossPolytope) {
     impl_->polytope =
         given ? std::make_unique<CrossPolytopeHasher>(c.dim, bands, rows, std::move(projections))
               : std::make_unique<CrossPolytopeHasher>(c.dim, bands, rows, c.seed);
@@ -156,27 +164,37 @@ Index Index::open_index(std::shared_ptr<BucketStore> store, const std::string& p
 
 const IndexConfig& Index::config() const noexcept { return impl_->config; }
 
-const Hasher& Index::hasher() const {
-  if (!impl_->hasher) {
-    throw ConfigurationError("prefix \"" + impl_->config.prefix +
-                             "\" uses cross-polytope hashing: it has no hyperplane hasher");
+namespace {
+
+template <typename H>
+const H& hasher_of(const std::unique_ptr<H>& hasher, const IndexConfig& c, const char* wanted) {
+  if (!hasher) {
+    throw ConfigurationError("prefix \"" + quote_user_text(c.prefix) + "\" uses " +
+                             std::string(family_name(c.family)) + " hashing: it has no " + wanted +
+                             " hasher");
   }
-  return *impl_->hasher;
+  return *hasher;
 }
 
+}  // namespace
+
+const Hasher& Index::hasher() const { return hasher_of(impl_->hasher, impl_->config, "hyperplane"); }
+
 const CrossPolytopeHasher& Index::polytope_hasher() const {
-  if (!impl_->polytope) {
-    throw ConfigurationError("prefix \"" + impl_->config.prefix +
-                             "\" uses hyperplane hashing: it has no cross-polytope hasher");
-  }
-  return *impl_->polytope;
+  return hasher_of(impl_->polytope, impl_->config, "cross-polytope");
+}
+
+const KMeansHasher& Index::kmeans_hasher() const {
+  return hasher_of(impl_->kmeans, impl_->config, "k-means");
 }
 
 Signatures Index::hash(std::span<const float> vectors) const {
+  if (impl_->kmeans) return impl_->kmeans->hash(vectors);
   return impl_->polytope ? impl_->polytope->hash(vectors) : impl_->hasher->hash(vectors);
 }
 
 std::size_t Index::band_bytes() const {
+  if (impl_->kmeans) return impl_->kmeans->band_bytes();
   return impl_->polytope ? impl_->polytope->band_bytes() : impl_->hasher->band_bytes();
 }
 

@@ -12,6 +12,7 @@
 #include "lshrs/fetcher.hpp"
 #include "lshrs/hasher.hpp"
 #include "lshrs/index.hpp"
+#include "lshrs/kmeans.hpp"
 #include "lshrs/store.hpp"
 
 namespace lshrs {
@@ -25,6 +26,7 @@ struct Index::Impl {
   IndexConfig config;
   std::unique_ptr<Hasher> hasher;                 // hyperplane family
   std::unique_ptr<CrossPolytopeHasher> polytope;  // cross-polytope family
+  std::unique_ptr<KMeansHasher> kmeans;           // k-means family
   std::shared_ptr<BucketStore> store;
   std::shared_ptr<VectorFetcher> fetcher;
   std::mutex buffer_mutex;  // guards buffer

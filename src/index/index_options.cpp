@@ -5,6 +5,8 @@
 #include <string>
 
 #include "lshrs/error.hpp"
+#include "lshrs/kmeans.hpp"
+#include "lshrs/safe_text.hpp"
 #include "lshrs/option_rules.hpp"
 #include "lshrs/tuning.hpp"
 
@@ -44,6 +46,13 @@ void check_probes(std::optional<std::size_t> probes, std::optional<std::size_t> 
   }
 }
 
+std::string kmeans_needs_centroids(const std::string& prefix) {
+  return "prefix \"" + quote_user_text(prefix) +
+         "\": a k-means index needs its trained centroids, which no seed gives: pass its model "
+         "directory (`lshrs train --family k-means ... --save-model DIR`, then --model DIR; "
+         "Index::load), or IndexOptions::projections from train_kmeans()";
+}
+
 IndexConfig resolve_config(const IndexOptions& o) {
   if (o.dim == 0) throw InvalidArgument("dim must be positive (got 0): set IndexOptions::dim");
   if (o.num_perm == 0) throw InvalidArgument("num_perm must be positive (got 0)");
@@ -55,6 +64,13 @@ IndexConfig resolve_config(const IndexOptions& o) {
   if (o.buffer_size == 0) throw InvalidArgument("buffer_size must be positive (got 0)");
   validate_prefix(o.prefix);
   check_probes(o.query_defaults.probes, o.query_defaults.max_candidates, "query_defaults: ");
+  if (o.family == HashFamily::kKMeans && o.projections.empty()) {
+    throw ConfigurationError(kmeans_needs_centroids(o.prefix));
+  }
+  if (o.family == HashFamily::kKMeans && !o.num_bands) {
+    throw InvalidArgument("a k-means index needs num_bands and rows_per_band (bits per band) as "
+                          "its centroids were trained: take them from its model (Index::load)");
+  }
   if (o.num_bands.has_value() != o.rows_per_band.has_value()) {
     throw InvalidArgument("give both num_bands and rows_per_band, or neither to choose them "
                           "from similarity_threshold");
@@ -90,6 +106,7 @@ IndexConfig resolve_config(const IndexOptions& o) {
     c.rows_per_band = chosen.rows;
   }
   validate_shape(c.dim, c.num_bands, c.rows_per_band);
+  if (c.family == HashFamily::kKMeans) validate_kmeans_shape(c.dim, c.num_bands, c.rows_per_band);
   // validate_shape() bounded the product, so it cannot have wrapped around.
   if (c.num_bands * c.rows_per_band != c.num_perm) {
     throw InvalidArgument("num_bands · rows_per_band must equal num_perm (got " +

@@ -21,6 +21,9 @@ inline constexpr float kZeroTolerance = 1e-8f;
 // Projections are not part of it (the hasher holds them).
 IndexConfig resolve_config(const IndexOptions& options);
 
+// The one-line refusal of a k-means index without centroids under `prefix`.
+std::string kmeans_needs_centroids(const std::string& prefix);
+
 // probes within kMaxProbes, max_candidates > 0; messages start with `what`.
 void check_probes(std::optional<std::size_t> probes, std::optional<std::size_t> max_candidates,
                   const std::string& what);

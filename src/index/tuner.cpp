@@ -12,6 +12,7 @@
 
 #include "lshrs/error.hpp"
 #include "lshrs/exact.hpp"
+#include "lshrs/kmeans.hpp"
 #include "lshrs/safe_text.hpp"
 #include "lshrs/tuning.hpp"
 
@@ -143,16 +144,50 @@ Workload make_workload(std::span<const float> base, std::size_t dim, std::span<c
   return w;
 }
 
+// k-means bits per band: clusters of at least ~48 rows (a probe reads a whole
+// cluster, so a few probes reach the recall: 10 bits at 59,000 man pages), and
+// at least 16 training rows a centroid in the default sample (at most 11 bits,
+// which 1M clustered rows served at recall 0.99 with 12).
+constexpr std::size_t kKMeansClusterSize = 48, kKMeansRowsPerCentroid = 16;
+
+SizeBasedBands kmeans_bits(std::size_t n) {
+  const std::size_t sample = std::min(n, KMeansTrainOptions{}.sample_size);
+  std::size_t bits = 1;
+  while (bits < kMaxKMeansBits && (std::size_t{2} << bits) * kKMeansClusterSize <= n &&
+         (std::size_t{2} << bits) * kKMeansRowsPerCentroid <= sample) {
+    ++bits;
+  }
+  return {0, bits, bits};
+}
+
+// A configuration's centroids, trained on an even spread of the indexed rows
+// (every m-th, at most the default sample), seeded like its projections.
+std::shared_ptr<const std::vector<float>> train_centroids(const TuneConfig& c, std::span<const float> base,
+                                                          std::size_t dim, const Workload& w) {
+  KMeansTrainOptions t;
+  t.num_bands = c.bands;
+  t.bits_per_band = c.rows;
+  t.seed = c.seed;
+  const std::size_t step = std::max<std::size_t>(1, w.ids.size() / t.sample_size);
+  std::vector<float> rows;
+  for (std::size_t i = 0; i < w.ids.size(); i += step) {
+    append_row(rows, base, static_cast<std::size_t>(w.ids[i]), dim);
+  }
+  return std::make_shared<const std::vector<float>>(train_kmeans(rows, dim, t));
+}
+
 std::vector<TuneConfig> candidate_configs(const TuneOptions& o, std::size_t dim, std::size_t n) {
   std::vector<TuneConfig> out;
   for (const HashFamily family : o.families) {
-    const SizeBasedBands rule = size_based_bands(family, dim, n, kUnlimitedBits);
+    const SizeBasedBands rule =
+        family == HashFamily::kKMeans ? kmeans_bits(n) : size_based_bands(family, dim, n, kUnlimitedBits);
     auto bands = o.bands.empty() ? default_tune_bands(family) : o.bands;
     std::sort(bands.begin(), bands.end());
     bands.erase(std::unique(bands.begin(), bands.end()), bands.end());
     for (const std::size_t b : bands) {
       validate_shape(dim, b, rule.rows);  // before anything is written
-      out.push_back({family, b, rule.rows, rule.bits_per_band, o.seed});
+      if (family == HashFamily::kKMeans) validate_kmeans_shape(dim, b, rule.rows);
+      out.push_back({family, b, rule.rows, rule.bits_per_band, o.seed, nullptr});
     }
   }
   return out;
@@ -232,7 +267,10 @@ void measure(Index& index, std::span<const float> base, const Workload& w, std::
 
 std::string describe(const TuneConfig& c) {
   return std::string(family_name(c.family)) + " " + str(c.bands) + " bands x " + str(c.rows) +
-         (c.family == HashFamily::kCrossPolytope ? " hashes" : " rows") + " (" +
+         (c.family == HashFamily::kCrossPolytope ? " hashes"
+          : c.family == HashFamily::kKMeans      ? " bits"
+                                                 : " rows") +
+         " (" +
          str(c.bits_per_band) + " bits/band)";
 }
 
@@ -246,6 +284,7 @@ IndexOptions tuned_index_options(const TunePoint& point, std::size_t dim) {
   o.rows_per_band = point.config.rows;
   o.num_perm = point.config.bands * point.config.rows;
   o.seed = point.config.seed;
+  if (point.config.centroids) o.projections = *point.config.centroids;
   o.query_defaults = point.query;
   return o;
 }
@@ -294,7 +333,7 @@ TuneReport tune(std::span<const float> base, std::size_t dim, std::span<const fl
   std::optional<double> bytes_per_band;  // per family, from the first build
   HashFamily bytes_family = HashFamily::kHyperplane;
   for (std::size_t i = 0; i < configs.size() && !report.cancelled; ++i) {
-    const TuneConfig& c = configs[i];
+    TuneConfig c = configs[i];
     progress.configs_done = i;
     if (bytes_per_band && bytes_family != c.family) bytes_per_band.reset();
     if (options.max_bytes_per_vector && bytes_per_band &&
@@ -303,6 +342,7 @@ TuneReport tune(std::span<const float> base, std::size_t dim, std::span<const fl
       continue;
     }
     if (!say("building " + describe(c) + " over " + str(w.ids.size()) + " vectors", nullptr)) break;
+    if (c.family == HashFamily::kKMeans) c.centroids = train_centroids(c, base, dim, w);
     auto candidate_store = i == 0 ? store : env.store_factory();
     TunePoint p;
     p.config = c;

@@ -39,6 +39,9 @@ bool dominates(const TunePoint& a, const TunePoint& b) {
 // fewer rows to score, the query's main cost, for ~220 bytes per vector.
 std::vector<std::size_t> default_tune_bands(HashFamily family) {
   if (family == HashFamily::kCrossPolytope) return {6, 8, 10, 12, 16, 20};
+  // k-means buckets follow the data: 1 band is IVF; a few more buy recall
+  // at probe 0 for one Redis key a vector each.
+  if (family == HashFamily::kKMeans) return {1, 2, 4};
   return {8, 12, 16, 24};
 }
 

@@ -1,5 +1,6 @@
 #include "lsh/family_probes.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -65,6 +66,35 @@ std::vector<std::vector<Perturbation>> polytope_candidates(std::span<const float
           out[b].push_back({cost, static_cast<std::uint32_t>(h), code});
         }
       }
+    }
+  }
+  sort_candidates(out);
+  return out;
+}
+
+// As polytope_candidates: the budget's threshold from the gaps first, then
+// only the survivors are built.
+std::vector<std::vector<Perturbation>> kmeans_candidates(std::span<const float> dots,
+                                                         std::size_t bands, std::size_t centroids,
+                                                         std::size_t budget) {
+  std::vector<std::vector<Perturbation>> out(bands);
+  if (budget == 0) return out;
+  std::vector<std::size_t> best(bands);
+  BudgetThreshold smallest(budget);
+  for (std::size_t b = 0; b < bands; ++b) {
+    const float* x = dots.data() + b * centroids;
+    best[b] = static_cast<std::size_t>(std::max_element(x, x + centroids) - x);
+    for (std::size_t j = 0; j < centroids; ++j) {
+      if (j != best[b]) smallest.offer(x[best[b]] - x[j]);
+    }
+  }
+  const std::size_t total = bands * (centroids - 1);
+  const float limit = budget < total ? smallest.limit() : std::numeric_limits<float>::infinity();
+  for (std::size_t b = 0; b < bands; ++b) {
+    const float* x = dots.data() + b * centroids;
+    for (std::size_t j = 0; j < centroids; ++j) {
+      const float gap = x[best[b]] - x[j];
+      if (j != best[b] && !(gap > limit)) out[b].push_back({gap, 0, static_cast<std::uint32_t>(j)});
     }
   }
   sort_candidates(out);

@@ -7,6 +7,8 @@
 // Cross-polytopes: hash h of a band may land on another vertex ±e_j; its cost
 // is the squared gap (|x|max - s·x_j)² between the best vertex's and that
 // vertex's inner product with the rotated query (Andoni et al. 2015, §5).
+// k-means: the band's one hash may be another centroid; its cost is the gap
+// between the best centroid's dot product and its own (as IVF's nprobe).
 //
 // Thread safety: pure functions.
 #pragma once
@@ -36,9 +38,18 @@ std::vector<std::vector<Perturbation>> polytope_candidates(std::span<const float
                                                            std::size_t hashes_per_band,
                                                            std::size_t padded, std::size_t budget);
 
+// Candidates of each band of one query from its dot products with every
+// centroid (bands·centroids values, as KMeansHasher::hash returns them): each
+// centroid but the band's best, costing the gap best dot - its dot, as
+// select_candidates() leaves them. Each is one value of the band's single
+// hash, so probe_sequence() yields them one per probe, cheapest first.
+std::vector<std::vector<Perturbation>> kmeans_candidates(std::span<const float> dots,
+                                                         std::size_t bands, std::size_t centroids,
+                                                         std::size_t budget);
+
 // How a perturbation rewrites a band signature: flip bit `hash`
 // (bits_per_hash 0), or store code `value` in hash slot `hash` of width
-// bits_per_hash (cross-polytope).
+// bits_per_hash (cross-polytope; k-means with one hash of the band's bits).
 void apply_perturbation(std::string& signature, const Perturbation& p, std::size_t bits_per_hash);
 
 // The buckets of query i: its exact bucket in every band, then the `budget`

@@ -6,6 +6,7 @@
 
 #include "lshrs/cross_polytope.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/kmeans.hpp"
 #include "lshrs/tuning.hpp"
 
 namespace lshrs {
@@ -34,6 +35,8 @@ SizeBasedBands size_based_bands(HashFamily family, std::size_t dim,
   }
   // A band never holds more bits than the whole budget.
   rows = std::min(rows, std::max<std::size_t>(1, bit_budget / bits_per_hash));
+  // A k-means band of b bits has 2^b centroids to train and score.
+  if (family == HashFamily::kKMeans) rows = std::min(rows, kMaxKMeansBits);
   const std::size_t bands = std::max<std::size_t>(1, bit_budget / (rows * bits_per_hash));
   return {bands, rows, rows * bits_per_hash};
 }

@@ -94,8 +94,8 @@ std::string metadata_text(const Model& model) {
 
 std::string projections_archive(const Model& model) {
   const ModelConfig& c = model.config;
-  const std::size_t band_values = c.rows_per_band * projection_width(c);
-  const std::size_t shape[] = {c.rows_per_band, projection_width(c)};
+  const std::size_t band_values = projection_rows_per_band(c) * projection_width(c);
+  const std::size_t shape[] = {projection_rows_per_band(c), projection_width(c)};
   zip::ZipWriter writer;
   for (std::size_t b = 0; b < c.num_bands; ++b) {
     const std::span<const float> band(model.projections.data() + b * band_values, band_values);
@@ -202,7 +202,8 @@ std::vector<std::size_t> locate_entries(const zip::ZipReader& zip, const ModelCo
                                std::to_string(entries[*index].size) +
                                " uncompressed bytes, more than the at most " +
                                std::to_string(max_entry) + " a (" +
-                               std::to_string(c.rows_per_band) + ", " + std::to_string(c.dim) +
+                               std::to_string(projection_rows_per_band(c)) + ", " +
+                               std::to_string(projection_width(c)) +
                                ") float array needs; refusing to inflate it");
     }
     order.push_back(*index);
@@ -227,7 +228,7 @@ std::vector<float> read_projections(const fs::path& path, const ModelConfig& c) 
     throw ConfigurationError("missing " + where +
                              ": a model directory needs metadata.json and projections.npz");
   }
-  const std::size_t band_values = c.rows_per_band * projection_width(c);
+  const std::size_t band_values = projection_rows_per_band(c) * projection_width(c);
   // float64 is accepted too, so allow 8 bytes a value plus the largest header.
   const std::size_t max_entry = band_values * 8 + npy::kMaxHeaderBytes + 12;
   try {
@@ -245,10 +246,12 @@ std::vector<float> read_projections(const fs::path& path, const ModelConfig& c) 
       } catch (const npy::NpyError& e) {
         throw ConfigurationError(what + ": " + e.what());
       }
-      const std::vector<std::size_t> expected{c.rows_per_band, projection_width(c)};
+      const std::vector<std::size_t> expected{projection_rows_per_band(c), projection_width(c)};
       if (header.shape != expected) {
         throw ConfigurationError(what + " has shape " + npy::shape_string(header.shape) +
-                                 ", but metadata.json says (rows_per_band, dim) = " +
+                                 ", but metadata.json says " +
+                                 (c.family == HashFamily::kKMeans ? "(2^rows_per_band, dim) = "
+                                                                  : "(rows_per_band, dim) = ") +
                                  npy::shape_string(expected));
       }
       check_band(band, b, c, where);

@@ -6,6 +6,7 @@
 #include "lshrs/cross_polytope.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/hasher.hpp"
+#include "lshrs/kmeans.hpp"
 
 namespace lshrs::detail {
 namespace {
@@ -140,6 +141,7 @@ void validate_config(const ModelConfig& c, const std::string& where) {
   const auto fail = [&](const std::string& what) { throw ConfigurationError(where + ": " + what); };
   try {
     validate_shape(c.dim, c.num_bands, c.rows_per_band);
+    if (c.family == HashFamily::kKMeans) validate_kmeans_shape(c.dim, c.num_bands, c.rows_per_band);
   } catch (const InvalidArgument& e) {
     fail(e.what());
   }
@@ -148,8 +150,9 @@ void validate_config(const ModelConfig& c, const std::string& where) {
     fail("num_bands * rows_per_band must equal num_perm (got " + std::to_string(c.num_bands) +
          " * " + std::to_string(c.rows_per_band) + " != " + std::to_string(c.num_perm) + ")");
   }
-  if (c.dim > kMaxProjectionValues || c.num_perm > kMaxProjectionValues / projection_width(c)) {
-    fail("num_perm * width = " + std::to_string(c.num_perm) + " * " + std::to_string(projection_width(c)) +
+  const std::size_t rows = c.num_bands * projection_rows_per_band(c);  // bounded just above
+  if (c.dim > kMaxProjectionValues || rows > kMaxProjectionValues / projection_width(c)) {
+    fail("rows * width = " + std::to_string(rows) + " * " + std::to_string(projection_width(c)) +
          " exceeds the supported " + std::to_string(kMaxProjectionValues) + " projection values");
   }
   if (!std::isfinite(c.similarity_threshold)) fail("similarity_threshold must be finite");
@@ -163,11 +166,11 @@ void validate_model(const Model& model, const std::string& operation) {
   } catch (const ConfigurationError& e) {
     throw InvalidArgument(e.what());
   }
-  if (model.projections.size() != c.num_perm * projection_width(c)) {
+  if (model.projections.size() != projection_values(c)) {
     throw InvalidArgument(operation + ": the model holds " +
                           std::to_string(model.projections.size()) +
-                          " projection values, but num_perm * width = " +
-                          std::to_string(c.num_perm * projection_width(c)));
+                          " projection values, but its config needs " +
+                          std::to_string(projection_values(c)));
   }
   try {
     validate_projections(model.projections, projection_width(c));
@@ -199,6 +202,14 @@ namespace lshrs {
 
 std::size_t projection_width(const ModelConfig& c) {
   return c.family == HashFamily::kCrossPolytope ? CrossPolytopeHasher::sign_width(c.dim) : c.dim;
+}
+
+std::size_t projection_rows_per_band(const ModelConfig& c) {
+  return c.family == HashFamily::kKMeans ? std::size_t{1} << c.rows_per_band : c.rows_per_band;
+}
+
+std::size_t projection_values(const ModelConfig& c) {
+  return c.num_bands * projection_rows_per_band(c) * projection_width(c);
 }
 
 }  // namespace lshrs

@@ -98,10 +98,10 @@ Model decode_meta(std::string_view bytes) {
   model.config = detail::config_from_json(f.object("config"), kWhere + " \"config\"");
   model.query_defaults = detail::get_query_defaults(header, kWhere);
   const ModelConfig& c = model.config;
-  const std::size_t count = c.num_perm * projection_width(c);  // bounded by config_from_json
+  const std::size_t count = projection_values(c);  // bounded by config_from_json
   const std::uint64_t declared = f.integer("projections", 0, std::numeric_limits<std::uint64_t>::max());
   if (declared != count) {
-    fail("it declares " + std::to_string(declared) + " projection values, but num_perm * width = " +
+    fail("it declares " + std::to_string(declared) + " projection values, but its config needs " +
          std::to_string(count));
   }
   const std::string_view payload = bytes.substr(offset);

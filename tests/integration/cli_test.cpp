@@ -385,5 +385,40 @@ TEST_F(CliRedisTest, CrossPolytopeFamilyWithProbesAndRefusals) {
   EXPECT_EQ(keys_of(prefix_), before);
 }
 
+TEST_F(CliRedisTest, KMeansTrainedModelIndexesQueriesAndIsRefusedWithoutIt) {
+  const auto base = write_data("base.npy", 1000, 24, 13);
+  const auto queries = head_rows(base, 4, "queries.npy");
+  const std::string model = (dir_ / "km-model").string();
+  CliRun r = lshrs({"train", "--family", "k-means", "--base", base, "--bands", "2", "--rows-per-band",
+                    "6", "--save-model", model, "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("2 bands x 6 bits (64 centroids each)"), std::string::npos) << r.out;
+
+  r = lshrs(cat({"index", base, "--family", "k-means", "-q"}, at(prefix_)));
+  EXPECT_EQ(r.code, 3);
+  expect_one_error_line(r, "a k-means index needs its trained centroids");
+  EXPECT_TRUE(keys_of(prefix_).empty()) << "a refused index writes nothing";
+  r = lshrs({"train", "--family", "k-means", "--base", base, "--bits", "11", "--save-model", model, "-q"});
+  EXPECT_EQ(r.code, 3);
+  expect_one_error_line(r, "1000 usable (finite, non-zero) rows of 1000 cannot train 2048 centroids");
+  r = lshrs({"train", "--family", "cross-polytope", "--base", base, "--save-model", model, "-q"});
+  EXPECT_EQ(r.code, 2);
+  expect_one_error_line(r, "--family cross-polytope is drawn from the seed, not trained");
+
+  r = lshrs(cat({"index", base, "--model", model, "--json", "-q"}, at(prefix_)));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["family"], "k-means");
+  // Queried from the meta alone (no --model): the meta holds the centroids.
+  r = lshrs(cat({"query", queries, "--vectors", base, "--rerank", "-k", "3", "--probes", "4",
+                 "--json"}, at(prefix_)));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 4u);
+  for (std::size_t q = 0; q < 4; ++q) EXPECT_EQ(lines[q]["ids"][0], q);
+  r = lshrs(cat({"stats", "--json"}, at(prefix_)));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["config"]["family"], "k-means");
+}
+
 }  // namespace
 }  // namespace lshrs::testing

@@ -161,6 +161,30 @@ TEST(Tuner, RecallOnTiedRowsIsCountedBySimilarity) {
   }
 }
 
+TEST(Tuner, SearchesTheKMeansFamilyAndItsModelCarriesTheCentroids) {
+  constexpr std::size_t kDim = 32, kN = 8'000, kK = 10;
+  const auto base = clustered(kN, kDim, 200, 0.6f, 3);
+  TuneOptions o;
+  o.target_recall = 0.9;
+  o.k = kK;
+  o.queries_per_half = 50;
+  o.families = {HashFamily::kKMeans};
+  o.bands = {1, 2};
+  o.probes = {0, 4, 8, 16, 32};
+  const TuneReport r = tune(base, kDim, {}, memory_env(base, kDim), o);
+  ASSERT_TRUE(r.recommended.has_value()) << (r.warnings.empty() ? "" : r.warnings.back());
+  const TunePoint& best = r.points[*r.recommended];
+  EXPECT_EQ(best.config.family, HashFamily::kKMeans);
+  EXPECT_EQ(best.config.rows, 7u) << "7,900 rows in clusters of ~48 to 96: 128 centroids";
+  EXPECT_GE(best.held_out_recall, o.target_recall);
+  EXPECT_LE(best.query.probes, 32u);
+  ASSERT_TRUE(best.config.centroids);
+  const IndexOptions io = tuned_index_options(best, kDim);
+  EXPECT_EQ(io.projections.size(), best.config.bands * 128 * kDim);
+  Index index(io, std::make_shared<MemoryStore>(), fetcher_over(base, kDim));
+  EXPECT_EQ(index.kmeans_hasher().centroids(), *best.config.centroids);
+}
+
 bool dominates(const TunePoint& a, const TunePoint& b) {
   const double ab = a.bytes_per_vector.value_or(0), bb = b.bytes_per_vector.value_or(0);
   const bool no_worse = a.recall >= b.recall && a.queries_per_second >= b.queries_per_second &&

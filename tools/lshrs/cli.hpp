@@ -45,6 +45,7 @@ Command add_clear_command(CLI::App& app);
 Command add_stats_command(CLI::App& app);
 Command add_tune_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
+Command add_train_command(CLI::App& app);
 Command add_gen_demo_command(CLI::App& app);  // hidden: the demo's data generator
 
 }  // namespace lshrs::cli

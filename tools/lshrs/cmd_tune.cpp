@@ -168,16 +168,17 @@ void add_measured_flags(CLI::App& sub, MeasuredTuneArgs& m) {
       ->capture_default_str()
       ->group(g);
   sub.add_option("--families", m.families,
-                 "Hash families to try, comma-separated (hyperplane is the only one the Python "
-                 "package can read)")
+                 "Hash families to try, comma-separated: hyperplane (the only one the Python "
+                 "package can read), cross-polytope, k-means (trained per candidate)")
       ->capture_default_str()
       ->group(g);
   // The defaults come from the library, so that the help cannot drift from them.
   sub.add_option("--bands", m.bands,
                  fmt::format("Band counts to try, e.g. 8,12,16 (default per family: {} "
-                             "cross-polytope; {} hyperplane)",
+                             "cross-polytope; {} hyperplane; {} k-means)",
                              fmt::join(default_tune_bands(HashFamily::kCrossPolytope), ","),
-                             fmt::join(default_tune_bands(HashFamily::kHyperplane), ",")))
+                             fmt::join(default_tune_bands(HashFamily::kHyperplane), ","),
+                             fmt::join(default_tune_bands(HashFamily::kKMeans), ",")))
       ->group(g);
   sub.add_option("--probes", m.probes,
                  fmt::format("Probe budgets to sweep, e.g. 0,16,64 (default {})",

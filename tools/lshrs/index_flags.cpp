@@ -67,7 +67,8 @@ void add_config_flags(CLI::App& app, ConfigFlags& f, bool rows_alias) {
            ->check(at_least_one()));
   app.add_option("--family", f.family,
                  "Hash family: hyperplane (default; the only one the Python package can "
-                 "read) or cross-polytope (more recall per bucket; lshrs only)")
+                 "read), cross-polytope (more recall per bucket; lshrs only) or k-means "
+                 "(trained by `lshrs train`: pass its --model instead)")
       ->excludes(model)
       ->group(g);
   excl(app.add_option("--num-perm", f.num_perm,

@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
   std::vector<Command> commands = {add_index_command(app),  add_query_command(app),
                                    add_delete_command(app), add_clear_command(app),
                                    add_stats_command(app),  add_tune_command(app),
-                                   add_bench_command(app),  add_gen_demo_command(app)};
+                                   add_bench_command(app),  add_train_command(app),
+                                   add_gen_demo_command(app)};
 
   try {
     app.parse(argc, argv);

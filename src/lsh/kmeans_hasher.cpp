@@ -1,0 +1,100 @@
+// k-means hashing (kmeans.hpp): the argmax centroid of every band, from one
+// matrix product per block of rows.
+#include <Eigen/Core>
+#include <algorithm>
+#include <string>
+
+#include "lshrs/error.hpp"
+#include "lshrs/kmeans.hpp"
+
+namespace lshrs {
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstRowMap = Eigen::Map<const RowMatrix>;
+
+// Rows per product: the block × (bands·C) scores stay a few MiB (256 × 8,192
+// floats is 8 MiB at 4 bands of 2,048 centroids).
+constexpr std::size_t kChunkRows = 256;
+
+std::string str(std::size_t v) { return std::to_string(v); }
+
+}  // namespace
+
+void validate_kmeans_shape(std::size_t dim, std::size_t num_bands, std::size_t bits) {
+  if (bits == 0 || bits > kMaxKMeansBits) {
+    throw InvalidArgument("k-means: bits per band (rows_per_band) must be in 1.." +
+                          str(kMaxKMeansBits) + " (2^bits centroids a band), got " + str(bits));
+  }
+  validate_shape(dim, num_bands, bits);
+  const std::size_t rows = std::size_t{1} << bits;
+  // Divided, not multiplied: num_bands·rows·dim may not fit.
+  if (num_bands > kMaxProjectionValues / rows / dim) {
+    throw InvalidArgument("k-means: num_bands · 2^bits · dim = " + str(num_bands) + " · " +
+                          str(rows) + " · " + str(dim) + " exceeds the supported " +
+                          str(kMaxProjectionValues) + " centroid values");
+  }
+}
+
+KMeansHasher::KMeansHasher(std::size_t dim, std::size_t num_bands, std::size_t bits_per_band,
+                           std::vector<float> centroids)
+    : dim_(dim), num_bands_(num_bands), bits_(bits_per_band), centroids_(std::move(centroids)) {
+  validate_kmeans_shape(dim, num_bands, bits_per_band);
+  const std::size_t expected = num_bands * centroids_per_band() * dim;
+  if (centroids_.size() != expected) {
+    throw InvalidArgument("k-means hasher: " + str(centroids_.size()) +
+                          " centroid values, expected num_bands · 2^bits · dim = " + str(expected));
+  }
+  try {
+    validate_projections(centroids_, dim_);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("k-means hasher: centroids: ") + e.what());
+  }
+}
+
+Signatures KMeansHasher::hash(std::span<const float> vectors) const {
+  return hash_impl(vectors, nullptr);
+}
+
+Signatures KMeansHasher::hash(std::span<const float> vectors, std::vector<float>& dots) const {
+  return hash_impl(vectors, &dots);
+}
+
+Signatures KMeansHasher::hash_impl(std::span<const float> vectors, std::vector<float>* dots) const {
+  if (vectors.size() % dim_ != 0) {
+    throw InvalidArgument("k-means hasher: " + str(vectors.size()) +
+                          " floats is not a whole number of vectors of dimension " + str(dim_));
+  }
+  const std::size_t n = vectors.size() / dim_;
+  const std::size_t per_band = centroids_per_band();
+  const std::size_t width = num_bands_ * per_band;
+  Signatures sigs{n, num_bands_, band_bytes(), {}};
+  sigs.bytes.assign(n * num_bands_ * sigs.band_bytes, 0);
+  if (dots) dots->resize(n * width);
+  const ConstRowMap centroids(centroids_.data(), static_cast<Eigen::Index>(width),
+                              static_cast<Eigen::Index>(dim_));
+  RowMatrix product;
+  for (std::size_t first = 0; first < n; first += kChunkRows) {
+    const std::size_t count = std::min(kChunkRows, n - first);
+    const ConstRowMap batch(vectors.data() + first * dim_, static_cast<Eigen::Index>(count),
+                            static_cast<Eigen::Index>(dim_));
+    product.resize(static_cast<Eigen::Index>(count), static_cast<Eigen::Index>(width));
+    product.noalias() = batch * centroids.transpose();
+    for (std::size_t i = 0; i < count; ++i) {
+      const float* row = product.data() + i * width;
+      std::uint8_t* out = sigs.bytes.data() + (first + i) * num_bands_ * sigs.band_bytes;
+      for (std::size_t b = 0; b < num_bands_; ++b) {
+        const float* scores = row + b * per_band;
+        // max_element returns the first of equal maxima: ties go to the lower index.
+        const auto best = static_cast<std::size_t>(std::max_element(scores, scores + per_band) - scores);
+        for (std::size_t byte = 0; byte < sigs.band_bytes; ++byte) {
+          out[b * sigs.band_bytes + byte] = static_cast<std::uint8_t>((best >> (8 * byte)) & 0xffu);
+        }
+      }
+      if (dots) std::copy(row, row + width, dots->data() + (first + i) * width);
+    }
+  }
+  return sigs;
+}
+
+}  // namespace lshrs
