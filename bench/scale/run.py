@@ -125,6 +125,11 @@ def run_lshrs(cli, redis, base, queries, truth, name, flags, k, workdir, keep=Fa
 # 100k the tuner takes ~15 s of its own CPU, most of it building; ~10x at 1M).
 DEFAULT_TUNE_FLAGS = ("--families cross-polytope --bands 12,14,16,20 "
                       "--probes 0,16,24,32,48,64,128,256,512,768,1024,1536,2048")
+# The text set's neighbours are spread thin (cross-polytope needed ~1,000
+# probes there): the tuner also tries k-means (its default bands, 1, 2 and 4),
+# trained per candidate, and cross-polytope at its own default bands.
+DEFAULT_TEXT_TUNE_FLAGS = ("--families cross-polytope,k-means "
+                           "--probes 0,4,8,12,16,24,32,64,128,256,512,1024")
 
 
 def sweep_probes(cli, redis, base, queries, truth, name, flags, probes, workdir):
@@ -162,7 +167,7 @@ def sweep_probes(cli, redis, base, queries, truth, name, flags, probes, workdir)
     return rows
 
 
-def run_tuned(args, label, base, queries, truth):
+def run_tuned(args, label, base, queries, truth, tune_flags):
     """The tuner's recommendation for one data set, measured like the others.
 
     Returns a table row (None when the tuner found no configuration meeting
@@ -176,7 +181,7 @@ def run_tuned(args, label, base, queries, truth):
     # this row is measured on are all unseen by it.
     cmd = [args.lshrs, "tune", "--base", base, "--target-recall", str(args.target_recall),
            "--k", str(args.k), "--redis", args.redis, "--prefix", "scale-tune", "--save-model", model,
-           "--json", report] + shlex.split(args.tune_flags)
+           "--json", report] + shlex.split(tune_flags)
     datasets.log(f"{label}: tuning: {shlex.join(cmd)}")
     t = time.time()
     # Progress (stderr) and the frontier table (stdout) both go to our log.
@@ -223,7 +228,7 @@ def run_tuned(args, label, base, queries, truth):
             "bytes_per_vector": r.get("bytes_per_vector"),
             "ingest_vectors_per_second": r["ingest"]["vectors_per_second"],
             "queries_per_second_runs": qps, "ceiling_before_build": ceiling_before,
-            "bands": point["bands"], "tuner": {"seconds": tune_seconds, "flags": args.tune_flags,
+            "bands": point["bands"], "tuner": {"seconds": tune_seconds, "flags": tune_flags,
                                               "recommended": point, "query_defaults": defaults,
                                               "bench_reranked_candidates": bench_cands}}
 
@@ -292,7 +297,7 @@ def table(title, rows):
     return "\n".join(lines) + "\n"
 
 
-def measure(label, base_path, query_path, args, configs, ceiling):
+def measure(label, base_path, query_path, args, configs, ceiling, tune_flags):
     """Every configuration and peer on one data set."""
     base = np.load(base_path, mmap_mode="r")
     queries = np.load(query_path)
@@ -328,7 +333,7 @@ def measure(label, base_path, query_path, args, configs, ceiling):
                 row["ingest_vs_ceiling"] = row["ingest_vectors_per_second"] / (ceiling / row["bands"])
             rows.append(row)
     if not args.no_tune:
-        tuned = run_tuned(args, label, base_path, query_path, truth_path)
+        tuned = run_tuned(args, label, base_path, query_path, truth_path, tune_flags)
         if tuned:
             tuned["ingest_vs_ceiling"] = tuned["ingest_vectors_per_second"] / (tuned["ceiling_before_build"] / tuned["bands"])
             rows.append(tuned)
@@ -354,8 +359,9 @@ def main():
     p.add_argument("--target-recall", type=float, default=0.95,
                    help="for the cost-growth table and the tuner")
     p.add_argument("--no-tune", action="store_true", help="skip the tuner's recommendation")
-    p.add_argument("--tune-flags", default=DEFAULT_TUNE_FLAGS,
-                   help=f"extra `lshrs tune` flags narrowing its search (default: {DEFAULT_TUNE_FLAGS})")
+    p.add_argument("--tune-flags", default=None,
+                   help=f"extra `lshrs tune` flags narrowing its search, for every set (default: clustered "
+                        f"{DEFAULT_TUNE_FLAGS!r}; man pages {DEFAULT_TEXT_TUNE_FLAGS!r})")
     p.add_argument("--repeat", type=int, default=3,
                    help="query the tuner's index this many times (median q/s reported, every run kept)")
     p.add_argument("--json", default=None, help="write all results here")
@@ -370,13 +376,15 @@ def main():
     if "clustered" in sets:
         for n in [int(s) for s in args.sizes.split(",")]:
             b, q = datasets.clustered(args.data, n)
-            results.append(measure(f"clustered {n:,} x 128", b, q, args, configs, ceiling))
+            results.append(measure(f"clustered {n:,} x 128", b, q, args, configs, ceiling,
+                                   args.tune_flags or DEFAULT_TUNE_FLAGS))
             print(table(results[-1]["data"], results[-1]["rows"]), flush=True)
     if args.sweep_probes and any(r.get("sweeps") for r in results):
         print(cost_growth_table(results, args.target_recall), flush=True)
     if "manpages" in sets:
         b, q = datasets.man_pages(args.data)
-        results.append(measure("man-page TF-IDF+SVD x 256", b, q, args, configs, ceiling))
+        results.append(measure("man-page TF-IDF+SVD x 256", b, q, args, configs, ceiling,
+                               args.tune_flags or DEFAULT_TEXT_TUNE_FLAGS))
         print(table(results[-1]["data"], results[-1]["rows"]), flush=True)
     if args.json:
         with open(args.json, "w") as f:
