@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "lsh/blocked_product.hpp"
 #include "lsh/rotation_kernel.hpp"
 #include "lshrs/error.hpp"
 
@@ -68,12 +69,7 @@ Signatures CrossPolytopeHasher::hash(std::span<const float> vectors,
 
 Signatures CrossPolytopeHasher::hash_impl(std::span<const float> vectors,
                                           std::vector<float>* rotated) const {
-  if (vectors.size() % dim_ != 0) {
-    throw InvalidArgument("cross-polytope hasher: " + std::to_string(vectors.size()) +
-                          " floats is not a whole number of vectors of dimension " +
-                          std::to_string(dim_));
-  }
-  const std::size_t n = vectors.size() / dim_;
+  const std::size_t n = detail::whole_rows(vectors, dim_, "cross-polytope hasher");
   const std::size_t hashes = num_bands_ * hashes_per_band_;
   Signatures sigs{n, num_bands_, band_bytes(), {}};
   sigs.bytes.assign(n * num_bands_ * sigs.band_bytes, 0);

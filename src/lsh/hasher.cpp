@@ -1,17 +1,14 @@
 #include "lshrs/hasher.hpp"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <string>
 
+#include "lsh/blocked_product.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs {
 namespace {
-
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstRowMap = Eigen::Map<const RowMatrix>;
 
 // Rows hashed per matrix product: large enough for GEMM efficiency, small
 // enough that the n × bits product stays in cache-friendly memory.
@@ -114,42 +111,26 @@ Signatures Hasher::hash(std::span<const float> vectors, std::vector<float>& marg
 }
 
 Signatures Hasher::hash_impl(std::span<const float> vectors, std::vector<float>* margins) const {
-  if (vectors.size() % dim_ != 0) {
-    throw InvalidArgument("hasher: " + std::to_string(vectors.size()) +
-                          " floats is not a whole number of vectors of dimension " +
-                          std::to_string(dim_));
-  }
-  const std::size_t n = vectors.size() / dim_;
+  const std::size_t n = detail::whole_rows(vectors, dim_, "hasher");
   const std::size_t bits = num_bands_ * rows_per_band_;
   Signatures sigs{n, num_bands_, band_bytes(), {}};
   sigs.bytes.assign(n * num_bands_ * sigs.band_bytes, 0);
   if (margins) margins->resize(n * bits);
-
-  const ConstRowMap projections(projections_.data(), static_cast<Eigen::Index>(bits),
-                                static_cast<Eigen::Index>(dim_));
-  RowMatrix product;
-  for (std::size_t first = 0; first < n; first += kChunkRows) {
-    const std::size_t count = std::min(kChunkRows, n - first);
-    const ConstRowMap batch(vectors.data() + first * dim_, static_cast<Eigen::Index>(count),
-                            static_cast<Eigen::Index>(dim_));
-    product.resize(static_cast<Eigen::Index>(count), static_cast<Eigen::Index>(bits));
-    product.noalias() = batch * projections.transpose();
-    for (std::size_t i = 0; i < count; ++i) {
-      const float* dots = product.data() + i * bits;
-      std::uint8_t* out = sigs.bytes.data() + (first + i) * num_bands_ * sigs.band_bytes;
-      for (std::size_t b = 0; b < num_bands_; ++b) {
-        std::uint8_t* band = out + b * sigs.band_bytes;
-        const float* band_dots = dots + b * rows_per_band_;
-        for (std::size_t j = 0; j < rows_per_band_; ++j) {
-          band[j >> 3] |= static_cast<std::uint8_t>((band_dots[j] > 0.0f ? 1u : 0u) << (j & 7));
-        }
-      }
-      if (margins) {
-        float* m = margins->data() + (first + i) * bits;
-        for (std::size_t j = 0; j < bits; ++j) m[j] = std::fabs(dots[j]) * inverse_norms_[j];
+  detail::for_each_scored_row(vectors, dim_, projections_.data(), bits, kChunkRows,
+                              [&](std::size_t row, const float* dots) {
+    std::uint8_t* out = sigs.bytes.data() + row * num_bands_ * sigs.band_bytes;
+    for (std::size_t b = 0; b < num_bands_; ++b) {
+      std::uint8_t* band = out + b * sigs.band_bytes;
+      const float* band_dots = dots + b * rows_per_band_;
+      for (std::size_t j = 0; j < rows_per_band_; ++j) {
+        band[j >> 3] |= static_cast<std::uint8_t>((band_dots[j] > 0.0f ? 1u : 0u) << (j & 7));
       }
     }
-  }
+    if (margins) {
+      float* m = margins->data() + row * bits;
+      for (std::size_t j = 0; j < bits; ++j) m[j] = std::fabs(dots[j]) * inverse_norms_[j];
+    }
+  });
   return sigs;
 }
 

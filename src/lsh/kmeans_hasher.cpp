@@ -1,17 +1,14 @@
 // k-means hashing (kmeans.hpp): the argmax centroid of every band, from one
 // matrix product per block of rows.
-#include <Eigen/Core>
 #include <algorithm>
 #include <string>
 
+#include "lsh/blocked_product.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/kmeans.hpp"
 
 namespace lshrs {
 namespace {
-
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstRowMap = Eigen::Map<const RowMatrix>;
 
 // Rows per product: the block × (bands·C) scores stay a few MiB (256 × 8,192
 // floats is 8 MiB at 4 bands of 2,048 centroids).
@@ -61,39 +58,25 @@ Signatures KMeansHasher::hash(std::span<const float> vectors, std::vector<float>
 }
 
 Signatures KMeansHasher::hash_impl(std::span<const float> vectors, std::vector<float>* dots) const {
-  if (vectors.size() % dim_ != 0) {
-    throw InvalidArgument("k-means hasher: " + str(vectors.size()) +
-                          " floats is not a whole number of vectors of dimension " + str(dim_));
-  }
-  const std::size_t n = vectors.size() / dim_;
+  const std::size_t n = detail::whole_rows(vectors, dim_, "k-means hasher");
   const std::size_t per_band = centroids_per_band();
   const std::size_t width = num_bands_ * per_band;
   Signatures sigs{n, num_bands_, band_bytes(), {}};
   sigs.bytes.assign(n * num_bands_ * sigs.band_bytes, 0);
   if (dots) dots->resize(n * width);
-  const ConstRowMap centroids(centroids_.data(), static_cast<Eigen::Index>(width),
-                              static_cast<Eigen::Index>(dim_));
-  RowMatrix product;
-  for (std::size_t first = 0; first < n; first += kChunkRows) {
-    const std::size_t count = std::min(kChunkRows, n - first);
-    const ConstRowMap batch(vectors.data() + first * dim_, static_cast<Eigen::Index>(count),
-                            static_cast<Eigen::Index>(dim_));
-    product.resize(static_cast<Eigen::Index>(count), static_cast<Eigen::Index>(width));
-    product.noalias() = batch * centroids.transpose();
-    for (std::size_t i = 0; i < count; ++i) {
-      const float* row = product.data() + i * width;
-      std::uint8_t* out = sigs.bytes.data() + (first + i) * num_bands_ * sigs.band_bytes;
-      for (std::size_t b = 0; b < num_bands_; ++b) {
-        const float* scores = row + b * per_band;
-        // max_element returns the first of equal maxima: ties go to the lower index.
-        const auto best = static_cast<std::size_t>(std::max_element(scores, scores + per_band) - scores);
-        for (std::size_t byte = 0; byte < sigs.band_bytes; ++byte) {
-          out[b * sigs.band_bytes + byte] = static_cast<std::uint8_t>((best >> (8 * byte)) & 0xffu);
-        }
+  detail::for_each_scored_row(vectors, dim_, centroids_.data(), width, kChunkRows,
+                              [&](std::size_t i, const float* row) {
+    std::uint8_t* out = sigs.bytes.data() + i * num_bands_ * sigs.band_bytes;
+    for (std::size_t b = 0; b < num_bands_; ++b) {
+      const float* scores = row + b * per_band;
+      // max_element returns the first of equal maxima: ties go to the lower index.
+      const auto best = static_cast<std::size_t>(std::max_element(scores, scores + per_band) - scores);
+      for (std::size_t byte = 0; byte < sigs.band_bytes; ++byte) {
+        out[b * sigs.band_bytes + byte] = static_cast<std::uint8_t>((best >> (8 * byte)) & 0xffu);
       }
-      if (dots) std::copy(row, row + width, dots->data() + (first + i) * width);
     }
-  }
+    if (dots) std::copy(row, row + width, dots->data() + i * width);
+  });
   return sigs;
 }
 

@@ -368,15 +368,7 @@ TEST_F(CliRedisTest, CrossPolytopeFamilyWithProbesAndRefusals) {
   r = lshrs(cat({"index", base, "--family", "cross-polytope", "--json", "-q"}, at(prefix_)));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["family"], "cross-polytope");
-  r = lshrs(cat({"query", queries, "--vectors", base, "--rerank", "-k", "3", "--probes", "20",
-                 "--json"}, at(prefix_)));
-  ASSERT_EQ(r.code, 0) << r.err;
-  const auto lines = json_lines(r.out);
-  ASSERT_EQ(lines.size(), 4u);
-  for (std::size_t q = 0; q < 4; ++q) EXPECT_EQ(lines[q]["ids"][0], q);
-  r = lshrs(cat({"stats", "--json"}, at(prefix_)));
-  ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(json::parse(r.out)["config"]["family"], "cross-polytope");
+  expect_rows_find_themselves(queries, base, 4, "20", "cross-polytope");
 
   const auto before = keys_of(prefix_);
   r = lshrs(cat({"index", base, "--family", "hyperplane", "-q"}, at(prefix_)));
@@ -409,15 +401,7 @@ TEST_F(CliRedisTest, KMeansTrainedModelIndexesQueriesAndIsRefusedWithoutIt) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["family"], "k-means");
   // Queried from the meta alone (no --model): the meta holds the centroids.
-  r = lshrs(cat({"query", queries, "--vectors", base, "--rerank", "-k", "3", "--probes", "4",
-                 "--json"}, at(prefix_)));
-  ASSERT_EQ(r.code, 0) << r.err;
-  const auto lines = json_lines(r.out);
-  ASSERT_EQ(lines.size(), 4u);
-  for (std::size_t q = 0; q < 4; ++q) EXPECT_EQ(lines[q]["ids"][0], q);
-  r = lshrs(cat({"stats", "--json"}, at(prefix_)));
-  ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(json::parse(r.out)["config"]["family"], "k-means");
+  expect_rows_find_themselves(queries, base, 4, "4", "k-means");
 }
 
 }  // namespace

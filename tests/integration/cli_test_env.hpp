@@ -164,6 +164,22 @@ class CliRedisTest : public CliTest {
     return keys;
   }
 
+  // The first `rows` base rows, queried reranked at `probes`, each find
+  // themselves first; `lshrs stats` reports the index's `family`.
+  void expect_rows_find_themselves(const std::string& queries, const std::string& base,
+                                   std::size_t rows, const std::string& probes,
+                                   const std::string& family) {
+    CliRun r = lshrs(cat({"query", queries, "--vectors", base, "--rerank", "-k", "3", "--probes",
+                          probes, "--json"}, at(prefix_)));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto lines = json_lines(r.out);
+    ASSERT_EQ(lines.size(), rows);
+    for (std::size_t q = 0; q < rows; ++q) EXPECT_EQ(lines[q]["ids"][0], q);
+    r = lshrs(cat({"stats", "--json"}, at(prefix_)));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["config"]["family"], family);
+  }
+
   std::string url_, prefix_;
 };
 
