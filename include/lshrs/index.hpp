@@ -221,10 +221,11 @@ class LSHRS_API Index {
   // Same, fetching the vectors through the fetcher.
   void index(std::span<const std::int64_t> ids);
   // Drains `source` batch by batch (Python create_signatures); each batch is
-  // validated, then written and flushed, while the next one is read and
-  // hashed (one write in flight, on a thread of its own). Returns the number
-  // of rows indexed; when it returns, every one was acknowledged by the
-  // store. On a store error the rows not acknowledged stay buffered (flush()
+  // validated and hashed, and the batches are written and flushed in writes
+  // of IngestOptions::write_rows rows while the next ones are read and hashed
+  // (one write in flight, on a thread of its own). Returns the number of
+  // rows indexed; when it returns, every one was acknowledged by the store.
+  // On a store error the rows not acknowledged stay buffered (flush()
   // retries them); a refused batch is not buffered, the ones before it are
   // written.
   std::uint64_t ingest_from(VectorSource& source, const IngestOptions& options = {});
@@ -294,6 +295,7 @@ class LSHRS_API Index {
   void append(std::span<const std::int64_t> ids, const Signatures& sigs);
   std::size_t buffer_rows(std::span<const std::int64_t> ids, const Signatures& sigs);  // no flush
   std::size_t band_bytes() const;
+  std::size_t band_bits() const;  // distinct buckets a band can hold: 2^band_bits()
   // Every bucket the n queries read (first[i] … first[i+1] for query i).
   std::vector<BucketRef> query_buckets(std::span<const float> vectors, std::size_t probes,
                                        std::vector<std::size_t>& first) const;

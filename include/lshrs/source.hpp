@@ -48,10 +48,19 @@ struct IngestProgress {
 };
 
 struct IngestOptions {
-  // Called after each batch at most once per `progress_interval`, and once at
+  // Called after each write at most once per `progress_interval`, and once at
   // the end with finished = true.
   std::function<void(const IngestProgress&)> progress;
   std::chrono::milliseconds progress_interval{1000};
+  // Rows a write to the store gathers: source batches are hashed one by one
+  // and sent once this many rows are pending (a write holds at least one
+  // batch). The bucket writes of a write are grouped into one SADD per
+  // bucket, so a write that puts several ids in each bucket costs the server
+  // a fraction of one command per id and band. 0 = automatic: twice the
+  // buckets a band can hold (2 · 2^bits per band), at most kMaxWriteRows;
+  // what it costs the client is ~100 bytes per row and band while it writes.
+  std::size_t write_rows = 0;
+  static constexpr std::size_t kMaxWriteRows = std::size_t{1} << 17;
 };
 
 }  // namespace lshrs

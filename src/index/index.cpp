@@ -198,6 +198,12 @@ std::size_t Index::band_bytes() const {
   return impl_->polytope ? impl_->polytope->band_bytes() : impl_->hasher->band_bytes();
 }
 
+std::size_t Index::band_bits() const {
+  if (impl_->kmeans) return impl_->kmeans->bits_per_band();
+  if (impl_->polytope) return impl_->polytope->hashes_per_band() * impl_->polytope->bits_per_hash();
+  return impl_->hasher->rows_per_band();
+}
+
 StoreLayout Index::layout() const {
   return StoreLayout{impl_->config.num_bands, band_bytes(), impl_->config.family};
 }
@@ -326,12 +332,16 @@ std::uint64_t Index::ingest_from(VectorSource& source, const IngestOptions& opti
     progress.finished = finished;
     if (options.progress) options.progress(progress);
   };
-  // Batch k is written on a background thread while batch k+1 is read and
-  // hashed here. Errors keep the order of the serial loop: a refused batch is
-  // reported (and nothing of it buffered) only once the write before it was
-  // acknowledged, and that write's own failure comes first; a failed write
-  // leaves its rows and those of the batch hashed meanwhile in the buffer, in
-  // source order, for flush() to retry — nothing read from the source is lost.
+  // Write k is sent on a background thread while the batches of write k+1
+  // are read and hashed. Errors keep the order of the serial loop: a refused
+  // batch is reported (and nothing of it buffered) only once the rows before
+  // it were acknowledged, and a write's own failure comes first; a failed
+  // write leaves its rows and those hashed meanwhile in the buffer, in source
+  // order, for flush() to retry — nothing read from the source is lost.
+  const std::size_t write_rows =
+      options.write_rows ? options.write_rows
+                         : std::min(IngestOptions::kMaxWriteRows,
+                                    std::size_t{2} << std::min<std::size_t>(band_bits(), 20));
   detail::BackgroundWriter writer;
   std::uint64_t in_flight = 0;
   auto acknowledge = [&] {
@@ -342,9 +352,28 @@ std::uint64_t Index::ingest_from(VectorSource& source, const IngestOptions& opti
       report(false);
     }
   };
+  std::vector<std::int64_t> pending_ids;
+  Signatures pending{0, impl_->config.num_bands, band_bytes(), {}};
+  // Hands the pending rows to the writer once the write before them was
+  // acknowledged; if that write failed, they join its rows in the buffer.
+  auto send = [&] {
+    try {
+      acknowledge();
+    } catch (...) {
+      buffer_rows(pending_ids, pending);
+      throw;
+    }
+    if (pending_ids.empty()) return;
+    in_flight = pending_ids.size();
+    std::vector<std::int64_t> ids = std::exchange(pending_ids, {});
+    Signatures sigs = std::exchange(pending, Signatures{0, pending.num_bands, pending.band_bytes, {}});
+    writer.start([this, ids = std::move(ids), sigs = std::move(sigs)] {
+      append(ids, sigs);
+      flush();
+    });
+  };
   VectorBatch batch;
   for (;;) {
-    std::vector<std::int64_t> ids;
     Signatures sigs;
     try {
       if (!source.next(batch)) break;
@@ -355,24 +384,19 @@ std::uint64_t Index::ingest_from(VectorSource& source, const IngestOptions& opti
       }
       detail::validate_batch(batch.ids, batch.data, impl_->config.dim);
       sigs = hash(batch.data);
-      ids = batch.ids;
     } catch (...) {
-      writer.wait();  // an earlier write's failure replaces this error
-      throw;
-    }
-    try {
+      // The rows before the refused batch are written first; a failure of
+      // theirs replaces this error (and leaves them buffered).
+      send();
       acknowledge();
-    } catch (...) {
-      buffer_rows(ids, sigs);
       throw;
     }
-    if (ids.empty()) continue;
-    in_flight = ids.size();
-    writer.start([this, ids = std::move(ids), sigs = std::move(sigs)] {
-      append(ids, sigs);
-      flush();
-    });
+    pending_ids.insert(pending_ids.end(), batch.ids.begin(), batch.ids.end());
+    pending.bytes.insert(pending.bytes.end(), sigs.bytes.begin(), sigs.bytes.end());
+    pending.count += sigs.count;
+    if (pending_ids.size() >= write_rows) send();
   }
+  send();
   acknowledge();
   report(true);
   return progress.rows_done;

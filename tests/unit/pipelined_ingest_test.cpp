@@ -2,7 +2,8 @@
 // overlap must really happen, and every failure must leave what the serial
 // loop documented — acknowledged batches in the store, the rows of a failed
 // write (and of the batch hashed meanwhile) in the buffer in source order,
-// nothing of a refused batch anywhere.
+// nothing of a refused batch anywhere. Most cases write every batch on its
+// own (write_rows = 1); the last ones gather several batches into a write.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -93,6 +94,13 @@ struct WatchingStore : MemoryStore {
   }
 };
 
+// Every batch its own write: the cases below count writes in batches.
+IngestOptions batch_by_batch() {
+  IngestOptions o;
+  o.write_rows = 1;
+  return o;
+}
+
 std::vector<std::int64_t> ids_upto(std::size_t n) {
   std::vector<std::int64_t> ids(n);
   std::iota(ids.begin(), ids.end(), 0);
@@ -104,7 +112,7 @@ TEST(PipelinedIngest, TheNextBatchIsReadWhileTheStoreWrites) {
   Batches source(3);
   store->wait_for = &source;
   Index index(options(), store);
-  EXPECT_EQ(index.ingest_from(source), 3 * kRows);
+  EXPECT_EQ(index.ingest_from(source, batch_by_batch()), 3 * kRows);
   EXPECT_TRUE(store->overlapped) << "batch 1 was not read before batch 0's write returned";
   EXPECT_EQ(store->written, ids_upto(3 * kRows)) << "writes in source order, each once";
   EXPECT_EQ(index.stats().buffered, 0u) << "returns only when everything is acknowledged";
@@ -115,13 +123,13 @@ TEST(PipelinedIngest, AFailedWriteKeepsItsRowsAndTheNextBatchBufferedInOrder) {
   store->failing = {1};
   Batches source(4);
   Index index(options(), store);
-  EXPECT_THROW(index.ingest_from(source), StorageError);
+  EXPECT_THROW(index.ingest_from(source, batch_by_batch()), StorageError);
   EXPECT_EQ(store->written, ids_upto(kRows)) << "batch 0 acknowledged, batch 1 refused";
   EXPECT_EQ(index.stats().buffered, 2 * kRows) << "batch 1 and batch 2 (hashed meanwhile)";
   EXPECT_EQ(source.served(), 3u) << "no batch read beyond the one hashed during the write";
   index.flush();  // the retry writes them, in order
   EXPECT_EQ(store->written, ids_upto(3 * kRows));
-  EXPECT_EQ(index.ingest_from(source), kRows) << "and the source carries on with batch 3";
+  EXPECT_EQ(index.ingest_from(source, batch_by_batch()), kRows) << "and the source carries on with batch 3";
   EXPECT_EQ(store->written, ids_upto(4 * kRows)) << "nothing read from the source was lost";
 }
 
@@ -130,7 +138,7 @@ TEST(PipelinedIngest, ARefusedBatchIsReportedAfterTheWriteBeforeItAndNotBuffered
   Batches source(4, /*bad=*/1);
   Index index(options(), store);
   try {
-    index.ingest_from(source);
+    index.ingest_from(source, batch_by_batch());
     FAIL() << "a NaN was accepted";
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("non-finite"), std::string::npos) << e.what();
@@ -144,11 +152,65 @@ TEST(PipelinedIngest, AWriteFailureComesBeforeTheRefusalOfTheBatchAfterIt) {
   store->failing = {0};
   Batches source(3, /*bad=*/1);
   Index index(options(), store);
-  EXPECT_THROW(index.ingest_from(source), StorageError);
+  EXPECT_THROW(index.ingest_from(source, batch_by_batch()), StorageError);
   EXPECT_TRUE(store->written.empty());
   EXPECT_EQ(index.stats().buffered, kRows) << "batch 0 kept for a retry, batch 1 dropped";
   index.flush();
   EXPECT_EQ(store->written, ids_upto(kRows));
+}
+
+// Gathered writes: batches of 10 rows, sent once 25 are pending, so writes
+// of 30, 30 and the last 10 — in source order, each row once.
+TEST(PipelinedIngest, BatchesAreGatheredIntoWritesOfWriteRows) {
+  auto store = std::make_shared<WatchingStore>();
+  Batches source(7);
+  Index index(options(), store);
+  IngestOptions o;
+  o.write_rows = 25;
+  std::vector<std::uint64_t> reported;
+  o.progress = [&](const IngestProgress& p) { reported.push_back(p.rows_done); };
+  o.progress_interval = std::chrono::milliseconds(0);
+  EXPECT_EQ(index.ingest_from(source, o), 7 * kRows);
+  EXPECT_EQ(store->adds, 3u);
+  EXPECT_EQ(store->written, ids_upto(7 * kRows));
+  EXPECT_EQ(reported, (std::vector<std::uint64_t>{0, 30, 60, 70, 70})) << "progress counts acknowledged rows";
+  EXPECT_EQ(index.stats().buffered, 0u);
+}
+
+TEST(PipelinedIngest, AFailedGatheredWriteKeepsItsRowsAndThoseGatheredMeanwhile) {
+  auto store = std::make_shared<WatchingStore>();
+  store->failing = {1};
+  Batches source(9);
+  Index index(options(), store);
+  IngestOptions o;
+  o.write_rows = 30;
+  EXPECT_THROW(index.ingest_from(source, o), StorageError);
+  EXPECT_EQ(store->written, ids_upto(3 * kRows)) << "write 0 (batches 0-2) acknowledged";
+  EXPECT_EQ(index.stats().buffered, 6 * kRows) << "write 1 (batches 3-5) and batches 6-8 gathered meanwhile";
+  EXPECT_EQ(source.served(), 9u);
+  index.flush();
+  EXPECT_EQ(store->written, ids_upto(9 * kRows)) << "nothing read from the source was lost, in order";
+}
+
+TEST(PipelinedIngest, ARefusedBatchFirstWritesTheGatheredRowsBeforeIt) {
+  auto store = std::make_shared<WatchingStore>();
+  Batches source(6, /*bad=*/4);
+  Index index(options(), store);
+  IngestOptions o;
+  o.write_rows = 30;
+  EXPECT_THROW(index.ingest_from(source, o), InvalidArgument);
+  EXPECT_EQ(store->written, ids_upto(4 * kRows)) << "batches 0-2, then batch 3 gathered before the refusal";
+  EXPECT_EQ(index.stats().buffered, 0u) << "nothing of the refused batch";
+  EXPECT_EQ(source.served(), 5u) << "nothing read after the refused batch";
+}
+
+TEST(PipelinedIngest, AutomaticWritesHoldTwiceTheBucketsOfABand) {
+  auto store = std::make_shared<WatchingStore>();
+  Batches source(7);  // 70 rows; 4 bits a band: 16 buckets, writes of 32 rows or more
+  Index index(options(), store);
+  EXPECT_EQ(index.ingest_from(source), 7 * kRows);
+  EXPECT_EQ(store->adds, 2u) << "40 rows once 32 were pending, then the last 30";
+  EXPECT_EQ(store->written, ids_upto(7 * kRows));
 }
 
 }  // namespace
