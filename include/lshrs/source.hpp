@@ -58,7 +58,8 @@ struct IngestOptions {
   // bucket, so a write that puts several ids in each bucket costs the server
   // a fraction of one command per id and band. 0 = automatic: twice the
   // buckets a band can hold (2 · 2^bits per band), at most kMaxWriteRows;
-  // what it costs the client is ~100 bytes per row and band while it writes.
+  // it costs the client ~160 bytes per row and band while it writes (0.4 GB
+  // at 20 bands; lower it where memory is tight).
   std::size_t write_rows = 0;
   static constexpr std::size_t kMaxWriteRows = std::size_t{1} << 17;
 };
