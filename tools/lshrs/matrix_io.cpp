@@ -179,6 +179,11 @@ std::vector<std::vector<std::int64_t>> load_npy_neighbors(const std::filesystem:
   if (cols == 0)
     throw SourceError(where,
                       "ground truth has no columns (shape (" + std::to_string(rows) + ", 0))");
+  // Refused, not returned empty: with no rows the size check below cannot
+  // bound a hostile column count, which would size every row.
+  if (rows == 0)
+    throw SourceError(where,
+                      "ground truth has no rows (shape (0, " + std::to_string(cols) + "))");
   // Divided, not multiplied: a hostile shape's rows · cols · item can wrap
   // around, and `out` below would then be sized by the declared rows.
   if (rows > (bytes.size() - h.offset) / item / cols) {
