@@ -44,7 +44,7 @@ class CMakeBuild(build_ext):
 
 setup(
     name="lshrs",
-    version="0.1.0",
+    version="0.2.0",
     description="Redis-backed locality-sensitive hashing for cosine similarity (C++ core)",
     packages=find_packages(include=["lshrs", "lshrs.*"]),
     package_data={"lshrs": ["py.typed", "*.pyi"]},

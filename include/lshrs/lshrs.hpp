@@ -1,6 +1,7 @@
 // lshrs — everything a typical user needs, in one include.
 #pragma once
 
+#include "lshrs/auto_config.hpp"
 #include "lshrs/config.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/exact.hpp"

@@ -22,6 +22,7 @@
 // Thread safety: free functions without shared state.
 #pragma once
 
+#include "lshrs/config.hpp"
 #include "lshrs/export.hpp"
 #include <cstddef>
 #include <cstdint>
@@ -73,7 +74,9 @@ struct ModelRedisConfig {
 };
 
 struct Model {
-  std::string version = "0.1.1a4";  // the Python package release whose format this is
+  // The release that wrote it: ours (above the original package's 0.1.1b2,
+  // whose format this is). Read, never checked: both packages ignore it.
+  std::string version = LSHRS_VERSION_STRING;
   ModelConfig config;
   ModelRedisConfig redis;
   // Row-major (num_bands·r) × projection_width(config), r =

@@ -50,7 +50,8 @@ struct TuneOptions {
   // Families tried (non-empty, no repeats). Hyperplane is the only family the
   // Python package can read; k-means candidates are trained on the indexed
   // rows first (kmeans.hpp).
-  std::vector<HashFamily> families = {HashFamily::kCrossPolytope, HashFamily::kHyperplane};
+  std::vector<HashFamily> families = {HashFamily::kKMeans, HashFamily::kCrossPolytope,
+                                      HashFamily::kHyperplane};
   // Band counts per family (each > 0); empty: default_tune_bands(family).
   std::vector<std::size_t> bands;
   // Probe budgets (each <= kMaxProbes), tried in increasing order; empty:
@@ -118,7 +119,8 @@ struct TuneReport {
   std::vector<TunePoint> points;       // in the order measured
   std::vector<std::size_t> frontier;   // indices into points, by recall
   std::optional<std::size_t> recommended;  // index into points
-  std::vector<std::string> warnings;   // e.g. held-out recall below target
+  std::vector<std::string> warnings;   // the target was missed: no recommendation
+  std::vector<std::string> notes;      // points passed over for their held-out recall
   std::size_t indexed = 0, tuning_queries = 0, held_out_queries = 0;
   bool cancelled = false;              // the progress callback said stop
 };
@@ -153,9 +155,10 @@ LSHRS_API std::vector<std::size_t> pareto_frontier(std::span<const TunePoint> po
 
 // Among points whose tuning recall >= target, by q/s (desc), then bytes per
 // vector (asc): the first whose held-out recall also meets the target. Each
-// one passed over for its held-out recall adds a line to `warnings`.
+// one passed over for its held-out recall adds a line to `notes`: that is the
+// held-out check doing its job, not a failure.
 LSHRS_API std::optional<std::size_t> recommend(std::span<const TunePoint> points, double target,
-                                     std::vector<std::string>& warnings);
+                                     std::vector<std::string>& notes);
 
 // Recall by id: mean over queries of |results[i]'s ids ∩ truth[i][0..k)| /
 // min(k, |truth[i]|) (queries with no truth left out); InvalidArgument when

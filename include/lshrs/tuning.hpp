@@ -93,4 +93,12 @@ LSHRS_API SizeBasedBands size_based_bands(HashFamily family, std::size_t dim,
                                 std::optional<std::size_t> expected_size, std::size_t bit_budget,
                                 std::size_t target_bucket_size = kTargetBucketSize);
 
+// k-means bits per band for about n rows, trained on `sample_rows` of them:
+// the most bits that keep clusters of at least kKMeansClusterSize rows (a
+// probe reads a whole cluster, so a few probes reach the recall: 10 bits at
+// 59,000 man pages) and kKMeansRowsPerCentroid training rows a centroid (11
+// bits from a sample of 50,000). At least 1, at most kMaxKMeansBits.
+inline constexpr std::size_t kKMeansClusterSize = 48, kKMeansRowsPerCentroid = 16;
+LSHRS_API std::size_t kmeans_bits(std::size_t n, std::size_t sample_rows);
+
 }  // namespace lshrs

@@ -27,4 +27,4 @@ from .core.main import LSHRS  # noqa: E402
 lshrs = LSHRS
 
 __all__ = ["LSHRS", "lshrs"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -140,7 +140,7 @@ Index Index::open_index(std::shared_ptr<BucketStore> store, const std::string& p
       throw IndexNotFound("no index under prefix \"" + shown + "\" in " + store->describe() +
                           (mine ? " and create_if_missing is off: create it first, or use the "
                                   "prefix that holds it"
-                                : ": create it with IndexOptions (or `lshrs index`) first"));
+                                : ": index vectors into it first (lshrs index), or check the prefix and the server"));
     }
     return Index(std::move(*wanted), mine->projections, std::move(store), std::move(fetcher));
   }
@@ -247,7 +247,8 @@ void Index::check_compatible(const Model& theirs, const Model& mine) const {
                            "; this client has " + describe_config(b) +
                            (same_shape ? " and different projections" : "") +
                            generator_hint(theirs, impl_->config) +
-                           ". Open it with Index::open / `--model`, or use another prefix");
+                           ". Open it as it is (with no configuration: its meta describes it, e.g. lshrs query "
+                           "--prefix P), clear it first (lshrs clear, clear()), or use another prefix");
 }
 
 Index::Index(Index&&) noexcept = default;

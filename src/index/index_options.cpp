@@ -49,12 +49,12 @@ void check_probes(std::optional<std::size_t> probes, std::optional<std::size_t> 
 std::string kmeans_needs_centroids(const std::string& prefix) {
   return "prefix \"" + quote_user_text(prefix) +
          "\": a k-means index needs its trained centroids, which no seed gives: pass its model "
-         "directory (`lshrs train --family k-means ... --save-model DIR`, then --model DIR; "
-         "Index::load), or IndexOptions::projections from train_kmeans()";
+         "directory (`lshrs train --family k-means ... --save-model DIR`, then --model DIR), or "
+         "the centroids that k-means training returned";
 }
 
 IndexConfig resolve_config(const IndexOptions& o) {
-  if (o.dim == 0) throw InvalidArgument("dim must be positive (got 0): set IndexOptions::dim");
+  if (o.dim == 0) throw InvalidArgument("dim must be positive (got 0)");
   if (o.num_perm == 0) throw InvalidArgument("num_perm must be positive (got 0)");
   // Before choose_bands(), whose search grows with num_perm.
   if (o.num_perm > kMaxHyperplanes) {
@@ -69,7 +69,7 @@ IndexConfig resolve_config(const IndexOptions& o) {
   }
   if (o.family == HashFamily::kKMeans && !o.num_bands) {
     throw InvalidArgument("a k-means index needs num_bands and rows_per_band (bits per band) as "
-                          "its centroids were trained: take them from its model (Index::load)");
+                          "its centroids were trained: take them from its model directory");
   }
   if (o.num_bands.has_value() != o.rows_per_band.has_value()) {
     throw InvalidArgument("give both num_bands and rows_per_band, or neither to choose them "

@@ -144,22 +144,6 @@ Workload make_workload(std::span<const float> base, std::size_t dim, std::span<c
   return w;
 }
 
-// k-means bits per band: clusters of at least ~48 rows (a probe reads a whole
-// cluster, so a few probes reach the recall: 10 bits at 59,000 man pages), and
-// at least 16 training rows a centroid in the default sample (at most 11 bits,
-// which 1M clustered rows served at recall 0.99 with 12).
-constexpr std::size_t kKMeansClusterSize = 48, kKMeansRowsPerCentroid = 16;
-
-SizeBasedBands kmeans_bits(std::size_t n) {
-  const std::size_t sample = std::min(n, KMeansTrainOptions{}.sample_size);
-  std::size_t bits = 1;
-  while (bits < kMaxKMeansBits && (std::size_t{2} << bits) * kKMeansClusterSize <= n &&
-         (std::size_t{2} << bits) * kKMeansRowsPerCentroid <= sample) {
-    ++bits;
-  }
-  return {0, bits, bits};
-}
-
 // A configuration's centroids, trained on an even spread of the indexed rows
 // (every m-th, at most the default sample), seeded like its projections.
 std::shared_ptr<const std::vector<float>> train_centroids(const TuneConfig& c, std::span<const float> base,
@@ -179,8 +163,10 @@ std::shared_ptr<const std::vector<float>> train_centroids(const TuneConfig& c, s
 std::vector<TuneConfig> candidate_configs(const TuneOptions& o, std::size_t dim, std::size_t n) {
   std::vector<TuneConfig> out;
   for (const HashFamily family : o.families) {
-    const SizeBasedBands rule =
-        family == HashFamily::kKMeans ? kmeans_bits(n) : size_based_bands(family, dim, n, kUnlimitedBits);
+    const std::size_t bits = kmeans_bits(n, std::min(n, KMeansTrainOptions{}.sample_size));
+    const SizeBasedBands rule = family == HashFamily::kKMeans
+                                    ? SizeBasedBands{0, bits, bits}
+                                    : size_based_bands(family, dim, n, kUnlimitedBits);
     auto bands = o.bands.empty() ? default_tune_bands(family) : o.bands;
     std::sort(bands.begin(), bands.end());
     bands.erase(std::unique(bands.begin(), bands.end()), bands.end());
@@ -386,7 +372,7 @@ TuneReport tune(std::span<const float> base, std::size_t dim, std::span<const fl
   }
   progress.configs_done = configs.size();
   report.frontier = pareto_frontier(report.points);
-  report.recommended = recommend(report.points, options.target_recall, report.warnings);
+  report.recommended = recommend(report.points, options.target_recall, report.notes);
   if (!report.recommended) {
     report.warnings.push_back("no configuration reached recall@" + str(options.k) + " " +
                               std::to_string(options.target_recall) +

@@ -63,7 +63,7 @@ std::vector<std::size_t> pareto_frontier(std::span<const TunePoint> points) {
 }
 
 std::optional<std::size_t> recommend(std::span<const TunePoint> points, double target,
-                                     std::vector<std::string>& warnings) {
+                                     std::vector<std::string>& notes) {
   std::vector<std::size_t> meeting;
   for (std::size_t i = 0; i < points.size(); ++i) {
     if (points[i].recall >= target) meeting.push_back(i);
@@ -76,7 +76,7 @@ std::optional<std::size_t> recommend(std::span<const TunePoint> points, double t
   for (const std::size_t i : meeting) {
     const TunePoint& p = points[i];
     if (p.held_out_recall >= target) return i;
-    warnings.push_back("HELD-OUT RECALL BELOW TARGET: " + std::string(family_name(p.config.family)) +
+    notes.push_back("passed over: " + std::string(family_name(p.config.family)) +
                        " " + std::to_string(p.config.bands) + " bands, " +
                        std::to_string(p.query.probes) + " probes reached " +
                        std::to_string(p.recall) + " on the tuning queries but only " +

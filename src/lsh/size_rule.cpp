@@ -41,4 +41,13 @@ SizeBasedBands size_based_bands(HashFamily family, std::size_t dim,
   return {bands, rows, rows * bits_per_hash};
 }
 
+std::size_t kmeans_bits(std::size_t n, std::size_t sample_rows) {
+  std::size_t bits = 1;
+  while (bits < kMaxKMeansBits && (std::size_t{2} << bits) * kKMeansClusterSize <= n &&
+         (std::size_t{2} << bits) * kKMeansRowsPerCentroid <= sample_rows) {
+    ++bits;
+  }
+  return bits;
+}
+
 }  // namespace lshrs

@@ -151,7 +151,7 @@ void ClusterTransport::refresh(std::uint64_t seen_generation) {
             reply.error_code() == "NOPERM") {
           throw ConfigurationError("Redis at " + node.to_string() + " cannot serve as a Redis " +
                                    "Cluster node: CLUSTER SLOTS answered '" + reply.text +
-                                   "'; use ClusterMode::kOff for a single server, or grant the "
+                                   "'; set the cluster mode off for a single server (--cluster off, cluster=\"off\"), or grant the "
                                    "ACL user the CLUSTER command");
         }
         failures += "; " + node.to_string() + ": " + reply.text;

@@ -39,7 +39,7 @@ RedisStore::Impl::Impl(RedisOptions opts, std::unique_ptr<redis::Transport> t, r
     : options(std::move(opts)), transport(std::move(t)), retry(r) {
   if (options.pipeline_chunk == 0) options.pipeline_chunk = 1;
   if (options.lease.count() < 1) {
-    throw InvalidArgument("RedisOptions::lease of " + std::to_string(options.lease.count()) +
+    throw InvalidArgument("the lease of " + std::to_string(options.lease.count()) +
                           " s: a writer's lease must be at least 1 second");
   }
 }

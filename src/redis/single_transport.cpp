@@ -58,7 +58,7 @@ bool is_cluster_node(const Endpoint& endpoint) {
   const Reply info = conn.command({"INFO", "cluster"});
   if (info.is_error()) {
     throw StorageError("INFO cluster failed on Redis at " + endpoint.address.to_string() + ": " +
-                       info.text + "; set RedisOptions::cluster to kOn or kOff explicitly");
+                       info.text + "; set the cluster mode to on or off explicitly (--cluster, cluster=)");
   }
   return info.text.find("cluster_enabled:1") != std::string::npos;
 }
@@ -76,8 +76,8 @@ std::unique_ptr<Transport> make_transport(const TransportOptions& options) {
   }
   if (!endpoint.sentinel_master.empty()) {
     if (options.routing == Routing::kCluster) {
-      throw ConfigurationError("RedisOptions: Sentinel (" + describe_endpoint(endpoint) +
-                               ") and cluster = kOn exclude each other; Redis Cluster fails over "
+      throw ConfigurationError("Sentinel (" + describe_endpoint(endpoint) +
+                               ") and cluster mode on exclude each other; Redis Cluster fails over "
                                "by itself");
     }
     return make_sentinel_transport(options);

@@ -330,7 +330,7 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
   if (!ep.settings.user.empty() && ep.settings.password.empty()) {
     throw InvalidArgument("Redis user '" + io::printable(ep.settings.user, 64) +
                           "' has no password; give one in the URL (redis://user:password@host) or "
-                          "on its own (RedisOptions::password, or $LSHRS_REDIS_PASSWORD for the "
+                          "on its own (the password setting, or $LSHRS_REDIS_PASSWORD for the "
                           "lshrs tool); a legacy password is redis://:password@host");
   }
   if (ep.settings.db < 0) {

@@ -71,7 +71,7 @@ TEST(ModelIo, MetadataJsonHasThePythonPackagesLayout) {
   test::TempDir dir;
   save_model(dir.path(), tricky_model());
   const std::string text = test::read_bytes(dir / "metadata.json");
-  EXPECT_EQ(text.rfind("{\n  \"version\": \"0.1.1a4\",\n  \"config\": {\n    \"dim\": 6,\n", 0), 0u)
+  EXPECT_EQ(text.rfind("{\n  \"version\": \"" LSHRS_VERSION_STRING "\",\n  \"config\": {\n    \"dim\": 6,\n", 0), 0u)
       << text;
   EXPECT_NE(text.find("\n  \"redis_config\": {\n    \"host\": \"cache.internal\",\n"), std::string::npos);
   const auto j = nlohmann::ordered_json::parse(text);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cli.hpp"
+#include "lshrs/auto_config.hpp"
 #include "flag_checks.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/exact.hpp"
@@ -264,8 +265,25 @@ int run_bench(const BenchArgs& a) {
 
   auto store = make_store(a.store);
   prepare_prefix(a, *store);
-  Index index = make_index(a.config, a.store.prefix, store, rows_fetcher(a.base, base), base.cols, true,
-                           base.rows);
+  // An even spread of the base, when the configuration is chosen from the data.
+  // An even spread of the base, when the configuration is chosen from the data;
+  // the exact neighbours of its calibration queries from the whole base.
+  const DataAtHand data{
+      base.rows,
+      [&base] {
+        const std::size_t step = std::max<std::size_t>(1, base.rows / kAutoSampleRows);
+        DataSample sample;
+        for (std::size_t i = 0; i < base.rows; i += step) {
+          const float* row = base.data.data() + i * base.cols;
+          sample.rows.insert(sample.rows.end(), row, row + base.cols);
+          sample.ids.push_back(static_cast<std::int64_t>(i));
+        }
+        return sample;
+      },
+      [&a] { return make_source(parse_source_spec(a.base, "", SourceFlags{}), SourceFlags{}); },
+      a.quiet};
+  Index index = make_index(a.config, a.store.prefix, store, rows_fetcher(a.base, base), base.cols,
+                           true, data);
   const auto& o = index.config();
   // A tuned model's query settings apply unless --probes / --max-candidates say otherwise.
   const std::size_t probes = a.probes.value_or(index.query_defaults().probes);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "lshrs/auto_config.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "progress.hpp"
@@ -69,8 +70,10 @@ int run_index(const IndexArgs& a) {
   PeekedSource source(make_source(spec, a.source));
   const std::string what = source.describe();
   auto store = make_store(a.store);
-  Index index = make_index(a.config, a.store.prefix, store, nullptr, source.dim(), true,
-                           source.total_rows());
+  const DataAtHand data{source.total_rows(),
+                        [&source] { return source.held_rows(kAutoSampleRows); },
+                        [&spec, &a] { return make_source(spec, a.source); }, a.quiet};
+  Index index = make_index(a.config, a.store.prefix, store, nullptr, source.dim(), true, data);
   if (source.dim()) check_dim(*source.dim(), what, index);
 
   ProgressReporter progress("indexing " + what, a.quiet);

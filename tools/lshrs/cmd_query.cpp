@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "lshrs/auto_config.hpp"
 #include "flag_checks.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/option_rules.hpp"
@@ -116,9 +117,13 @@ Index open_index(const QueryArgs& a, std::shared_ptr<VectorFetcher> fetcher) {
   }
   if (a.from.empty())
     throw UsageError("--store memory starts empty: give --from DATA to index first");
-  PeekedSource source(make_source(parse_source_spec(a.from, "", a.source), a.source));
+  const SourceSpec spec = parse_source_spec(a.from, "", a.source);
+  PeekedSource source(make_source(spec, a.source));
+  const DataAtHand data{source.total_rows(),
+                        [&source] { return source.held_rows(kAutoSampleRows); },
+                        [&spec, &a] { return make_source(spec, a.source); }, a.quiet};
   Index index = make_index(a.config, a.store.prefix, make_store(a.store), std::move(fetcher),
-                           source.dim(), true);
+                           source.dim(), true, data);
   ProgressReporter progress("indexing " + source.describe(), a.quiet);
   index.ingest_from(source, progress.ingest_options());
   return index;
@@ -164,6 +169,12 @@ int run_query(const QueryArgs& a) {
   Index index = open_index(a, fetcher_for(a, q.vectors.rows));
   check_dim(q.vectors.cols, "the query input", index);
   const QueryOptions options = a.options();
+  if (!options.reranks() && index.config().num_bands == 1 && !a.quiet) {
+    // One band: every candidate shares exactly one bucket with the query, so
+    // collision counts cannot order them (k-means chosen with no flags).
+    std::cerr << "lshrs: note: this index has one band, so without --vectors the candidates are "
+                 "unranked (all tie on collisions); give --vectors DATA to rank them by cosine\n";
+  }
   std::vector<QueryResult> results;
   if (a.batch) {
     results = index.query_batch(q.vectors.data, options);

@@ -131,7 +131,7 @@ constexpr const char* kSCurveFlags[] = {"--num-perm", "--threshold", "--dim", "-
 constexpr const char* kMeasuredFlags[] = {
     "--queries", "--target-recall", "--k", "--families", "--bands", "--probes",
     "--max-candidates", "--queries-per-half", "--sample", "--max-bytes-per-vector", "--seed",
-    "--save-model", "--redis", "--store", "--prefix", "--quiet"};
+    "--save-model", "--redis", "--store", "--prefix", "--quiet", "--verbose"};
 
 int dispatch(CLI::App& sub, TuneArgs& a) {
   const bool measured = !a.measured.base.empty();
@@ -211,6 +211,10 @@ void add_measured_flags(CLI::App& sub, MeasuredTuneArgs& m) {
       ->group(g);
   add_store_flags(sub, m.store, true);
   sub.add_flag("-q,--quiet", m.quiet, "No progress on stderr")->group(g);
+  sub.add_flag("-v,--verbose", m.verbose,
+               "The whole frontier (the summary keeps its best rows) and the configurations "
+               "passed over for their held-out recall")
+      ->group(g);
 }
 
 }  // namespace

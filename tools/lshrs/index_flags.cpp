@@ -3,10 +3,12 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <utility>
 
 #include "cli.hpp"
 #include "flag_checks.hpp"
+#include "lshrs/auto_config.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/model_io.hpp"
 #include "lshrs/option_rules.hpp"
@@ -106,10 +108,37 @@ void add_config_flags(CLI::App& app, ConfigFlags& f, bool rows_alias) {
       ->group(g);
 }
 
+namespace {
+
+// The configuration measured on the data (auto_config.hpp); empty when the
+// data is too small to measure anything, where the size rule serves.
+std::optional<IndexOptions> auto_options(std::size_t dim, const DataAtHand& data) {
+  const DataSample sample = data.sample();
+  const std::size_t rows = sample.ids.size();
+  AutoConfigOptions how;
+  if (!data.quiet) {
+    std::cerr << "lshrs: no configuration flags: choosing one on " << rows << " rows of the data\n";
+    how.progress = [](const std::string& line) { std::cerr << "lshrs:   " << line << "\n"; };
+  }
+  std::unique_ptr<VectorSource> whole = data.reread ? data.reread() : nullptr;
+  try {
+    AutoConfig chosen =
+        auto_configure(sample.rows, sample.ids, dim, data.rows.value_or(rows), how, whole.get());
+    if (!data.quiet) {
+      std::cerr << "lshrs: chose " << chosen.summary
+                << " (`lshrs tune` finds faster configurations; flags such as --bands override)\n";
+    }
+    return std::move(chosen.options);
+  } catch (const InvalidArgument&) {
+    return std::nullopt;  // too few usable rows
+  }
+}
+
+}  // namespace
+
 Index make_index(const ConfigFlags& f, const std::string& prefix,
                  std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher,
-                 std::optional<std::size_t> data_dim, bool create,
-                 std::optional<std::uint64_t> data_rows) {
+                 std::optional<std::size_t> data_dim, bool create, const DataAtHand& data) {
   if (!f.model_dir.empty()) {
     IndexOptions o = options_from_model(load_model(f.model_dir), prefix);
     if (f.buffer_size) o.buffer_size = *f.buffer_size;
@@ -125,6 +154,14 @@ Index make_index(const ConfigFlags& f, const std::string& prefix,
   } catch (const IndexNotFound&) {
     if (!create && !f.any_shape_flag()) throw;
   }
+  if (create && !f.any_shape_flag() && data_dim && data.sample) {
+    if (auto chosen = auto_options(*data_dim, data)) {
+      chosen->prefix = prefix;
+      if (f.buffer_size) chosen->buffer_size = *f.buffer_size;
+      return Index::open(std::move(store), std::move(*chosen), OpenOptions{}, std::move(fetcher));
+    }
+  }
+  const std::optional<std::uint64_t>& data_rows = data.rows;
   IndexOptions o;
   o.prefix = prefix;
   if (!f.dim && !data_dim) {
@@ -152,7 +189,17 @@ Index make_index(const ConfigFlags& f, const std::string& prefix,
   if (f.seed) o.seed = *f.seed;
   if (f.projection_generator) o.projection_generator = parse_projection_generator(*f.projection_generator);
   if (f.buffer_size) o.buffer_size = *f.buffer_size;
-  return Index::open(std::move(store), std::move(o), OpenOptions{}, std::move(fetcher));
+  const std::size_t asked = o.num_perm;
+  const bool sized = o.expected_size && !o.num_bands;
+  Index index = Index::open(std::move(store), std::move(o), OpenOptions{}, std::move(fetcher));
+  const IndexConfig& c = index.config();
+  if (sized && c.num_perm != asked && !data.quiet) {
+    // Said once, with the reason: stats would otherwise show a num_perm nobody asked for.
+    std::cerr << "lshrs: num_perm " << asked << " became " << c.num_perm << ": " << c.num_bands
+              << " whole bands of " << c.rows_per_band << " rows, bits per band sized for "
+              << *c.expected_size << " vectors (--bands and --rows-per-band choose them)\n";
+  }
+  return index;
 }
 
 void check_dim(std::size_t data_dim, const std::string& what, const Index& index) {

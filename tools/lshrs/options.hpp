@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -102,32 +104,53 @@ void add_config_flags(CLI::App& app, ConfigFlags& flags, bool rows_alias = true)
 //  - with --model: that model's projections and config under `prefix`;
 //  - else, when the store already holds an index under `prefix`: that one
 //    (given config flags must agree with it);
+//  - else, with no configuration flag and rows of the data at hand
+//    (`data.sample`), the configuration auto_configure() measures on them
+//    (auto_config.hpp), said on stderr unless `data.quiet`;
 //  - else a new one from the flags, its dim from --dim or `data_dim`, and
-//    its bands sized for --expected-size or else `data_rows` (the source's
+//    its bands sized for --expected-size or else `data.rows` (the source's
 //    row count, when known).
-// `create` false refuses the last case unless config flags are given: an index
+// `create` false refuses the last cases unless config flags are given: an index
 // that the Python package built from a seed has buckets but no meta, and the
 // seed (with --dim, --bands, --rows-per-band) is all it takes to read it.
+struct DataSample {
+  std::vector<float> rows;  // row-major, data_dim wide
+  std::vector<std::int64_t> ids;
+};
+struct DataAtHand {
+  std::optional<std::uint64_t> rows;  // in the whole data, when known
+  // Rows of the data, asked for only when the configuration is chosen from them.
+  std::function<DataSample()> sample;
+  // A fresh source of the whole data, from its start (for the exact
+  // neighbours the probe budget is calibrated against); none: the sample's.
+  std::function<std::unique_ptr<VectorSource>()> reread;
+  bool quiet = false;
+};
 Index make_index(const ConfigFlags& config, const std::string& prefix,
                  std::shared_ptr<BucketStore> store, std::shared_ptr<VectorFetcher> fetcher,
-                 std::optional<std::size_t> data_dim, bool create,
-                 std::optional<std::uint64_t> data_rows = std::nullopt);
+                 std::optional<std::size_t> data_dim, bool create, const DataAtHand& data = {});
 
-// A source whose first batch has been read ahead, to learn the dimension
-// before the index exists.
+// A source whose first batch (or, with `hold_rows`, its first whole batches
+// up to that many rows) has been read ahead, to learn the dimension and
+// sample the data before the index exists; next() replays them first.
 class PeekedSource final : public VectorSource {
  public:
-  explicit PeekedSource(std::unique_ptr<VectorSource> inner);
+  explicit PeekedSource(std::unique_ptr<VectorSource> inner, std::size_t hold_rows = 0);
   // The data's dimension; empty when the source has no rows.
   std::optional<std::size_t> dim() const { return dim_; }
+  // The rows read ahead with their ids; reads further batches until `rows`
+  // are held (or the source ends) when it holds fewer.
+  DataSample held_rows(std::size_t rows);
+  // Rows read ahead and not yet replayed.
+  std::size_t held_count() const;
   bool next(VectorBatch& batch) override;
   std::optional<std::uint64_t> total_rows() const override { return inner_->total_rows(); }
   std::string describe() const override { return inner_->describe(); }
 
  private:
   std::unique_ptr<VectorSource> inner_;
-  VectorBatch first_;
-  bool has_first_ = false;
+  std::deque<VectorBatch> held_;
+  bool ended_ = false;
   std::optional<std::size_t> dim_;
 };
 

@@ -3,6 +3,7 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <utility>
 
@@ -197,17 +198,42 @@ std::shared_ptr<VectorFetcher> make_fetcher(const SourceSpec& spec, const Source
       "rerank from the Parquet/PostgreSQL copy");
 }
 
-PeekedSource::PeekedSource(std::unique_ptr<VectorSource> inner) : inner_(std::move(inner)) {
-  has_first_ = inner_->next(first_);
-  if (has_first_) dim_ = first_.dim;
+PeekedSource::PeekedSource(std::unique_ptr<VectorSource> inner, std::size_t hold_rows)
+    : inner_(std::move(inner)) {
+  held_rows(std::max<std::size_t>(hold_rows, 1));
+  if (!held_.empty()) dim_ = held_.front().dim;
+}
+
+std::size_t PeekedSource::held_count() const {
+  std::size_t n = 0;
+  for (const auto& b : held_) n += b.size();
+  return n;
+}
+
+DataSample PeekedSource::held_rows(std::size_t rows) {
+  while (!ended_ && held_count() < rows) {
+    VectorBatch batch;
+    if (!inner_->next(batch)) {
+      ended_ = true;
+      break;
+    }
+    if (batch.size() > 0) held_.push_back(std::move(batch));
+  }
+  DataSample out;
+  for (const auto& b : held_) {
+    out.rows.insert(out.rows.end(), b.data.begin(), b.data.end());
+    out.ids.insert(out.ids.end(), b.ids.begin(), b.ids.end());
+  }
+  return out;
 }
 
 bool PeekedSource::next(VectorBatch& batch) {
-  if (has_first_) {
-    has_first_ = false;
-    batch = std::move(first_);
+  if (!held_.empty()) {
+    batch = std::move(held_.front());
+    held_.pop_front();
     return true;
   }
+  if (ended_) return false;
   return inner_->next(batch);
 }
 

@@ -98,6 +98,9 @@ void check_save_dir(const std::string& dir) {
   }
 }
 
+// Frontier rows the summary prints (the recommendation is always among them).
+constexpr std::size_t kSummaryRows = 10;
+
 std::string or_dash(const std::optional<double>& v, int decimals) {
   return v ? fixed(*v, decimals) : "-";
 }
@@ -139,6 +142,7 @@ Json report_json(const MeasuredTuneArgs& a, const TuneReport& r, const Matrix& b
             {"frontier", r.frontier},
             {"recommended", r.recommended ? Json(*r.recommended) : Json(nullptr)},
             {"warnings", r.warnings},
+            {"notes", r.notes},
             {"cancelled", r.cancelled}};
   for (const TunePoint& p : r.points) j["points"].push_back(point_json(p));
   if (!a.save_model.empty() && r.recommended) j["model"] = a.save_model;
@@ -152,7 +156,15 @@ void print_report(const MeasuredTuneArgs& a, const TuneReport& r, const Matrix& 
       r.held_out_queries, a.k, a.target_recall);
   Table t({"", "family", "bands x rows", "bits/band", "probes", "max cand", "recall tune",
            "recall held-out", "cand/query", "fraction read", "q/s", "bytes/vector", "ingest vec/s"});
+  // The summary keeps the frontier's best rows by recall, and the
+  // recommendation wherever it sits; --verbose (or --json) shows all.
+  std::size_t shown = 0, left_out = 0;
   for (const std::size_t i : r.frontier) {
+    if (!a.verbose && shown >= kSummaryRows && r.recommended != i) {
+      ++left_out;
+      continue;
+    }
+    ++shown;
     const TunePoint& p = r.points[i];
     t.add({r.recommended == i ? "*" : "", std::string(family_name(p.config.family)),
            fmt::format("{} x {}", p.config.bands, p.config.rows), std::to_string(p.config.bits_per_band),
@@ -164,18 +176,28 @@ void print_report(const MeasuredTuneArgs& a, const TuneReport& r, const Matrix& 
   std::cout << fmt::format("Pareto frontier ({} of {} points measured):\n", r.frontier.size(),
                            r.points.size());
   t.print(std::cout);
+  if (left_out > 0) {
+    std::cout << fmt::format("({} more frontier points: --verbose or --json shows them)\n", left_out);
+  }
   if (r.recommended) {
     const TunePoint& p = r.points[*r.recommended];
     std::cout << fmt::format(
         "\n* recommended: {} {} bands x {} rows, probes {}, max candidates {}: recall {:.4f} "
-        "(held-out {:.4f}), {} queries/s\n",
+        "(held-out {:.4f}), {} queries/s\n"
+        "  why: the most queries/s of the configurations meeting recall {:g} on both the tuning "
+        "and the held-out queries{}\n",
         family_name(p.config.family), p.config.bands, p.config.rows, p.query.probes,
         cap_text(p.query.max_candidates), p.recall, p.held_out_recall,
-        group_digits(static_cast<std::uint64_t>(p.queries_per_second)));
+        group_digits(static_cast<std::uint64_t>(p.queries_per_second)), a.target_recall,
+        r.notes.empty() ? "" : fmt::format(" ({} faster ones missed it on the held-out half)",
+                                           r.notes.size()));
   } else {
     std::cout << "\nno recommendation: no configuration met the target on both query halves\n";
   }
   for (const auto& w : r.warnings) std::cout << "warning: " << w << "\n";
+  if (a.verbose) {
+    for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
+  }
 }
 
 void progress_line(const TuneProgress& p) {
@@ -222,7 +244,6 @@ int run_measured_tune(const MeasuredTuneArgs& a) {
     };
   }
   const TuneReport report = tune(base.data, base.cols, queries.data, env, options);
-  for (const auto& w : report.warnings) std::cerr << "lshrs: WARNING: " << w << "\n";
   if (!a.save_model.empty() && report.recommended) {
     save_recommended(a, report, base.cols);
     std::cerr << "lshrs: wrote the recommended configuration to " << a.save_model
@@ -230,6 +251,8 @@ int run_measured_tune(const MeasuredTuneArgs& a) {
   }
   const Json j = report_json(a, report, base);
   if (a.json && a.json->empty()) {
+    // The report on stdout is JSON: the warnings go to stderr as well.
+    for (const auto& w : report.warnings) std::cerr << "lshrs: warning: " << w << "\n";
     std::cout << j.dump(2) << "\n";
   } else {
     print_report(a, report, base);

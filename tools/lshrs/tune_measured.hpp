@@ -19,12 +19,13 @@ struct MeasuredTuneArgs {
   std::optional<std::string> json;  // "" = stdout
   double target_recall = 0.95;
   std::size_t k = 10, queries_per_half = 200;
-  std::string families = "cross-polytope,hyperplane";
+  std::string families = "k-means,cross-polytope,hyperplane";
   std::string bands, probes, max_candidates = "all";
   std::optional<std::size_t> sample;
   std::optional<double> max_bytes_per_vector;
   std::uint64_t seed = 42;
   bool quiet = false;
+  bool verbose = false;  // the whole frontier and the points passed over
 };
 
 // Exit code kExitOk, or kExitNoConfiguration when nothing met the target.
