@@ -25,10 +25,14 @@ fi
 _port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # A base port such that base..base+COUNT-1 and their +10000 cluster-bus twins are free.
+# All of them stay below the kernel's ephemeral range (32768 and up by
+# default): a port that an outgoing connection holds as its local end does not
+# answer a probe, yet a server cannot bind it (a Sentinel's link took a
+# cluster node's bus port that way, and the node died at start).
 free_port_block() {
   local count=$1 base p ok
   for _ in $(seq 1 50); do
-    base=$((20000 + RANDOM % 20000))
+    base=$((10000 + RANDOM % (22700 - 10000 - count)))
     ok=1
     for ((p = base; p < base + count; p++)); do
       if _port_in_use "$p" || _port_in_use "$((p + 10000))"; then ok=0; break; fi

@@ -1,7 +1,9 @@
 // lshrs — command-line entry point: parses the subcommand, runs it, and maps
 // every failure onto one stderr line and a documented exit code (cli.hpp).
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -54,6 +56,22 @@ int run_guarded(const std::function<int()>& run) {
   }
 }
 
+// A result that could not be written (a full disk, /dev/full, a closed
+// pipe) is a failure, not a success with nothing said: every command's
+// output goes through std::cout, checked once here after it flushed.
+int output_written() {
+  std::cout.flush();
+  errno = 0;
+  bool failed = std::cout.fail() || std::fflush(stdout) != 0 || std::ferror(stdout);
+  if (!failed) failed = std::fclose(stdout) != 0;  // the last buffered bytes, and NFS-style late errors
+  if (!failed) return kExitOk;
+  const int error = errno;
+  std::cerr << "lshrs: error: could not write the output to stdout"
+            << (error != 0 ? std::string(": ") + std::strerror(error) : std::string())
+            << " (what was written is incomplete)\n";
+  return kExitInput;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,7 +100,10 @@ int main(int argc, char** argv) {
     return fail(kExitUsage, lshrs::redact_secrets(e.what()) + " (run '" + where + " --help')");
   }
   for (const Command& c : commands) {
-    if (c.app->parsed()) return run_guarded(c.run);
+    if (c.app->parsed()) {
+      const int code = run_guarded(c.run);
+      return code == kExitOk ? output_written() : code;
+    }
   }
   return fail(kExitUsage, "no subcommand given (run 'lshrs --help')");
 }
