@@ -48,11 +48,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import datasets  # noqa: E402
 import peers  # noqa: E402
 
-# The automatic rule for each family (bits per band from n, bands from the
-# default 128-bit budget), and cross-polytope with 1.5, 2 and 2.5 times that
-# budget (12, 16 and 20 bands of two hashes at 1M: more bands reach a recall
-# with fewer probes and fewer candidates to score, for more Redis memory).
-DEFAULT_CONFIGS = ["hyperplane=", "cross-polytope=--family cross-polytope",
+# What a user gets with no flags (the configuration measured on the data:
+# k-means, calibrated probes; docs/tuning.md), the automatic size rule for
+# each random family (bits per band from n, bands from the default 128-bit
+# budget), and cross-polytope with 1.5, 2 and 2.5 times that budget (12, 16
+# and 20 bands of two hashes at 1M: more bands reach a recall with fewer
+# probes and fewer candidates to score, for more Redis memory).
+DEFAULT_CONFIGS = ["no-flags=", "hyperplane=--family hyperplane",
+                   "cross-polytope=--family cross-polytope",
                    "cross-polytope-192=--family cross-polytope --num-perm 192",
                    "cross-polytope-256=--family cross-polytope --num-perm 256",
                    "cross-polytope-320=--family cross-polytope --num-perm 320"]

@@ -99,6 +99,11 @@ struct TunePoint {
   QueryDefaults query;
   double recall = 0;             // recall@k on the tuning queries, by similarity
   double held_out_recall = 0;    // recall@k on the held-out queries, by similarity
+  // Its one-sided 95% lower bound (held_out_recall - kRecallBoundZ · stderr
+  // over the held-out queries): what the recommendation must reach, so that
+  // the promise holds on queries the tuner never saw. Empty: the point was
+  // not measured by tune() (then held_out_recall itself is used).
+  std::optional<double> held_out_lower;
   // The same counted by id (a hit is one of the truth's k ids): lower where
   // rows tie at the k-th similarity; kept for comparison, never used to choose.
   double recall_by_id = 0, held_out_recall_by_id = 0;
@@ -154,7 +159,8 @@ LSHRS_API IndexOptions tuned_index_options(const TunePoint& point, std::size_t d
 LSHRS_API std::vector<std::size_t> pareto_frontier(std::span<const TunePoint> points);
 
 // Among points whose tuning recall >= target, by q/s (desc), then bytes per
-// vector (asc): the first whose held-out recall also meets the target. Each
+// vector (asc): the first whose held-out recall's lower bound
+// (TunePoint::held_out_lower, else the recall) also meets the target. Each
 // one passed over for its held-out recall adds a line to `notes`: that is the
 // held-out check doing its job, not a failure.
 LSHRS_API std::optional<std::size_t> recommend(std::span<const TunePoint> points, double target,
@@ -169,7 +175,14 @@ LSHRS_API double recall_at_k(std::span<const QueryResult> results,
 struct Recall {
   double by_similarity = 0;  // what the tuner targets and `lshrs bench` reports as recall
   double by_id = 0;          // recall_at_k above
+  // Standard error of by_similarity, a mean over queries: the spread of the
+  // per-query recalls / sqrt(queries). 0 for fewer than two queries.
+  double by_similarity_stderr = 0;
 };
+
+// z of a one-sided 95% bound: the held-out recall's lower end is
+// held_out_recall - kRecallBoundZ * stderr.
+inline constexpr double kRecallBoundZ = 1.645;
 
 // Recall@k both ways; query i is row i of `queries` (row-major, `dim` wide,
 // at least results.size() rows) and truth[i] its exact neighbours, ids = rows

@@ -238,6 +238,7 @@ void measure(Index& index, std::span<const float> base, const Workload& w, std::
                                      truth.subspan(w.tuning), k);
   p.recall = tuning.by_similarity;
   p.held_out_recall = held.by_similarity;
+  p.held_out_lower = held.by_similarity - kRecallBoundZ * held.by_similarity_stderr;
   p.recall_by_id = tuning.by_id;
   p.held_out_recall_by_id = held.by_id;
   double candidates = 0, fetched = 0;
@@ -357,7 +358,7 @@ TuneReport tune(std::span<const float> base, std::size_t dim, std::span<const fl
         // The held-out half is not used to choose, but a sweep that stopped
         // where it falls short would leave no next point to fall back on.
         met_with_margin = met_with_margin || (p.recall >= options.target_recall + options.margin &&
-                                              p.held_out_recall >= options.target_recall);
+                                              *p.held_out_lower >= options.target_recall);
         slower = slower && p.queries_per_second < best_qps;
         if (p.recall >= options.target_recall) best_qps = std::max(best_qps, p.queries_per_second);
         if (!say(describe(c) + ", " + str(probe) + " probes", &report.points.back())) {

@@ -1,6 +1,7 @@
 // The tuner's defaults, its Pareto frontier, recommendation and recall
 // (lshrs/tuner.hpp; the hit rule is exact.hpp's).
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <unordered_set>
 
@@ -75,13 +76,14 @@ std::optional<std::size_t> recommend(std::span<const TunePoint> points, double t
   });
   for (const std::size_t i : meeting) {
     const TunePoint& p = points[i];
-    if (p.held_out_recall >= target) return i;
+    if (p.held_out_lower.value_or(p.held_out_recall) >= target) return i;
     notes.push_back("passed over: " + std::string(family_name(p.config.family)) +
                        " " + std::to_string(p.config.bands) + " bands, " +
                        std::to_string(p.query.probes) + " probes reached " +
                        std::to_string(p.recall) + " on the tuning queries but only " +
-                       std::to_string(p.held_out_recall) +
-                       " on the held-out ones; trying the next configuration");
+                       std::to_string(p.held_out_recall) + " (lower bound " +
+                       std::to_string(p.held_out_lower.value_or(p.held_out_recall)) +
+                       ") on the held-out ones; trying the next configuration");
   }
   return std::nullopt;
 }
@@ -128,6 +130,7 @@ Recall measure_recall(std::span<const QueryResult> results, std::span<const floa
   check_rows("recall", results.size(), truth.size(), "truth");
   check_rows("recall", results.size(), queries.size() / dim, "query vectors");
   Recall sum;
+  double squares = 0;  // of the per-query recalls by similarity
   std::size_t counted = 0;
   std::vector<std::int64_t> ids;
   for (std::size_t i = 0; i < results.size(); ++i) {
@@ -146,13 +149,17 @@ Recall measure_recall(std::span<const QueryResult> results, std::span<const floa
     const auto share = [want](std::size_t hits) {
       return static_cast<double>(std::min(want, hits)) / static_cast<double>(want);
     };
-    sum.by_similarity += share(hits_by_similarity(base, query, ids, *kth, k));
+    const double mine = share(hits_by_similarity(base, query, ids, *kth, k));
+    sum.by_similarity += mine;
+    squares += mine * mine;
     sum.by_id += share(hits_by_id(results[i], truth[i], want));
     ++counted;
   }
   if (counted == 0) return {};
   const auto n = static_cast<double>(counted);
-  return {sum.by_similarity / n, sum.by_id / n};
+  const double mean = sum.by_similarity / n;
+  const double variance = counted > 1 ? std::max(0.0, (squares - n * mean * mean) / (n - 1)) : 0.0;
+  return {mean, sum.by_id / n, std::sqrt(variance / n)};
 }
 
 }  // namespace lshrs

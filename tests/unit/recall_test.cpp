@@ -95,6 +95,9 @@ TEST(Recall, MeanOverQueriesLeavesOutQueriesWithoutTruth) {
   const Recall r = measure_recall(results, kBase, queries, kDim, truth, 2);
   EXPECT_DOUBLE_EQ(r.by_similarity, (1.0 + 0.5) / 2);
   EXPECT_DOUBLE_EQ(r.by_id, (0.5 + 0.5) / 2);
+  // Per-query recalls 1 and 0.5: sample standard deviation sqrt(0.125),
+  // standard error of their mean sqrt(0.125 / 2) = 0.25.
+  EXPECT_DOUBLE_EQ(r.by_similarity_stderr, 0.25);
   // A truth shorter than k counts against its own length.
   const std::vector<std::vector<std::int64_t>> one = {{5}};
   EXPECT_DOUBLE_EQ(measure_recall({results.data(), 1}, kBase, kQuery, kDim, one, 2).by_similarity,

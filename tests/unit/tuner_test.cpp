@@ -244,6 +244,32 @@ TEST(Tuner, RecommendsTheFastestMeetingTheTargetOnBothHalves) {
   EXPECT_FALSE(recommend(points, 0.995, notes).has_value());
 }
 
+// The held-out recall must hold with its uncertainty: a point whose held-out
+// mean meets the target but whose 95% lower bound does not is passed over.
+TEST(Tuner, RecommendsAgainstTheHeldOutLowerBound) {
+  std::vector<std::string> notes;
+  std::vector<TunePoint> points = {
+      point(0.97, 0.96, 900, 50),  // fastest, but its bound falls below 0.95
+      point(0.98, 0.97, 500, 50),  // its bound meets the target: the pick
+  };
+  points[0].held_out_lower = 0.94;
+  points[1].held_out_lower = 0.955;
+  EXPECT_EQ(recommend(points, 0.95, notes), 1u);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("lower bound 0.94"), std::string::npos) << notes[0];
+  // Measured points carry their bound, below the mean.
+  const auto base = clustered(2'000, 8, 20, 0.5f, 5);
+  TuneOptions o;
+  o.families = {HashFamily::kHyperplane};
+  o.bands = {8};
+  o.probes = {0, 64};
+  const TuneReport r = tune(base, 8, {}, memory_env(base, 8), o);  // queries drawn from the base
+  for (const TunePoint& p : r.points) {
+    ASSERT_TRUE(p.held_out_lower.has_value());
+    EXPECT_LE(*p.held_out_lower, p.held_out_recall);
+  }
+}
+
 TEST(Tuner, ProgressCanCancelAndEveryPrefixIsClearedAfterwards) {
   constexpr std::size_t kDim = 8;
   const auto base = clustered(2'000, kDim, 20, 0.5f, 5);

@@ -119,6 +119,7 @@ Json point_json(const TunePoint& p) {
           {"max_candidates", p.query.max_candidates ? Json(*p.query.max_candidates) : Json(nullptr)},
           {"recall", p.recall},
           {"held_out_recall", p.held_out_recall},
+          {"held_out_lower_bound", p.held_out_lower ? Json(*p.held_out_lower) : Json(nullptr)},
           {"recall_by_id", p.recall_by_id},
           {"held_out_recall_by_id", p.held_out_recall_by_id},
           {"mean_candidates", p.mean_candidates},
@@ -155,7 +156,7 @@ void print_report(const MeasuredTuneArgs& a, const TuneReport& r, const Matrix& 
       group_digits(base.rows), base.cols, group_digits(r.indexed), r.tuning_queries,
       r.held_out_queries, a.k, a.target_recall);
   Table t({"", "family", "bands x rows", "bits/band", "probes", "max cand", "recall tune",
-           "recall held-out", "cand/query", "fraction read", "q/s", "bytes/vector", "ingest vec/s"});
+           "held-out (95% low)", "cand/query", "fraction read", "q/s", "bytes/vector", "ingest vec/s"});
   // The summary keeps the frontier's best rows by recall, and the
   // recommendation wherever it sits; --verbose (or --json) shows all.
   std::size_t shown = 0, left_out = 0;
@@ -169,7 +170,8 @@ void print_report(const MeasuredTuneArgs& a, const TuneReport& r, const Matrix& 
     t.add({r.recommended == i ? "*" : "", std::string(family_name(p.config.family)),
            fmt::format("{} x {}", p.config.bands, p.config.rows), std::to_string(p.config.bits_per_band),
            std::to_string(p.query.probes), cap_text(p.query.max_candidates), fixed(p.recall, 4),
-           fixed(p.held_out_recall, 4), fixed(p.mean_candidates, 1), fixed(100 * p.fraction_read, 3) + "%",
+           fixed(p.held_out_recall, 4) + " (" + fixed(p.held_out_lower.value_or(p.held_out_recall), 3) + ")",
+           fixed(p.mean_candidates, 1), fixed(100 * p.fraction_read, 3) + "%",
            group_digits(static_cast<std::uint64_t>(p.queries_per_second)), or_dash(p.bytes_per_vector, 1),
            group_digits(static_cast<std::uint64_t>(p.ingest_vectors_per_second))});
   }
@@ -183,18 +185,18 @@ void print_report(const MeasuredTuneArgs& a, const TuneReport& r, const Matrix& 
     const TunePoint& p = r.points[*r.recommended];
     std::cout << fmt::format(
         "\n* recommended: {} {} bands x {} rows, probes {}, max candidates {}: recall {:.4f} "
-        "(held-out {:.4f}), {} queries/s\n"
-        "  why: the most queries/s of the configurations meeting recall {:g} on both the tuning "
-        "and the held-out queries{}\n",
+        "(held-out {:.4f}, 95% lower bound {:.4f}), {} queries/s\n"
+        "  why: the most queries/s of the configurations meeting recall {:g} on the tuning "
+        "queries and with the held-out lower bound{}\n",
         family_name(p.config.family), p.config.bands, p.config.rows, p.query.probes,
         cap_text(p.query.max_candidates), p.recall, p.held_out_recall,
+        p.held_out_lower.value_or(p.held_out_recall),
         group_digits(static_cast<std::uint64_t>(p.queries_per_second)), a.target_recall,
         r.notes.empty() ? "" : fmt::format(" ({} faster ones missed it on the held-out half)",
                                            r.notes.size()));
   } else {
     std::cout << "\nno recommendation: no configuration met the target on both query halves\n";
   }
-  for (const auto& w : r.warnings) std::cout << "warning: " << w << "\n";
   if (a.verbose) {
     for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
   }
@@ -250,9 +252,9 @@ int run_measured_tune(const MeasuredTuneArgs& a) {
               << " (use it with `lshrs index --model`)\n";
   }
   const Json j = report_json(a, report, base);
+  // Only a missed target warns (the summary on stdout says so too).
+  for (const auto& w : report.warnings) std::cerr << "lshrs: WARNING: " << w << "\n";
   if (a.json && a.json->empty()) {
-    // The report on stdout is JSON: the warnings go to stderr as well.
-    for (const auto& w : report.warnings) std::cerr << "lshrs: warning: " << w << "\n";
     std::cout << j.dump(2) << "\n";
   } else {
     print_report(a, report, base);
