@@ -44,7 +44,9 @@ def as_vector(vector: Any, dim: int, what: str = "vector") -> np.ndarray:
     if arr.ndim == 2 and arr.shape[0] == 1:
         arr = arr.reshape(-1)
     if arr.shape != (dim,):
-        raise InvalidArgumentError(f"{what} must have shape ({dim},), got shape {arr.shape}")
+        raise InvalidArgumentError(
+            f"{what} dimension does not match: {what} must have shape ({dim},), "
+            f"got shape {arr.shape}")
     return arr
 
 
@@ -65,5 +67,5 @@ def as_ids(indices: Any, what: str = "indices") -> np.ndarray:
         raise InvalidArgumentError(f"{what} holds an id above 2^63-1: {arr.max()}")
     arr = np.ascontiguousarray(arr, dtype=np.int64)
     if arr.size and arr.min() < 0:
-        raise InvalidArgumentError(f"{what} must be >= 0, got {int(arr.min())}")
+        raise InvalidArgumentError(f"{what} must be non-negative, got {int(arr.min())}")
     return arr

@@ -2,7 +2,9 @@
 
 Hashing, Redis traffic and cosine reranking run in C++ with the GIL released,
 so threads that ingest and query at once scale. Bad input raises before
-anything is written: a batch is validated whole first.
+anything is written: a batch is validated whole first. As in the original
+(redis-py), nothing connects at construction: the first read or write does,
+after its arguments were checked.
 """
 
 from __future__ import annotations
@@ -12,21 +14,27 @@ import os
 import pickle
 import secrets
 import tempfile
+import threading
+import types
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
 from .. import _core
 from .._arrays import as_ids, as_matrix, as_vector
-from .._errors import InvalidArgumentError, ModelNotFoundError, RerankUnavailableError
-from ..storage.redis import RedisStorage, _check_protocol, _native_store, _without_password
+from .._errors import (Error, InvalidArgumentError, ModelNotFoundError, RerankUnavailableError,
+                       python_error, zero_vector_message)
+from ..hash.lsh import LSHHasher
+from ..storage.redis import (RedisStorage, _is_native, _python_store, _settings,
+                             _without_password)
 
 VectorFetchFn = Callable[[Sequence[int]], np.ndarray]
 CandidateScores = list[tuple[int, float]]
 
 _FORMATS = {"postgres": "postgres", "pg": "postgres", "parquet": "parquet", "pq": "parquet",
             "npy": "npy", "fvecs": "fvecs"}
+_ZERO_TOLERANCE = 1e-8  # the core's: every component within it of 0 is a zero vector
 
 
 def _fetcher(dim: int, fn: Any) -> Any:
@@ -39,22 +47,86 @@ def _fetcher(dim: int, fn: Any) -> Any:
     return _core.callback_fetcher(dim, fn)
 
 
-def _positive(name: str, value: Any, allow_none: bool = False) -> Optional[int]:
+def _positive(name: str, value: Any, allow_none: bool = False, words: str = "") -> Optional[int]:
+    """``value`` as an int > 0; refused in the original's words ("… must be greater than zero")."""
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise InvalidArgumentError(f"{name} must be a positive integer, got {value!r}")
+    words = words or name
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InvalidArgumentError(f"{words} must be an integer greater than zero, "
+                                   f"got {name}={value!r}")
+    if value <= 0:
+        got = f"{value!r}" if words == name else f"{name}={value!r}"
+        raise InvalidArgumentError(f"{words} must be greater than zero (got {got})")
     return int(value)
+
+
+def _format_kind(format: Any) -> str:
+    kind = _FORMATS.get(format.lower()) if isinstance(format, str) else None
+    if kind is None:
+        raise InvalidArgumentError(
+            f"Unsupported format {format!r}: use 'postgres' (or 'pg'), 'parquet' (or 'pq'), "
+            f"'npy' or 'fvecs'")
+    return kind
+
+
+def _bad_row(matrix: np.ndarray, ids: Optional[np.ndarray]) -> Optional[str]:
+    """The core's message for the first zero or non-finite row, or None: the check the
+    core makes, done here when nothing is connected yet (so it comes first)."""
+    finite = np.isfinite(matrix)
+    ok = finite.all(axis=1) & (np.abs(matrix) > _ZERO_TOLERANCE).any(axis=1)
+    if ok.all():
+        return None
+    i = int(np.argmin(ok))
+    what = f"query vector {i}" if ids is None else f"vector for id {int(ids[i])} (row {i})"
+    if not finite[i].all():
+        j = int(np.argmin(finite[i]))
+        return (f"{what} has a non-finite value ({float(matrix[i, j])}) at component {j}; "
+                f"clean the embedding first")
+    where = f"query, row {i}" if ids is None else f"id {int(ids[i])}, row {i}"
+    return (zero_vector_message(where) +
+            "its cosine similarity is undefined; drop it or fix the embedding")
+
+
+class _BufferView:
+    """``LSHRS._buffer``, read-only: its length is the original's buffer length, the
+    band operations (vectors × bands) that wait for flush(). Asks the index (and its
+    store's stats) on every len()."""
+
+    def __init__(self, owner: "LSHRS") -> None:
+        self._owner = owner
+
+    def __len__(self) -> int:
+        index = self._owner._opened
+        return 0 if index is None else index.stats()["buffered"] * self._owner.num_bands
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __repr__(self) -> str:
+        return f"<LSHRS buffer: {len(self)} band operations waiting for flush()>"
+
+    def _read_only(self, *args: Any) -> None:
+        raise TypeError("LSHRS._buffer is a read-only view of the core's buffer (it holds "
+                        "hashed vectors, not band operations): ingest() vectors instead")
+
+    append = extend = insert = clear = _read_only
 
 
 class LSHRS:
     """Redis-backed LSH index for cosine similarity.
 
     ``num_bands``/``rows_per_band``: give both or neither (then chosen for
-    ``similarity_threshold``, a cosine; see lshrs.utils.br). ``storage``: a
-    :class:`RedisStorage` or any object with its protocol. Ours:
+    ``similarity_threshold``, a cosine; see lshrs.utils.br). ``buffer_size``:
+    band operations (vectors × bands) buffered by ingest() before a flush, as
+    in the original. ``storage``: a :class:`RedisStorage` or any object with
+    its protocol (a mock too: it is called, never unwrapped). Ours:
     ``redis_url`` (``redis://…``, ``unix://…``) and ``redis_cluster``
     (``"auto"``, ``"on"``, ``"off"``).
+
+    Nothing connects here: the first read or write does, after its arguments
+    were checked. If the prefix holds an index of another configuration, that
+    first use refuses (ValueError, naming both); ``clear()`` deletes it first.
 
     Thread safety: any number of threads may ingest, index, query and delete
     at once; writes become visible to queries once flushed.
@@ -69,7 +141,7 @@ class LSHRS:
                  decode_responses: bool = False, seed: Optional[int] = 42,
                  redis_url: Optional[str] = None, redis_cluster: str = "auto",
                  _projections: Optional[np.ndarray] = None) -> None:
-        self.dim = _positive("dim", dim)
+        self.dim = _positive("dim", dim, words="dimensionality")
         self.num_perm = _positive("num_perm", num_perm)
         if (num_bands is None) != (rows_per_band is None):
             raise InvalidArgumentError(
@@ -77,6 +149,10 @@ class LSHRS:
                 f"rows_per_band={rows_per_band!r}")
         _positive("num_bands", num_bands, allow_none=True)
         _positive("rows_per_band", rows_per_band, allow_none=True)
+        if num_bands is not None and num_bands * rows_per_band != self.num_perm:
+            raise InvalidArgumentError(
+                f"num_bands * rows_per_band must equal num_perm (got {num_bands} * "
+                f"{rows_per_band} = {num_bands * rows_per_band}, num_perm={self.num_perm})")
         self.similarity_threshold = float(similarity_threshold)
         self.buffer_size = _positive("buffer_size", buffer_size)
         self.seed = secrets.randbits(63) if seed is None else int(seed)
@@ -90,26 +166,97 @@ class LSHRS:
                                    password=redis_password, decode_responses=decode_responses,
                                    prefix=redis_prefix, max_connections=redis_max_connections,
                                    url=redis_url, cluster=redis_cluster)
-        elif isinstance(storage, RedisStorage) and "_store" in vars(storage):
-            # Saved models and pickles describe the server the storage really uses.
-            self.redis_config.update({k: getattr(storage, k) for k in (
-                "host", "port", "db", "decode_responses", "max_connections", "url", "cluster")})
+        # Saved models and pickles describe the server the storage really uses.
+        self.redis_config.update(_settings(storage) or {})
         self.storage = storage
-        store = _native_store(storage)
-        if store is None:
-            _check_protocol(storage)
-            store = _core.PythonStore(storage)
-        prefix = getattr(storage, "prefix", None) or redis_prefix
-        self.redis_prefix = prefix
-        self._index = _core.Index(
-            dim=self.dim, num_perm=self.num_perm, num_bands=num_bands, rows_per_band=rows_per_band,
-            similarity_threshold=self.similarity_threshold, buffer_size=self.buffer_size,
-            seed=self.seed, prefix=prefix, store=store,
-            fetcher=_fetcher(self.dim, vector_fetch_fn),
-            projections=None if _projections is None
-            else np.ascontiguousarray(_projections, dtype=np.float32))
-        self.num_bands = self._index.num_bands
-        self.rows_per_band = self._index.rows_per_band
+        self._python_store = None
+        if not _is_native(storage):
+            self._python_store = _python_store(storage)
+        prefix = getattr(storage, "prefix", None)
+        self.redis_prefix = prefix if isinstance(prefix, str) and prefix else redis_prefix
+        args = dict(dim=self.dim, num_perm=self.num_perm, num_bands=num_bands,
+                    rows_per_band=rows_per_band, similarity_threshold=self.similarity_threshold,
+                    seed=self.seed, prefix=self.redis_prefix,
+                    projections=None if _projections is None
+                    else np.ascontiguousarray(_projections, dtype=np.float32))
+        try:
+            # The same index on an in-memory store: the core checks the configuration
+            # and draws the projections here, without the network.
+            self._offline = _core.Index(**args, buffer_size=self.buffer_size,
+                                        store=_core.MemoryStore())
+        except Error as exc:
+            raise python_error(exc) from None
+        self.num_bands = self._offline.num_bands
+        self.rows_per_band = self._offline.rows_per_band
+        # The core's buffer counts vectors; the original's buffer_size counts band operations.
+        self._open_args = dict(args, buffer_size=-(-self.buffer_size // self.num_bands),
+                               fetcher=_fetcher(self.dim, vector_fetch_fn))
+        self._opened: Any = None
+        self._open_lock = threading.Lock()
+        self._hasher = LSHHasher._from_projections(self._offline.projections, self.num_bands,
+                                                   self.rows_per_band)
+        self._hasher.seed = self.seed
+
+    # -- the index in the store, opened by the first read or write --------------------------
+    def _bucket_store(self) -> Any:
+        return self._python_store if self._python_store is not None else self.storage._native()
+
+    def _open(self) -> Any:
+        with self._open_lock:
+            if self._opened is None:
+                try:
+                    self._opened = _core.Index(**self._open_args, store=self._bucket_store())
+                except Error as exc:
+                    raise python_error(exc) from None
+            return self._opened
+
+    @property
+    def _index(self) -> Any:
+        """The core's Index over the store (opening it on first use)."""
+        index = self._opened
+        return index if index is not None else self._open()
+
+    @_index.setter
+    def _index(self, index: Any) -> None:
+        self._opened = index
+
+    # -- the original's private attributes, read-only --------------------------------------
+    @property
+    def _config(self) -> Mapping[str, Any]:
+        """The configuration as the original keeps it (and model files hold it)."""
+        return types.MappingProxyType({
+            "dim": self.dim, "num_perm": self.num_perm, "num_bands": self.num_bands,
+            "rows_per_band": self.rows_per_band,
+            "similarity_threshold": self.similarity_threshold,
+            "buffer_size": self.buffer_size, "seed": self.seed})
+
+    @property
+    def _dim(self) -> int:
+        return self.dim
+
+    @property
+    def _buffer(self) -> _BufferView:
+        return _BufferView(self)
+
+    def _resolve_loader(self, format: str) -> Callable[..., Any]:
+        """The iter_*_vectors function of a create_signatures format."""
+        kind = _format_kind(format)
+        if kind == "postgres":
+            from ..io.postgres import iter_postgres_vectors as loader
+        elif kind == "parquet":
+            from ..io.parquet import iter_parquet_vectors as loader
+        elif kind == "npy":
+            from ..io.npy import iter_npy_vectors as loader
+        else:
+            from ..io.npy import iter_fvecs_vectors as loader
+        return loader
+
+    def _check_rows(self, matrix: np.ndarray, ids: Optional[np.ndarray] = None) -> None:
+        """Before the index is open, the core's row checks, so they precede connecting."""
+        if self._opened is None:
+            problem = _bad_row(matrix, ids)
+            if problem:
+                raise InvalidArgumentError(problem)
 
     # -- writing -------------------------------------------------------------------------
     def create_signatures(self, *, format: str = "postgres", **loader_kwargs: Any) -> None:
@@ -119,32 +266,41 @@ class LSHRS:
         ``"parquet"``/``"pq"`` (``source`` and the kwargs of iter_parquet_vectors),
         and ours ``"npy"``/``"fvecs"`` (``path``, ``batch_size``; npy also ``ids``).
         """
-        kind = _FORMATS.get(str(format).lower()) if isinstance(format, str) else None
-        if kind is None:
-            raise InvalidArgumentError(
-                f"Unknown format {format!r}: use 'postgres' (or 'pg'), 'parquet' (or 'pq'), "
-                f"'npy' or 'fvecs'")
+        kind = _format_kind(format)
         from ..io import _sources
 
-        source = _sources.open_source(kind, loader_kwargs)
-        if source is None:  # a Python DB-API connection: batches come through Python
-            from ..io.postgres import iter_postgres_vectors
+        try:
+            source = _sources.open_source(kind, loader_kwargs)
+            if source is None:  # a Python DB-API connection: batches come through Python
+                from ..io.postgres import iter_postgres_vectors
 
-            for ids, vectors in iter_postgres_vectors(**loader_kwargs):
-                self.index(ids, vectors)
-            return
-        self._index.ingest_from(source)
+                for ids, vectors in iter_postgres_vectors(**loader_kwargs):
+                    self.index(ids, vectors)
+                return
+            self._index.ingest_from(source)
+        except Error as exc:
+            raise python_error(exc) from None
 
     def ingest(self, index: int, vector: Any) -> None:
         """Buffers one vector under ``index``; flushed when the buffer is full."""
         ids = as_ids(index, "index")
         if ids.size != 1:
             raise InvalidArgumentError(f"index must be one integer id, got {index!r}")
-        self._index.ingest(int(ids[0]), as_vector(vector, self.dim))
+        v = as_vector(vector, self.dim)
+        self._check_rows(v.reshape(1, -1), ids)
+        try:
+            self._index.ingest(int(ids[0]), v)
+        except Error as exc:
+            raise python_error(exc) from None
 
     def flush(self) -> None:
         """Writes buffered vectors to the store."""
-        self._index.flush()
+        if self._opened is None:
+            return  # nothing was ingested: nothing to write, no need to connect
+        try:
+            self._opened.flush()
+        except Error as exc:
+            raise python_error(exc) from None
 
     def index(self, indices: Sequence[int], vectors: Any = None) -> None:
         """Hashes and stores a batch (vectors None: fetched through vector_fetch_fn)."""
@@ -155,13 +311,21 @@ class LSHRS:
             if self.vector_fetch_fn is None:
                 raise RerankUnavailableError(
                     "index(indices) without vectors needs vector_fetch_fn to fetch them")
-            self._index.index_fetch(ids)
+            try:
+                self._index.index_fetch(ids)
+            except Error as exc:
+                raise python_error(exc) from None
             return
         matrix = as_matrix(vectors, self.dim)
         if matrix.shape[0] != ids.size:
             raise InvalidArgumentError(
-                f"{ids.size} indices but {matrix.shape[0]} vectors: give one id per row")
-        self._index.index(ids, matrix)
+                f"Number of indices does not match number of vectors: {ids.size} indices but "
+                f"{matrix.shape[0]} vectors; give one id per row")
+        self._check_rows(matrix, ids)
+        try:
+            self._index.index(ids, matrix)
+        except Error as exc:
+            raise python_error(exc) from None
 
     # -- reading -------------------------------------------------------------------------
     def _query_args(self, top_k: Optional[int], top_p: Optional[float],
@@ -171,12 +335,13 @@ class LSHRS:
         # The ranges and the rerank rule are the library's (option_rules.hpp,
         # QueryOptions::reranks); checked here to raise the original's error types.
         if top_p is not None:
-            if isinstance(top_p, bool) or not isinstance(top_p, (int, float, np.floating)):
-                raise InvalidArgumentError(f"top_p must be a number, got {top_p!r}")
+            if isinstance(top_p, bool) or not isinstance(top_p, (int, float, np.integer,
+                                                                 np.floating)):
+                raise InvalidArgumentError(
+                    f"top_p must be within the range (0, 1], got {top_p!r} (not a number)")
             top_p = float(top_p)
-            problem = _core.top_p_problem(top_p)
-            if problem:
-                raise InvalidArgumentError(f"top_p {problem}")
+            if _core.top_p_problem(top_p):
+                raise InvalidArgumentError(f"top_p must be within the range (0, 1] (got {top_p!r})")
         if min_similarity is not None:
             min_similarity = float(min_similarity)
             problem = _core.min_similarity_problem(min_similarity)
@@ -213,7 +378,12 @@ class LSHRS:
         index's default), ``min_similarity``.
         """
         args = self._query_args(top_k, top_p, min_similarity, probes, max_candidates, rerank)
-        return self._result(self._index.query(as_vector(vector, self.dim), *args))
+        v = as_vector(vector, self.dim)
+        self._check_rows(v.reshape(1, -1))
+        try:
+            return self._result(self._index.query(v, *args))
+        except Error as exc:
+            raise python_error(exc) from None
 
     def query_batch(self, vectors: Any, *, top_k: Optional[int] = 10,
                     top_p: Optional[float] = None, probes: Optional[int] = None,
@@ -221,8 +391,12 @@ class LSHRS:
                     rerank: bool = False) -> list:
         """``query`` for every row of a 2-D array, in one store round trip (ours)."""
         args = self._query_args(top_k, top_p, min_similarity, probes, max_candidates, rerank)
-        return [self._result(r)
-                for r in self._index.query_batch(as_matrix(vectors, self.dim), *args)]
+        matrix = as_matrix(vectors, self.dim)
+        self._check_rows(matrix)
+        try:
+            return [self._result(r) for r in self._index.query_batch(matrix, *args)]
+        except Error as exc:
+            raise python_error(exc) from None
 
     def get_top_k(self, vector: Any, topk: int = 10) -> list[int]:
         """The ``topk`` ids sharing the most buckets with ``vector``."""
@@ -235,22 +409,43 @@ class LSHRS:
     # -- maintenance ---------------------------------------------------------------------
     def delete(self, indices: Union[int, Sequence[int]]) -> None:
         """Removes ids from every bucket (buffered ones too)."""
-        self._index.remove(as_ids(indices))
+        ids = as_ids(indices)
+        try:
+            self._index.remove(ids)
+        except Error as exc:
+            raise python_error(exc) from None
 
     def clear(self) -> None:
-        """Deletes every key of the prefix; the index stays usable."""
-        self._index.clear()
+        """Deletes every key of the prefix (after flushing); the index stays usable.
+        Also what makes a prefix that holds an index of another configuration new."""
+        try:
+            if self._opened is None:  # whatever the prefix holds, ours or not
+                self._bucket_store().clear(self.redis_prefix)
+            else:
+                self._opened.clear()
+        except Error as exc:
+            raise python_error(exc) from None
 
     def stats(self) -> dict:
         """The original keys (dimension, num_perm, …, redis_prefix) and ours:
-        seed, store, buffered, and ``storage`` (ids, buckets, bucket sizes)."""
-        return self._index.stats()
+        seed, store, buffered (vectors), and ``storage`` (ids, buckets, bucket sizes)."""
+        try:
+            info = self._index.stats()
+        except Error as exc:
+            raise python_error(exc) from None
+        info["buffer_size"] = self.buffer_size
+        return info
 
     def save_to_disk(self, path: Union[str, os.PathLike]) -> None:
         """Writes ``metadata.json`` and ``projections.npz`` (the original's format)."""
-        self._index.save(os.fspath(path))
+        index = self._opened if self._opened is not None else self._offline
+        try:
+            index.save(os.fspath(path))
+        except Error as exc:
+            raise python_error(exc) from None
         meta_path = Path(path) / "metadata.json"
         meta = json.loads(meta_path.read_text())
+        meta.setdefault("config", {})["buffer_size"] = self.buffer_size
         redis = meta.setdefault("redis_config", {})
         for key in ("host", "port", "db", "decode_responses", "max_connections"):
             redis[key] = self.redis_config[key]
@@ -271,7 +466,10 @@ class LSHRS:
         for needed in (directory, directory / "metadata.json", directory / "projections.npz"):
             if not needed.exists():
                 raise ModelNotFoundError(f"model {needed} not found (looked for {path!s})")
-        config, redis, projections = _core.load_model(os.fspath(directory))
+        try:
+            config, redis, projections = _core.load_model(os.fspath(directory))
+        except Error as exc:
+            raise python_error(exc) from None
         redis.update(redis_config or {})
         unknown = set(redis) - {"host", "port", "db", "password", "prefix", "decode_responses",
                                 "max_connections", "url", "cluster"}
@@ -290,7 +488,11 @@ class LSHRS:
 
     def close(self) -> None:
         """Flushes (raising any error) and closes the storage."""
-        self._index.close()
+        if self._opened is not None:
+            try:
+                self._opened.close()
+            except Error as exc:
+                raise python_error(exc) from None
         close = getattr(self.storage, "close", None)
         if callable(close):
             close()
@@ -306,6 +508,8 @@ class LSHRS:
                 f"rows_per_band={self.rows_per_band}, redis_prefix={self.redis_prefix!r})")
 
     # -- pickling: configuration and projections, never the password --------------------
+    # A storage object that pickles travels along; one that does not (locks, sockets)
+    # is replaced on unpickling by a RedisStorage of redis_config, as in the original.
     def __getstate__(self) -> dict:
         self.flush()
         state = {"dim": self.dim, "num_perm": self.num_perm, "num_bands": self.num_bands,
@@ -314,9 +518,13 @@ class LSHRS:
                  "buffer_size": self.buffer_size, "seed": self.seed,
                  "redis_config": dict(self.redis_config, prefix=self.redis_prefix,
                                       url=_without_password(self.redis_config["url"])),
-                 "projections": np.array(self._index.projections)}
-        if _native_store(self.storage) is None:
-            state["storage"] = self.storage
+                 "projections": np.array(self._offline.projections)}
+        if self._python_store is not None:
+            try:
+                pickle.dumps(self.storage)
+                state["storage"] = self.storage
+            except Exception:
+                pass
         try:
             pickle.dumps(self.vector_fetch_fn)
             state["vector_fetch_fn"] = self.vector_fetch_fn
@@ -336,4 +544,3 @@ class LSHRS:
             redis_max_connections=redis["max_connections"],
             decode_responses=redis["decode_responses"], redis_url=redis["url"],
             redis_cluster=redis["cluster"], _projections=state["projections"])
-

@@ -9,6 +9,7 @@ import numpy as np
 from .. import _core
 from .._arrays import as_matrix, as_vector
 from .._config.config import HashSignatures
+from .._errors import Error, InvalidArgumentError, python_error
 
 
 class LSHHasher:
@@ -20,7 +21,10 @@ class LSHHasher:
     """
 
     def __init__(self, num_bands: int, rows_per_band: int, dim: int, seed: int = 42) -> None:
-        self._hasher = _core.Hasher(int(dim), int(num_bands), int(rows_per_band), int(seed))
+        try:
+            self._hasher = _core.Hasher(int(dim), int(num_bands), int(rows_per_band), int(seed))
+        except Error as exc:
+            raise python_error(exc) from None
         self.num_bands = int(num_bands)
         self.rows_per_band = int(rows_per_band)
         self.dim = int(dim)
@@ -50,6 +54,12 @@ class LSHHasher:
         return HashSignatures(tuple(row.tobytes() for row in sig))
 
     def hash_batch(self, vectors: Any) -> list[HashSignatures]:
+        """Signatures of every row of a 2-D ``(n, dim)`` array (a 1-D vector is refused:
+        hash_vector() takes one)."""
+        if np.ndim(vectors) != 2:
+            raise InvalidArgumentError(
+                f"vectors must be a 2-D array of shape (n, {self.dim}), got {np.ndim(vectors)} "
+                f"dimension(s); hash_vector() takes one vector")
         sigs = self._signature_bytes(as_matrix(vectors, self.dim))
         return [HashSignatures(tuple(row.tobytes() for row in sig)) for sig in sigs]
 
