@@ -199,7 +199,13 @@ class LSHRS:
 
     # -- the index in the store, opened by the first read or write --------------------------
     def _bucket_store(self) -> Any:
-        return self._python_store if self._python_store is not None else self.storage._native()
+        if self._python_store is None:
+            store = self.storage._native()  # connects
+            if store is not None:
+                return store
+            # Its class changed since construction: call it back instead.
+            self._python_store = _python_store(self.storage)
+        return self._python_store
 
     def _open(self) -> Any:
         with self._open_lock:
