@@ -83,6 +83,11 @@ _ZERO_VECTOR = _re.compile(r"^(?:vector for id (?P<id>-?\d+) \(row (?P<row>\d+)\
                            r"query vector (?P<query>\d+)) is a zero vector: ")
 _TLS_FLAG = _re.compile(r"--tls-([a-z-]+)(?: / RedisTlsOptions::\w+)?")
 _RULES = [
+    (_re.compile(r"pass its model directory \(`lshrs train --family k-means \.\.\. --save-model DIR`, "
+                 r"then --model DIR; Index::load\), or IndexOptions::projections from train_kmeans\(\)"),
+     "open it with LSHRS.load_from_disk(model_dir) (a model `lshrs train --family k-means` "
+     "saved) or LSHRS.open(prefix), or pass projections=lshrs.train_kmeans(...)"),
+    (_re.compile(r" \(trained: `lshrs train`\)"), " (trained: lshrs.train_kmeans)"),
     (_re.compile(r"set RedisOptions::cluster to kOn or kOff explicitly"),
      'pass cluster="on" or cluster="off" explicitly'),
     (_re.compile(r"use ClusterMode::kOff for a single server"),

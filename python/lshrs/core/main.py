@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from .. import _core
-from .._arrays import as_ids, as_matrix, as_vector
+from .._arrays import as_ids, as_matrix, as_seed as _seed, as_vector
 from .._errors import (Error, InvalidArgumentError, ModelNotFoundError, RerankUnavailableError,
                        python_error, zero_vector_message)
 from ..hash.lsh import LSHHasher
@@ -35,6 +35,16 @@ CandidateScores = list[tuple[int, float]]
 _FORMATS = {"postgres": "postgres", "pg": "postgres", "parquet": "parquet", "pq": "parquet",
             "npy": "npy", "fvecs": "fvecs"}
 _ZERO_TOLERANCE = 1e-8  # the core's: every component within it of 0 is a zero vector
+_MAX_COUNT = 2**63 - 1   # counts (top_k, dim, ...) the core takes: what fits its size_t and more
+FAMILIES = ("hyperplane", "cross-polytope", "k-means")
+
+
+class _DefaultNumPerm(int):
+    """num_perm's default, 128: for cross-polytope and k-means with num_bands and
+    rows_per_band given, num_perm left at it means their product."""
+
+
+_NUM_PERM_DEFAULT = _DefaultNumPerm(128)
 
 
 def _fetcher(dim: int, fn: Any) -> Any:
@@ -58,7 +68,28 @@ def _positive(name: str, value: Any, allow_none: bool = False, words: str = "") 
     if value <= 0:
         got = f"{value!r}" if words == name else f"{name}={value!r}"
         raise InvalidArgumentError(f"{words} must be greater than zero (got {got})")
+    if value > _MAX_COUNT:
+        raise InvalidArgumentError(f"{name} must be at most 2**63 - 1 (got {name}={value!r})")
     return int(value)
+
+
+def _probes(value: Any, name: str = "probes") -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise InvalidArgumentError(f"{name} must be an integer >= 0 or None, got {value!r}")
+    if value > _core.MAX_PROBES:
+        raise InvalidArgumentError(
+            f"{name} must be at most {_core.MAX_PROBES} extra buckets per query (got "
+            f"{name}={value!r}); 0 reads only each band's own bucket")
+    return int(value)
+
+
+def _family(value: Any) -> str:
+    if value not in FAMILIES:
+        raise InvalidArgumentError(
+            f"family must be one of {', '.join(map(repr, FAMILIES))}, got {value!r}")
+    return value
 
 
 def _format_kind(format: Any) -> str:
@@ -90,15 +121,15 @@ def _bad_row(matrix: np.ndarray, ids: Optional[np.ndarray]) -> Optional[str]:
 
 class _BufferView:
     """``LSHRS._buffer``, read-only: its length is the original's buffer length, the
-    band operations (vectors × bands) that wait for flush(). Asks the index (and its
-    store's stats) on every len()."""
+    band operations (vectors × bands) that wait for flush(). Asks the index's buffer
+    (not the store) on every len()."""
 
     def __init__(self, owner: "LSHRS") -> None:
         self._owner = owner
 
     def __len__(self) -> int:
         index = self._owner._opened
-        return 0 if index is None else index.stats()["buffered"] * self._owner.num_bands
+        return 0 if index is None else index.buffered() * self._owner.num_bands
 
     def __bool__(self) -> bool:
         return len(self) > 0
@@ -124,6 +155,15 @@ class LSHRS:
     ``redis_url`` (``redis://…``, ``unix://…``) and ``redis_cluster``
     (``"auto"``, ``"on"``, ``"off"``).
 
+    ``family`` (ours): ``"hyperplane"`` (the default, the only family the
+    original package reads), ``"cross-polytope"`` or ``"k-means"``. For those
+    two, ``num_perm`` left at its default means ``num_bands * rows_per_band``;
+    for k-means ``rows_per_band`` is the bits per band and ``projections`` the
+    trained centroids (:func:`lshrs.train_kmeans`, shape ``(num_bands *
+    2**rows_per_band, dim)``). ``projections`` (ours) replace the ones drawn
+    from ``seed`` (hyperplanes ``(num_perm, dim)``). An existing index of any
+    family opens with :meth:`open` or :meth:`load_from_disk`.
+
     Nothing connects here: the first read or write does, after its arguments
     were checked. If the prefix holds an index of another configuration, that
     first use refuses (ValueError, naming both); ``clear()`` deletes it first.
@@ -132,7 +172,8 @@ class LSHRS:
     at once; writes become visible to queries once flushed.
     """
 
-    def __init__(self, *, dim: int, num_perm: int = 128, num_bands: Optional[int] = None,
+    def __init__(self, *, dim: int, num_perm: int = _NUM_PERM_DEFAULT,
+                 num_bands: Optional[int] = None,
                  rows_per_band: Optional[int] = None, similarity_threshold: float = 0.5,
                  buffer_size: int = 10000, vector_fetch_fn: Optional[VectorFetchFn] = None,
                  storage: Any = None, redis_host: str = "localhost", redis_port: int = 6379,
@@ -140,22 +181,41 @@ class LSHRS:
                  redis_prefix: str = "lsh", redis_max_connections: int = 50,
                  decode_responses: bool = False, seed: Optional[int] = 42,
                  redis_url: Optional[str] = None, redis_cluster: str = "auto",
-                 _projections: Optional[np.ndarray] = None) -> None:
+                 family: str = "hyperplane", projections: Optional[np.ndarray] = None,
+                 _projections: Optional[np.ndarray] = None,
+                 _query_defaults: Optional[Mapping[str, Any]] = None) -> None:
+        self.family = _family(family)
         self.dim = _positive("dim", dim, words="dimensionality")
-        self.num_perm = _positive("num_perm", num_perm)
         if (num_bands is None) != (rows_per_band is None):
             raise InvalidArgumentError(
                 f"give both num_bands and rows_per_band or neither, got num_bands={num_bands!r}, "
                 f"rows_per_band={rows_per_band!r}")
         _positive("num_bands", num_bands, allow_none=True)
         _positive("rows_per_band", rows_per_band, allow_none=True)
+        if (num_perm is _NUM_PERM_DEFAULT and family != "hyperplane" and num_bands is not None
+                and num_bands * rows_per_band <= _MAX_COUNT):
+            num_perm = num_bands * rows_per_band
+        self.num_perm = _positive("num_perm", num_perm)
         if num_bands is not None and num_bands * rows_per_band != self.num_perm:
             raise InvalidArgumentError(
                 f"num_bands * rows_per_band must equal num_perm (got {num_bands} * "
                 f"{rows_per_band} = {num_bands * rows_per_band}, num_perm={self.num_perm})")
+        if projections is not None and _projections is not None:
+            raise InvalidArgumentError("give projections once (projections=, not _projections=)")
+        if projections is None:
+            projections = _projections
+        if family == "k-means" and projections is None:
+            raise InvalidArgumentError(
+                "family='k-means' needs its trained centroids, which no seed gives: pass "
+                "projections=lshrs.train_kmeans(vectors, num_bands, rows_per_band), or open a "
+                "trained index with LSHRS.load_from_disk(model_dir) or LSHRS.open(prefix)")
         self.similarity_threshold = float(similarity_threshold)
         self.buffer_size = _positive("buffer_size", buffer_size)
-        self.seed = secrets.randbits(63) if seed is None else int(seed)
+        self.seed = secrets.randbits(63) if seed is None else _seed(seed)
+        defaults = dict(_query_defaults or {})
+        probes = _probes(defaults.get("probes") or 0)
+        max_candidates = _positive("max_candidates", defaults.get("max_candidates"),
+                                   allow_none=True)
         self.vector_fetch_fn = vector_fetch_fn
         self.redis_config = {"host": redis_host, "port": int(redis_port), "db": int(redis_db),
                              "prefix": redis_prefix, "decode_responses": bool(decode_responses),
@@ -174,11 +234,12 @@ class LSHRS:
             self._python_store = _python_store(storage)
         prefix = getattr(storage, "prefix", None)
         self.redis_prefix = prefix if isinstance(prefix, str) and prefix else redis_prefix
-        args = dict(dim=self.dim, num_perm=self.num_perm, num_bands=num_bands,
+        args = dict(dim=self.dim, num_perm=self.num_perm, num_bands=num_bands,  # as asked
                     rows_per_band=rows_per_band, similarity_threshold=self.similarity_threshold,
-                    seed=self.seed, prefix=self.redis_prefix,
-                    projections=None if _projections is None
-                    else np.ascontiguousarray(_projections, dtype=np.float32))
+                    seed=self.seed, prefix=self.redis_prefix, family=self.family,
+                    probes=probes, max_candidates=max_candidates,
+                    projections=None if projections is None
+                    else np.ascontiguousarray(projections, dtype=np.float32))
         try:
             # The same index on an in-memory store: the core checks the configuration
             # and draws the projections here, without the network.
@@ -188,14 +249,25 @@ class LSHRS:
             raise python_error(exc) from None
         self.num_bands = self._offline.num_bands
         self.rows_per_band = self._offline.rows_per_band
+        # What the core made of it (cross-polytope chooses its own bands for a budget).
+        self.num_perm = self._offline.config["num_perm"]
         # The core's buffer counts vectors; the original's buffer_size counts band operations.
         self._open_args = dict(args, buffer_size=-(-self.buffer_size // self.num_bands),
                                fetcher=_fetcher(self.dim, vector_fetch_fn))
         self._opened: Any = None
         self._open_lock = threading.Lock()
-        self._hasher = LSHHasher._from_projections(self._offline.projections, self.num_bands,
-                                                   self.rows_per_band)
-        self._hasher.seed = self.seed
+        self._hasher: Optional[LSHHasher] = None  # the original's attribute: hyperplanes only
+        if self.family == "hyperplane":
+            self._hasher = LSHHasher._from_projections(self._offline.projections, self.num_bands,
+                                                       self.rows_per_band)
+            self._hasher.seed = self.seed
+
+    @property
+    def query_defaults(self) -> dict:
+        """``probes`` and ``max_candidates`` a query that gives none uses (ours): a tuned
+        model's or index's recommendation, else 0 probes and no cap."""
+        config = self._offline.config
+        return {"probes": config["probes"], "max_candidates": config["max_candidates"]}
 
     # -- the index in the store, opened by the first read or write --------------------------
     def _bucket_store(self) -> Any:
@@ -357,12 +429,9 @@ class LSHRS:
             raise RerankUnavailableError(
                 "reranking (top_p, min_similarity, rerank) needs vector_fetch_fn: pass "
                 "LSHRS(vector_fetch_fn=...) to fetch candidate vectors")
-        if probes is not None and (isinstance(probes, bool) or not isinstance(probes, (int, np.integer))
-                                   or probes < 0):
-            raise InvalidArgumentError(f"probes must be an integer >= 0 or None, got {probes!r}")
+        probes = _probes(probes)
         max_candidates = _positive("max_candidates", max_candidates, allow_none=True)
-        return (top_k, top_p, min_similarity, bool(rerank), max_candidates,
-                None if probes is None else int(probes))
+        return (top_k, top_p, min_similarity, bool(rerank), max_candidates, probes)
 
     @staticmethod
     def _result(result: tuple) -> Union[list[int], CandidateScores]:
@@ -467,7 +536,12 @@ class LSHRS:
                        vector_fetch_fn: Optional[VectorFetchFn] = None,
                        storage: Any = None) -> "LSHRS":
         """An index from a model directory; ``redis_config`` overrides its Redis settings
-        (host, port, db, password, prefix, decode_responses, max_connections; ours: url, cluster)."""
+        (host, port, db, password, prefix, decode_responses, max_connections; ours: url, cluster).
+
+        Reads every model the lshrs tool, the C++ library and the original package write:
+        any family (its projections, cross-polytope signs or k-means centroids) and a
+        tuned model's query defaults, which queries then use when they give no
+        ``probes`` / ``max_candidates``."""
         directory = Path(path)
         for needed in (directory, directory / "metadata.json", directory / "projections.npz"):
             if not needed.exists():
@@ -490,7 +564,56 @@ class LSHRS:
                    redis_password=redis.get("password"), redis_prefix=redis["prefix"],
                    redis_max_connections=redis["max_connections"],
                    decode_responses=redis["decode_responses"], redis_url=redis.get("url"),
-                   redis_cluster=redis.get("cluster", "auto"), _projections=projections)
+                   redis_cluster=redis.get("cluster", "auto"), family=config["family"],
+                   projections=projections, _query_defaults=config)
+
+    @classmethod
+    def open(cls, prefix: str = "lsh", *, redis_url: Optional[str] = None,
+             redis_host: str = "localhost", redis_port: int = 6379, redis_db: int = 0,
+             redis_password: Optional[str] = None, redis_max_connections: int = 50,
+             decode_responses: bool = False, redis_cluster: str = "auto", storage: Any = None,
+             vector_fetch_fn: Optional[VectorFetchFn] = None,
+             buffer_size: int = 10000) -> "LSHRS":
+        """The index already under ``prefix`` (ours), adopted from its ``<prefix>:meta``:
+        whatever its family and configuration, written by this package, the lshrs tool or
+        the C++ library; nothing is repeated. Queries use the query defaults its creator
+        recorded (a tuned model's probes / max_candidates). Connects now, to read the
+        meta; ConfigurationError (a ValueError) when the prefix holds no index. An index
+        the original package wrote has no meta: open it with ``LSHRS(...)`` and its
+        configuration."""
+        if not isinstance(prefix, str) or not prefix:
+            raise InvalidArgumentError(f"prefix must be a non-empty string, got {prefix!r}")
+        if storage is None:
+            storage = RedisStorage(host=redis_host, port=redis_port, db=redis_db,
+                                   password=redis_password, decode_responses=decode_responses,
+                                   prefix=prefix, max_connections=redis_max_connections,
+                                   url=redis_url, cluster=redis_cluster)
+        else:
+            theirs = getattr(storage, "prefix", None)
+            if isinstance(theirs, str) and theirs and theirs != prefix:
+                raise InvalidArgumentError(
+                    f"storage has prefix {theirs!r} but open() was asked for {prefix!r}: give "
+                    f"a storage of that prefix, or no storage")
+        store = storage._native() if _is_native(storage) else None
+        if store is None:
+            store = _python_store(storage)
+        try:
+            found = _core.Index.open_existing(store, prefix)
+            config, projections = found.config, np.array(found.projections)
+            found.close()
+        except Error as exc:
+            raise python_error(exc) from None
+        redis = _settings(storage) or {}
+        return cls(dim=config["dim"], num_perm=config["num_perm"], num_bands=config["num_bands"],
+                   rows_per_band=config["rows_per_band"],
+                   similarity_threshold=config["similarity_threshold"], buffer_size=buffer_size,
+                   seed=config["seed"], vector_fetch_fn=vector_fetch_fn, storage=storage,
+                   redis_host=redis.get("host", redis_host),
+                   redis_port=redis.get("port", redis_port), redis_db=redis.get("db", redis_db),
+                   redis_prefix=prefix, redis_max_connections=redis_max_connections,
+                   decode_responses=decode_responses, redis_url=redis.get("url", redis_url),
+                   redis_cluster=redis.get("cluster", redis_cluster), family=config["family"],
+                   projections=projections, _query_defaults=config)
 
     def close(self) -> None:
         """Flushes (raising any error) and closes the storage."""
@@ -510,8 +633,9 @@ class LSHRS:
         self.close()
 
     def __repr__(self) -> str:
+        family = "" if self.family == "hyperplane" else f", family={self.family!r}"
         return (f"LSHRS(dim={self.dim}, num_perm={self.num_perm}, num_bands={self.num_bands}, "
-                f"rows_per_band={self.rows_per_band}, redis_prefix={self.redis_prefix!r})")
+                f"rows_per_band={self.rows_per_band}, redis_prefix={self.redis_prefix!r}{family})")
 
     # -- pickling: configuration and projections, never the password --------------------
     # A storage object that pickles travels along; one that does not (locks, sockets)
@@ -524,7 +648,8 @@ class LSHRS:
                  "buffer_size": self.buffer_size, "seed": self.seed,
                  "redis_config": dict(self.redis_config, prefix=self.redis_prefix,
                                       url=_without_password(self.redis_config["url"])),
-                 "projections": np.array(self._offline.projections)}
+                 "projections": np.array(self._offline.projections),
+                 "family": self.family, "query_defaults": self.query_defaults}
         if self._python_store is not None:
             try:
                 pickle.dumps(self.storage)
@@ -549,4 +674,5 @@ class LSHRS:
             redis_db=redis["db"], redis_prefix=redis["prefix"],
             redis_max_connections=redis["max_connections"],
             decode_responses=redis["decode_responses"], redis_url=redis["url"],
-            redis_cluster=redis["cluster"], _projections=state["projections"])
+            redis_cluster=redis["cluster"], family=state.get("family", "hyperplane"),
+            projections=state["projections"], _query_defaults=state.get("query_defaults"))

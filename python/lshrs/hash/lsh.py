@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._arrays import as_matrix, as_vector
+from .._arrays import as_matrix, as_seed, as_vector
 from .._config.config import HashSignatures
 from .._errors import Error, InvalidArgumentError, python_error
 
@@ -21,8 +21,15 @@ class LSHHasher:
     """
 
     def __init__(self, num_bands: int, rows_per_band: int, dim: int, seed: int = 42) -> None:
+        for name, value in (("num_bands", num_bands), ("rows_per_band", rows_per_band),
+                            ("dim", dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or \
+                    not 0 < value < 2**63:
+                raise InvalidArgumentError(
+                    f"{name} must be an integer greater than zero, got {name}={value!r}")
         try:
-            self._hasher = _core.Hasher(int(dim), int(num_bands), int(rows_per_band), int(seed))
+            self._hasher = _core.Hasher(int(dim), int(num_bands), int(rows_per_band),
+                                        as_seed(seed))
         except Error as exc:
             raise python_error(exc) from None
         self.num_bands = int(num_bands)

@@ -12,6 +12,7 @@ command does.
 from __future__ import annotations
 
 import threading
+from numbers import Integral
 from collections import defaultdict
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional, Sequence, Tuple
@@ -56,6 +57,11 @@ class RedisStorage:
             raise InvalidArgumentError(f'cluster must be "auto", "on" or "off", not {cluster!r}')
         if not timeout >= 0:
             raise InvalidArgumentError(f"timeout must be >= 0 seconds, not {timeout!r}")
+        for name, value, top in (("port", port, 65535), ("db", db, 2**31 - 1),
+                                 ("max_connections", max_connections, 2**31 - 1)):
+            if isinstance(value, bool) or not isinstance(value, Integral) or not 0 <= value <= top:
+                raise InvalidArgumentError(f"{name} must be an integer in [0, {top}], "
+                                           f"got {name}={value!r}")
         self.host, self.port, self.db, self.prefix = host, int(port), int(db), prefix
         self.decode_responses = decode_responses
         self.max_connections = int(max_connections)
