@@ -235,3 +235,21 @@ def test_redis_storage_builds_a_redis_py_pool_without_connecting():
     with pytest.raises(redis.exceptions.ConnectionError):
         store.get_bucket(0, b"\x00")  # the first command connects
     store.close()
+
+
+def test_the_core_asks_get_buckets_only_of_a_class_that_defines_it():
+    # A MagicMock invents get_buckets on the instance (returning a mock that iterates
+    # as nothing); the core's store must call the real get_bucket instead.
+    from lshrs import _core
+
+    mock = MagicMock()
+    mock.get_bucket.return_value = {3, 5}
+    store = _core.PythonStore(mock)
+    assert store.members("p", [(0, b"\x01"), (1, b"\x02")]) == [[3, 5], [3, 5]]
+    assert mock.get_bucket.call_count == 2 and not mock.get_buckets.called
+
+    class Batched:
+        def get_buckets(self, refs):
+            return [{7} for _ in refs]
+
+    assert _core.PythonStore(Batched()).members("p", [(0, b"\x01")]) == [[7]]
