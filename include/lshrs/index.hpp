@@ -250,7 +250,12 @@ class LSHRS_API Index {
   // Flushes, then deletes every key of the prefix; the index stays usable.
   // Returns the number of keys deleted.
   std::size_t clear();
+  // Everything about the index, including a scan of the store for its
+  // bucket figures (StoreStats): one or more round trips.
   IndexStats stats();
+  // Vectors waiting in the buffer for a flush (IndexStats::buffered without
+  // reading the store): cheap, takes only the buffer's lock.
+  std::size_t buffered() const;
   // Writes the model directory (Python package format, see model_io.hpp);
   // its redis_config names the store's server (StoreAddress), never a password.
   void save(const std::filesystem::path& dir);

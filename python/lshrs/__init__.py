@@ -3,7 +3,8 @@
 The same public interface as the original Python package ``lshrs`` (``LSHRS``,
 ``lshrs.hash.lsh``, ``lshrs.storage.redis``, ``lshrs.io``, ``lshrs.utils``),
 running on the C++ core: the same Redis keys and model files, so an index
-written by either is read by the other.
+written by either is read by the other. Ours besides: every hash family
+(``LSHRS(family=...)``, ``LSHRS.open(prefix)``), ``tune`` and ``train_kmeans``.
 """
 
 from pkgutil import extend_path
@@ -23,6 +24,7 @@ from ._errors import (  # noqa: E402
     StorageError,
 )
 from .core.main import LSHRS  # noqa: E402
+from ._tune import TunePoint, TuneResult, train_kmeans, tune  # noqa: E402
 
 lshrs = LSHRS
 

@@ -44,7 +44,9 @@ def as_vector(vector: Any, dim: int, what: str = "vector") -> np.ndarray:
     if arr.ndim == 2 and arr.shape[0] == 1:
         arr = arr.reshape(-1)
     if arr.shape != (dim,):
-        raise InvalidArgumentError(f"{what} must have shape ({dim},), got shape {arr.shape}")
+        raise InvalidArgumentError(
+            f"{what} dimension does not match: {what} must have shape ({dim},), "
+            f"got shape {arr.shape}")
     return arr
 
 
@@ -55,15 +57,31 @@ def as_ids(indices: Any, what: str = "indices") -> np.ndarray:
     arr = np.asarray(indices)
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
+    if arr.dtype == object and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                   for v in arr.reshape(-1)):
+        big = max(arr.reshape(-1))  # Python ints beyond int64/uint64
+        if big > np.iinfo(np.int64).max:
+            raise InvalidArgumentError(f"{what} holds an id above 2^63-1: {big}")
     if arr.dtype == np.bool_ or arr.dtype.kind not in "iu":
         raise InvalidArgumentError(
             f"{what} must be integers, got {_describe(arr)} (first: {arr.reshape(-1)[0]!r})"
         )
     if arr.ndim != 1:
         raise InvalidArgumentError(f"{what} must be one-dimensional, got shape {arr.shape}")
-    if arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+    if arr.dtype.kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
         raise InvalidArgumentError(f"{what} holds an id above 2^63-1: {arr.max()}")
     arr = np.ascontiguousarray(arr, dtype=np.int64)
     if arr.size and arr.min() < 0:
-        raise InvalidArgumentError(f"{what} must be >= 0, got {int(arr.min())}")
+        raise InvalidArgumentError(f"{what} must be non-negative, got {int(arr.min())}")
     return arr
+
+
+def as_seed(value: Any, what: str = "seed") -> int:
+    """A seed: an integer in [0, 2**64 - 1] (TypeError for other types, as numpy's)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be an integer in [0, 2**64 - 1] or None, "
+                        f"got {type(value).__name__} {value!r}")
+    if not 0 <= value <= 2**64 - 1:
+        raise InvalidArgumentError(f"{what} must be an integer in [0, 2**64 - 1] or None "
+                                   f"(got {what}={value!r})")
+    return int(value)

@@ -10,13 +10,24 @@
 #include "lshrs/error.hpp"
 #include "lshrs/fetcher.hpp"
 #include "lshrs/index.hpp"
+#include "lshrs/model_io.hpp"
 #include "lshrs/option_rules.hpp"
 
 namespace lshrs::python {
 
 namespace {
 
+std::string shape_text(const py::array& a) {
+  std::string out = "(";
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+    out += (i ? ", " : "") + std::to_string(a.shape(i));
+  }
+  return out + (a.ndim() == 1 ? ",)" : ")");
+}
+
 // A Python `vector_fetch_fn(ids) -> (len(ids), dim) array` as a VectorFetcher.
+// Any other shape is refused, naming both: a transposed (dim, n) result holds
+// as many floats and would otherwise rank candidates by garbage.
 std::shared_ptr<VectorFetcher> callback_fetcher(std::size_t dim, py::object fn) {
   PyRef ref(std::move(fn));
   return std::make_shared<CallbackFetcher>(dim, [ref, dim](std::span<const std::int64_t> ids) {
@@ -25,10 +36,20 @@ std::shared_ptr<VectorFetcher> callback_fetcher(std::size_t dim, py::object fn) 
     for (std::size_t i = 0; i < ids.size(); ++i) list[i] = ids[i];
     const py::object result = ref.get()(list);
     const auto arr = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(result);
+    const std::string expected =
+        "(" + std::to_string(ids.size()) + ", " + std::to_string(dim) + ")";
     if (!arr) {
-      throw InvalidArgument("vector_fetch_fn must return an array of shape (len(ids), " +
-                            std::to_string(dim) + "), got a " +
+      PyErr_Clear();
+      throw InvalidArgument("vector_fetch_fn must return an array of shape " + expected +
+                            " (len(ids), dim), got a " +
                             py::str(result.get_type().attr("__name__")).cast<std::string>());
+    }
+    const bool fits = arr.ndim() == 2 && static_cast<std::size_t>(arr.shape(0)) == ids.size() &&
+                      static_cast<std::size_t>(arr.shape(1)) == dim;
+    if (!fits && !(ids.empty() && arr.size() == 0)) {
+      throw InvalidArgument("vector_fetch_fn returned an array of shape " + shape_text(arr) +
+                            " for " + std::to_string(ids.size()) +
+                            " ids; expected shape " + expected + " (len(ids), dim), one row per id");
     }
     const float* p = arr.data();
     return std::vector<float>(p, p + arr.size());
@@ -74,9 +95,11 @@ std::unique_ptr<Index> make_index(std::size_t dim, std::size_t num_perm,
                                   std::uint64_t seed, std::string prefix,
                                   std::shared_ptr<BucketStore> store,
                                   std::shared_ptr<VectorFetcher> fetcher,
-                                  std::optional<FloatArray> projections) {
+                                  std::optional<FloatArray> projections, const std::string& family,
+                                  std::size_t probes, std::optional<std::size_t> max_candidates) {
   IndexOptions o;
   o.dim = dim;
+  o.family = parse_family(family);
   o.num_perm = num_perm;
   o.num_bands = num_bands;
   o.rows_per_band = rows_per_band;
@@ -84,6 +107,8 @@ std::unique_ptr<Index> make_index(std::size_t dim, std::size_t num_perm,
   o.buffer_size = buffer_size;
   o.seed = seed;
   o.prefix = std::move(prefix);
+  o.query_defaults.probes = probes;
+  o.query_defaults.max_candidates = max_candidates;
   if (projections) {
     const auto s = as_span(*projections);
     o.projections.assign(s.begin(), s.end());
@@ -92,6 +117,45 @@ std::unique_ptr<Index> make_index(std::size_t dim, std::size_t num_perm,
   // LSHRS(...) opens or creates, as the original package does.
   return std::make_unique<Index>(
       Index::open(std::move(store), std::move(o), OpenOptions{}, std::move(fetcher)));
+}
+
+// The index `<prefix>:meta` describes, whatever its family (LSHRS.open).
+std::unique_ptr<Index> open_existing(std::shared_ptr<BucketStore> store, const std::string& prefix,
+                                     std::shared_ptr<VectorFetcher> fetcher) {
+  py::gil_scoped_release release;
+  return std::make_unique<Index>(Index::open(std::move(store), prefix, std::move(fetcher)));
+}
+
+py::object cap_object(const std::optional<std::size_t>& cap) {
+  return cap ? py::object(py::int_(*cap)) : py::object(py::none());
+}
+
+// What the index is (IndexConfig): the model's fields, family, query defaults.
+py::dict config_dict(const IndexConfig& c) {
+  py::dict d;
+  d["family"] = std::string(family_name(c.family));
+  d["dim"] = c.dim;
+  d["num_perm"] = c.num_perm;
+  d["num_bands"] = c.num_bands;
+  d["rows_per_band"] = c.rows_per_band;
+  d["similarity_threshold"] = c.similarity_threshold;
+  d["buffer_size"] = c.buffer_size;
+  d["seed"] = c.seed;
+  d["prefix"] = c.prefix;
+  d["probes"] = c.query_defaults.probes;
+  d["max_candidates"] = cap_object(c.query_defaults.max_candidates);
+  return d;
+}
+
+// The family's model matrix: hyperplanes (num_perm × dim), cross-polytope
+// signs (num_perm × 3·d') or k-means centroids ((bands·2^bits) × dim).
+const std::vector<float>& model_matrix(const Index& ix) {
+  switch (ix.family()) {
+    case HashFamily::kCrossPolytope: return ix.polytope_hasher().signs();
+    case HashFamily::kKMeans: return ix.kmeans_hasher().centroids();
+    case HashFamily::kHyperplane: break;
+  }
+  return ix.hasher().projections();
 }
 
 py::dict stats_dict(const IndexStats& s) {
@@ -106,6 +170,9 @@ py::dict stats_dict(const IndexStats& s) {
   d["seed"] = s.seed;
   d["store"] = s.store;
   d["buffered"] = s.buffered;
+  d["family"] = std::string(family_name(s.family));
+  d["query_defaults"] = py::dict(py::arg("probes") = s.query_defaults.probes,
+                                 py::arg("max_candidates") = cap_object(s.query_defaults.max_candidates));
   d["storage"] = store_stats_dict(s.storage);
   return d;
 }
@@ -146,7 +213,11 @@ void bind_index(py::module_& m) {
       .def(py::init(&make_index), py::kw_only(), py::arg("dim"), py::arg("num_perm"),
            py::arg("num_bands"), py::arg("rows_per_band"), py::arg("similarity_threshold"),
            py::arg("buffer_size"), py::arg("seed"), py::arg("prefix"), py::arg("store"),
-           py::arg("fetcher") = nullptr, py::arg("projections") = std::nullopt)
+           py::arg("fetcher") = nullptr, py::arg("projections") = std::nullopt,
+           py::arg("family") = "hyperplane", py::arg("probes") = 0,
+           py::arg("max_candidates") = std::nullopt)
+      .def_static("open_existing", &open_existing, py::arg("store"), py::arg("prefix"),
+                  py::arg("fetcher") = nullptr)
       .def(
           "ingest",
           [](Index& ix, std::int64_t id, const FloatArray& v) {
@@ -232,12 +303,16 @@ void bind_index(py::module_& m) {
           },
           py::arg("dir"))
       .def("close", &Index::close, py::call_guard<py::gil_scoped_release>())
-      .def_property_readonly("num_bands", [](const Index& ix) { return ix.hasher().num_bands(); })
+      .def("buffered", &Index::buffered)
+      .def_property_readonly("config", [](const Index& ix) { return config_dict(ix.config()); })
+      .def_property_readonly("num_bands", [](const Index& ix) { return ix.config().num_bands; })
       .def_property_readonly("rows_per_band",
-                             [](const Index& ix) { return ix.hasher().rows_per_band(); })
+                             [](const Index& ix) { return ix.config().rows_per_band; })
       .def_property_readonly("projections", [](py::object self) {
-        const auto& h = self.cast<const Index&>().hasher();
-        return readonly_view(h.projections(), h.num_bands() * h.rows_per_band(), h.dim(), self);
+        const auto& ix = self.cast<const Index&>();
+        const auto& matrix = model_matrix(ix);
+        const std::size_t width = projection_width(ix.config());
+        return readonly_view(matrix, matrix.size() / width, width, self);
       });
 }
 

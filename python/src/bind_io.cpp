@@ -143,7 +143,10 @@ void bind_io(py::module_& m) {
       py::kw_only(), py::arg("dsn"), py::arg("table"), py::arg("id_column") = "id",
       py::arg("vector_column") = "embedding");
 
-  // (config dict, redis dict, projections (num_perm, dim)) of a model directory.
+  // (config dict, redis dict, projections) of a model directory, any family:
+  // config adds family, probes and max_candidates (its query defaults);
+  // projections are (rows, projection_width) (hyperplanes num_perm × dim,
+  // cross-polytope signs, k-means centroids (bands·2^bits) × dim).
   m.def(
       "load_model",
       [](const std::string& dir) {
@@ -161,6 +164,11 @@ void bind_io(py::module_& m) {
         config["similarity_threshold"] = c.similarity_threshold;
         config["buffer_size"] = c.buffer_size;
         config["seed"] = c.seed;
+        config["family"] = std::string(family_name(c.family));
+        config["probes"] = model.query_defaults.probes;
+        config["max_candidates"] = model.query_defaults.max_candidates
+                                       ? py::object(py::int_(*model.query_defaults.max_candidates))
+                                       : py::object(py::none());
         py::dict redis;
         redis["host"] = model.redis.host;
         redis["port"] = model.redis.port;
@@ -168,9 +176,11 @@ void bind_io(py::module_& m) {
         redis["prefix"] = model.redis.prefix;
         redis["decode_responses"] = model.redis.decode_responses;
         redis["max_connections"] = model.redis.max_connections;
-        const auto rows = static_cast<py::ssize_t>(c.num_perm);
-        const auto dim = static_cast<py::ssize_t>(c.dim);
-        return py::make_tuple(config, redis, to_numpy(std::move(model.projections), {rows, dim}));
+        const std::size_t width = projection_width(c);
+        const auto rows = static_cast<py::ssize_t>(model.projections.size() / width);
+        return py::make_tuple(config, redis,
+                              to_numpy(std::move(model.projections),
+                                       {rows, static_cast<py::ssize_t>(width)}));
       },
       py::arg("dir"));
 }

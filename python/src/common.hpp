@@ -73,6 +73,7 @@ void bind_hashing(py::module_& m);
 void bind_stores(py::module_& m);
 void bind_index(py::module_& m);
 void bind_io(py::module_& m);
+void bind_tune(py::module_& m);
 
 }  // namespace lshrs::python
 

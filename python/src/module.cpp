@@ -25,4 +25,5 @@ PYBIND11_MODULE(_core, m) {
   lshrs::python::bind_stores(m);
   lshrs::python::bind_index(m);
   lshrs::python::bind_io(m);
+  lshrs::python::bind_tune(m);
 }

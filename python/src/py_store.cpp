@@ -55,7 +55,9 @@ std::vector<std::vector<std::int64_t>> PyBucketStore::do_members(std::string_vie
   const auto& obj = storage_.get();
   std::vector<std::vector<std::int64_t>> out;
   out.reserve(buckets.size());
-  if (py::hasattr(obj, "get_buckets")) {
+  // Only a get_buckets its class defines: a MagicMock invents any attribute
+  // asked of the instance, and its made-up get_buckets returns no buckets.
+  if (py::hasattr(obj.get_type(), "get_buckets")) {
     py::list refs(buckets.size());
     for (std::size_t i = 0; i < buckets.size(); ++i) {
       refs[i] = py::make_tuple(buckets[i].band, py::bytes(buckets[i].signature));

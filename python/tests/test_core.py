@@ -165,8 +165,9 @@ def test_password_never_saved_or_pickled(prefix, redis_hostport, rclient, tmp_pa
             assert secret.encode() not in f.read_bytes()
         assert secret not in repr(lsh) + repr(lsh.storage) + str(lsh.stats())
         lsh.close()
+        wrong = LSHRS(dim=DIM, redis_url=f"redis://{user}:wrong-{secret}@{host}:{port}/0")
         with pytest.raises(ValueError) as info:  # a wrong password: refused, not echoed
-            LSHRS(dim=DIM, redis_url=f"redis://{user}:wrong-{secret}@{host}:{port}/0")
+            wrong.query(np.ones(DIM, np.float32))
         assert secret not in str(info.value)
         # Our own user and password in redis_password: also never written out.
         lsh = LSHRS(dim=DIM, num_perm=64, storage=lshrs.storage.redis.RedisStorage(

@@ -100,8 +100,9 @@ def test_unreachable_redis_is_redis_connection_error():
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    lsh = LSHRS(dim=DIM, redis_host="127.0.0.1", redis_port=port)  # connects on first use
     with pytest.raises(redis.exceptions.ConnectionError) as info:
-        LSHRS(dim=DIM, redis_host="127.0.0.1", redis_port=port)
+        lsh.query(good(1)[0])
     assert isinstance(info.value, lshrs.Error)
     assert str(port) in str(info.value)
 
@@ -119,7 +120,8 @@ def test_unknown_format_and_bad_arguments(lsh):
 
 def test_config_mismatch_with_existing_index_is_refused(lsh, redis_hostport, prefix):
     host, port = redis_hostport
-    with pytest.raises(ValueError, match="prefix") as info:
-        LSHRS(dim=DIM, num_perm=32, seed=1234, redis_host=host, redis_port=port,
-              redis_prefix=prefix)
+    other = LSHRS(dim=DIM, num_perm=32, seed=1234, redis_host=host, redis_port=port,
+                  redis_prefix=prefix)
+    with pytest.raises(ValueError, match="prefix") as info:  # refused on first use
+        other.query(good(1)[0])
     assert isinstance(info.value, lshrs.ConfigurationError)

@@ -501,6 +501,11 @@ IndexStats Index::stats() {
   return s;
 }
 
+std::size_t Index::buffered() const {
+  std::lock_guard lock(impl_->buffer_mutex);
+  return impl_->buffer.ids.size();
+}
+
 void Index::save(const std::filesystem::path& dir) {
   flush();
   Model model = to_model(*this);

@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._arrays import as_matrix, as_vector
+from .._arrays import as_matrix, as_seed, as_vector
 from .._config.config import HashSignatures
+from .._errors import Error, InvalidArgumentError, python_error
 
 
 class LSHHasher:
@@ -20,7 +21,17 @@ class LSHHasher:
     """
 
     def __init__(self, num_bands: int, rows_per_band: int, dim: int, seed: int = 42) -> None:
-        self._hasher = _core.Hasher(int(dim), int(num_bands), int(rows_per_band), int(seed))
+        for name, value in (("num_bands", num_bands), ("rows_per_band", rows_per_band),
+                            ("dim", dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or \
+                    not 0 < value < 2**63:
+                raise InvalidArgumentError(
+                    f"{name} must be an integer greater than zero, got {name}={value!r}")
+        try:
+            self._hasher = _core.Hasher(int(dim), int(num_bands), int(rows_per_band),
+                                        as_seed(seed))
+        except Error as exc:
+            raise python_error(exc) from None
         self.num_bands = int(num_bands)
         self.rows_per_band = int(rows_per_band)
         self.dim = int(dim)
@@ -50,6 +61,12 @@ class LSHHasher:
         return HashSignatures(tuple(row.tobytes() for row in sig))
 
     def hash_batch(self, vectors: Any) -> list[HashSignatures]:
+        """Signatures of every row of a 2-D ``(n, dim)`` array (a 1-D vector is refused:
+        hash_vector() takes one)."""
+        if np.ndim(vectors) != 2:
+            raise InvalidArgumentError(
+                f"vectors must be a 2-D array of shape (n, {self.dim}), got {np.ndim(vectors)} "
+                f"dimension(s); hash_vector() takes one vector")
         sigs = self._signature_bytes(as_matrix(vectors, self.dim))
         return [HashSignatures(tuple(row.tobytes() for row in sig)) for sig in sigs]
 
