@@ -77,26 +77,34 @@ import re as _re  # noqa: E402
 _CONFIG_MISMATCH = _re.compile(
     r"^(?P<head>prefix \".*\" in .* holds an index with .*?; this client has .*?)"
     r"(?: \(the stored ones are projection_generator \"(?P<gen>[^\"]+)\" for seed (?P<seed>\d+): "
-    r"pass that generator\))?\. Open it with Index::open / `--model`, or use another prefix$",
+    r"pass that generator\))?\. (?:Open it with Index::open / `--model`, or use another prefix|"
+    r"Open it as it is \(with no configuration: its meta describes it, e\.g\. lshrs query --prefix P\), "
+    r"clear it first \(lshrs clear, clear\(\)\), or use another prefix)$",
     _re.S)
 _ZERO_VECTOR = _re.compile(r"^(?:vector for id (?P<id>-?\d+) \(row (?P<row>\d+)\)|"
                            r"query vector (?P<query>\d+)) is a zero vector: ")
 _TLS_FLAG = _re.compile(r"--tls-([a-z-]+)(?: / RedisTlsOptions::\w+)?")
 _RULES = [
     (_re.compile(r"pass its model directory \(`lshrs train --family k-means \.\.\. --save-model DIR`, "
-                 r"then --model DIR; Index::load\), or IndexOptions::projections from train_kmeans\(\)"),
+                 r"then --model DIR(?:; Index::load\), or IndexOptions::projections from train_kmeans\(\)|"
+                 r"\), or the centroids that k-means training returned)"),
      "open it with LSHRS.load_from_disk(model_dir) (a model `lshrs train --family k-means` "
      "saved) or LSHRS.open(prefix), or pass projections=lshrs.train_kmeans(...)"),
     (_re.compile(r" \(trained: `lshrs train`\)"), " (trained: lshrs.train_kmeans)"),
-    (_re.compile(r"set RedisOptions::cluster to kOn or kOff explicitly"),
+    (_re.compile(r"set RedisOptions::cluster to kOn or kOff explicitly|"
+                 r"set the cluster mode to on or off explicitly \(--cluster, cluster=\)"),
      'pass cluster="on" or cluster="off" explicitly'),
-    (_re.compile(r"use ClusterMode::kOff for a single server"),
+    (_re.compile(r"use ClusterMode::kOff for a single server|"
+                 r"set the cluster mode off for a single server \(--cluster off, cluster=\"off\"\)"),
      'use cluster="off" for a single server'),
-    (_re.compile(r" \(RedisOptions::password, or \$LSHRS_REDIS_PASSWORD for the lshrs tool\)"),
+    (_re.compile(r" \((?:RedisOptions::password|the password setting), or \$LSHRS_REDIS_PASSWORD for "
+                 r"the lshrs tool\)"),
      " (password=)"),
     (_re.compile(r"needs a VectorFetcher: pass one to the Index"),
      "needs vector_fetch_fn: pass LSHRS(vector_fetch_fn=...)"),
     (_re.compile(r" with IndexOptions \(or `lshrs index`\)"), " with LSHRS(...)"),
+    (_re.compile(r": index vectors into it first \(lshrs index\), or check the prefix and the server"),
+     ": create it with LSHRS(...) first, or check the prefix and the server"),
     (_re.compile(r"BucketStore::\w+: "), "storage: "),
     (_re.compile(r"\(Index::load\)"), "(LSHRS.load_from_disk)"),
     (_re.compile(r"Index::(?:open|load)(?: / `--model`)?"), "LSHRS.load_from_disk"),
