@@ -39,7 +39,7 @@ def series(rows):
 def plot(result):
     groups = series(result["rows"])
     points = [p for g in groups.values() for p in g]
-    x0 = min(0.5, math.floor(min(p[0] for p in points) * 10) / 10)
+    x0 = min(0.9, math.floor(min(p[0] for p in points) * 10) / 10)
     x1 = 1.0
     y0 = 10 ** math.floor(math.log10(min(p[1] for p in points)))
     y1 = 10 ** math.ceil(math.log10(max(p[1] for p in points)))
@@ -54,13 +54,14 @@ def plot(result):
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
            f'<rect width="{W}" height="{H}" fill="white"/>',
            f'<text x="{LEFT}" y="22" font-size="14">{escape(result["data"])}: {result["n"]:,} vectors, '
-           f'{result["queries"]:,} queries, recall@10 vs queries/s (one thread)</text>',
+           f'{result["queries"]:,} queries, one thread</text>',
            f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="black"/>']
     x = x0
+    step = 0.02 if x1 - x0 <= 0.2 else 0.1
     while x <= x1 + 1e-9:
         out.append(f'<line x1="{sx(x):.1f}" y1="{TOP}" x2="{sx(x):.1f}" y2="{TOP + ph}" stroke="#ddd"/>')
-        out.append(f'<text x="{sx(x):.1f}" y="{TOP + ph + 16}" text-anchor="middle">{x:.1f}</text>')
-        x += 0.1
+        out.append(f'<text x="{sx(x):.1f}" y="{TOP + ph + 16}" text-anchor="middle">{x:.2f}</text>')
+        x += step
     y = y0
     while y <= y1 * 1.0001:
         out.append(f'<line x1="{LEFT}" y1="{sy(y):.1f}" x2="{LEFT + pw}" y2="{sy(y):.1f}" stroke="#ddd"/>')

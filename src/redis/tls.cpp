@@ -63,7 +63,7 @@ std::string verify_failure(long result, const std::string& host) {
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
       return "the server's certificate is signed by an unknown CA" + detail +
-             "; give the CA that signed it (--tls-ca / RedisTlsOptions::ca_file)";
+             "; give the CA that signed it (--tls-ca)";
     case X509_V_ERR_HOSTNAME_MISMATCH:
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
       return "host name mismatch: the server's certificate is not valid for '" + host + "'" +

@@ -313,7 +313,7 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
   } else if (!options.sentinel_master.empty()) {
     for (const std::string& s : options.sentinels) ep.sentinels.push_back(parse_server_address(s, 26379, s));
     if (ep.sentinels.empty()) {
-      throw InvalidArgument("RedisOptions: sentinel_master '" + options.sentinel_master +
+      throw InvalidArgument("Redis settings: sentinel_master '" + options.sentinel_master +
                             "' is set but sentinels is empty; list them as \"host:port\"");
     }
     ep.sentinel_master = options.sentinel_master;
@@ -321,9 +321,9 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
   }
   if (tls.enabled) ep.settings.tls = TlsContext::create(tls);
   if (ep.address.unix_path.empty()) {
-    if (ep.address.host.empty()) throw InvalidArgument("RedisOptions: host is empty; give a host or a URL");
+    if (ep.address.host.empty()) throw InvalidArgument("Redis settings: host is empty; give a host or a URL");
     if (ep.address.port < 1 || ep.address.port > 65535) {
-      throw InvalidArgument("RedisOptions: port " + std::to_string(ep.address.port) +
+      throw InvalidArgument("Redis settings: port " + std::to_string(ep.address.port) +
                             " is outside [1, 65535]");
     }
   }
@@ -334,10 +334,10 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
                           "lshrs tool); a legacy password is redis://:password@host");
   }
   if (ep.settings.db < 0) {
-    throw InvalidArgument("RedisOptions: db " + std::to_string(ep.settings.db) + " is negative");
+    throw InvalidArgument("Redis settings: db " + std::to_string(ep.settings.db) + " is negative");
   }
   if (ep.settings.connect_timeout.count() < 0 || ep.settings.command_timeout.count() < 0) {
-    throw InvalidArgument("RedisOptions: timeouts must be >= 0 (0 waits forever)");
+    throw InvalidArgument("Redis settings: timeouts must be >= 0 (0 waits forever)");
   }
   return ep;
 }

@@ -222,10 +222,13 @@ void prepare_prefix(const BenchArgs& a, BucketStore& store) {
 void print_report(const BenchArgs& a, const Report& r) {
   const auto& j = r.json;
   std::cout << fmt::format(
-      "data: {} base vectors x {} dims, {} queries; index: {} bands x {} rows in {}\n\n",
+      "data: {} base vectors x {} dims, {} queries; index: {} in {}\n\n",
       group_digits(j["base_rows"].get<std::uint64_t>()), j["dim"].get<std::size_t>(),
-      group_digits(j["queries"].get<std::uint64_t>()), j["config"]["num_bands"].get<std::size_t>(),
-      j["config"]["rows_per_band"].get<std::size_t>(), j["store"].get<std::string>());
+      group_digits(j["queries"].get<std::uint64_t>()),
+      shape_text(parse_family(j["config"]["family"].get<std::string>()),
+                 j["config"]["num_bands"].get<std::size_t>(),
+                 j["config"]["rows_per_band"].get<std::size_t>()),
+      j["store"].get<std::string>());
   Table t({"mode", fmt::format("recall@{}", a.k), "by id", "queries/s", "p50 ms", "p99 ms",
            "candidates/query"});
   for (const Mode& m : r.modes) {
@@ -289,7 +292,8 @@ int run_bench(const BenchArgs& a) {
   const std::size_t probes = a.probes.value_or(index.query_defaults().probes);
   const auto max_candidates = a.max_candidates ? a.max_candidates : index.query_defaults().max_candidates;
   j["store"] = store->describe();
-  j["config"] = {{"num_perm", o.num_perm},
+  j["config"] = {{"family", family_name(o.family)},
+                 {"num_perm", o.num_perm},
                  {"num_bands", o.num_bands},
                  {"rows_per_band", o.rows_per_band},
                  {"similarity_threshold", o.similarity_threshold},

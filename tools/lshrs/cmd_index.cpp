@@ -56,9 +56,9 @@ void print_summary(const IndexArgs& a, const Index& index, const std::string& st
   std::cout << fmt::format("indexed {} vectors from {} in {:.2f} s ({} vectors/s)\n",
                            group_digits(rows), what, seconds,
                            group_digits(static_cast<std::uint64_t>(rate)));
-  std::cout << fmt::format("index: prefix \"{}\" in {}; {}, dim {}, {} bands x {} rows, seed {}\n",
-                           o.prefix, store, family_name(o.family), o.dim, o.num_bands,
-                           o.rows_per_band, o.seed);
+  std::cout << fmt::format("index: prefix \"{}\" in {}; {}, dim {}, {}, seed {}\n", o.prefix,
+                           store, family_name(o.family), o.dim,
+                           shape_text(o.family, o.num_bands, o.rows_per_band), o.seed);
   if (!a.save_model.empty()) std::cout << "model saved to " << a.save_model << "\n";
   if (a.store.store == "memory") {
     std::cout << "(--store memory: the index lived in this process only; use --redis to keep it)\n";

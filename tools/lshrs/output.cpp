@@ -65,6 +65,11 @@ void print_pairs(std::ostream& out, const std::vector<std::pair<std::string, std
   }
 }
 
+std::string shape_text(HashFamily family, std::size_t bands, std::size_t rows) {
+  return fmt::format("{} band{} x {} {}", bands, bands == 1 ? "" : "s", rows,
+                     family == HashFamily::kKMeans ? "bits" : rows == 1 ? "row" : "rows");
+}
+
 std::string fixed(double v, int decimals) { return fmt::format("{:.{}f}", v, decimals); }
 
 std::string human_count(double n) {

@@ -31,6 +31,8 @@ void print_pairs(std::ostream& out, const std::vector<std::pair<std::string, std
 std::string human_count(double n);
 std::string human_bytes(double bytes);
 std::string fixed(double v, int decimals);
+// "16 bands x 8 rows", "1 band x 11 bits" (k-means: a band's rows are its bits).
+std::string shape_text(HashFamily family, std::size_t bands, std::size_t rows);
 
 // JSON objects keep their keys in insertion order (readable output).
 using Json = nlohmann::ordered_json;
