@@ -62,8 +62,7 @@ Matrix read_query_matrix(const QueryArgs& a) {
     throw UsageError(
         "no query vectors: give a .npy/.fvecs/.json file, --vector '[...]', or JSON on stdin");
   }
-  const std::string text(std::istreambuf_iterator<char>(std::cin), {});
-  return parse_json_vectors(text, "stdin");
+  return parse_json_vectors(read_stdin("query vectors, -", "give a .npy file instead"), "stdin");
 }
 
 Queries read_queries(const QueryArgs& a) {
