@@ -125,6 +125,15 @@ class LSHRS_API BucketStore {
 
   StoreStats stats(std::string_view prefix);
 
+  // Up to `limit` keys of the namespace of one class (signature records, or
+  // buckets), so that a prefix holding leftovers of an index (its meta
+  // deleted) is told from a new one; empty when it holds none. Stops once it
+  // has `limit`, but walks the whole keyspace (SCAN MATCH on every master)
+  // when there are fewer: Index::open calls it only before creating an
+  // index. A store that cannot list its keys returns none (the default).
+  enum class KeyClass { kSignatures, kBuckets };
+  std::vector<std::string> sample_keys(std::string_view prefix, KeyClass which, std::size_t limit);
+
   // Where the data lives, for messages and stats; never contains a password.
   virtual std::string describe() const = 0;
 
@@ -146,6 +155,8 @@ class LSHRS_API BucketStore {
   virtual std::optional<std::string> do_load_meta(std::string_view prefix) = 0;
   virtual bool do_store_meta_if_absent(std::string_view prefix, std::string_view meta) = 0;
   virtual StoreStats do_stats(std::string_view prefix) = 0;
+  virtual std::vector<std::string> do_sample_keys(std::string_view prefix, KeyClass which,
+                                                  std::size_t limit);
 };
 
 // Key construction: the single place that defines the layout above.

@@ -111,4 +111,15 @@ StoreStats BucketStore::stats(std::string_view prefix) {
   return do_stats(prefix);
 }
 
+std::vector<std::string> BucketStore::sample_keys(std::string_view prefix, KeyClass which,
+                                                  std::size_t limit) {
+  validate_prefix(prefix);
+  if (limit == 0) return {};
+  return do_sample_keys(prefix, which, limit);
+}
+
+std::vector<std::string> BucketStore::do_sample_keys(std::string_view, KeyClass, std::size_t) {
+  return {};
+}
+
 }  // namespace lshrs

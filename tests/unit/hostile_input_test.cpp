@@ -1,5 +1,6 @@
 // Issue 22, without a server: the one rule for file inputs (regular files,
-// bounded).
+// bounded), and Index::open's refusal to create an index over another one's
+// leftovers (MemoryStore).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -11,6 +12,8 @@
 #include "io/regular_file.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/files.hpp"
+#include "lshrs/index.hpp"
+#include "lshrs/memory_store.hpp"
 #include "unit/test_support.hpp"
 
 namespace lshrs::testing {
@@ -44,6 +47,44 @@ TEST(RegularFileRule, FilesBeyondTheBoundAreRefused) {
     EXPECT_NE(std::string(e.what()).find("larger than 4096 bytes"), std::string::npos) << e.what();
   }
   EXPECT_EQ(io::describe_bytes(kMaxTextInputBytes), "256 MiB");
+}
+
+IndexOptions shape(std::size_t bands, std::size_t rows) {
+  IndexOptions o;
+  o.dim = 8;
+  o.num_bands = bands;
+  o.rows_per_band = rows;
+  o.num_perm = bands * rows;
+  o.prefix = "orph";
+  return o;
+}
+
+TEST(LeftoverRule, NoIndexIsCreatedOverKeysWithoutMeta) {
+  auto store = std::make_shared<MemoryStore>();
+  // Buckets and signatures of a 4 x 6 index whose meta is missing (written
+  // through the store, as if its meta had been deleted).
+  const Index writer(shape(4, 6), std::make_shared<MemoryStore>());
+  const auto vectors = random_vectors(10, 8, 3);
+  const Signatures sigs = writer.hash(vectors);
+  std::vector<std::int64_t> ids(10);
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+  store->add("orph", writer.layout(), ids, sigs);
+  const auto before = store->stats("orph").buckets;
+  try {
+    Index::open(store, shape(8, 4));
+    ADD_FAILURE() << "opened";
+  } catch (const ConfigurationError& e) {
+    EXPECT_NE(std::string(e.what()).find("lshrs clear --prefix orph"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(store->load_meta("orph").has_value());
+  EXPECT_EQ(store->stats("orph").buckets, before);
+  // A prefix without keys is new, as before.
+  EXPECT_NO_THROW(Index::open(store, [] {
+    auto o = shape(8, 4);
+    o.prefix = "fresh";
+    return o;
+  }()));
 }
 
 }  // namespace
