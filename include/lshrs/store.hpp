@@ -97,7 +97,9 @@ class LSHRS_API BucketStore {
 
   // Puts ids[i] into the bucket of each band given by sigs.row(i). Refuses
   // (InvalidArgument, nothing written) an empty layout, signatures of another
-  // shape than `layout`, ids.size() != sigs.count and an id given twice.
+  // shape than `layout`, ids.size() != sigs.count, an id given twice and a
+  // negative id (a member is an id >= 0 in canonical decimal: a read refuses
+  // any other member, StorageError naming its bucket).
   void add(std::string_view prefix, const StoreLayout& layout, std::span<const std::int64_t> ids,
            const Signatures& sigs);
 
@@ -107,7 +109,8 @@ class LSHRS_API BucketStore {
                                                  std::span<const BucketRef> buckets);
 
   // Removes each id from all its buckets (split by `layout`); returns how
-  // many were present. An id given twice is removed and counted once.
+  // many were present. An id given twice is removed and counted once; a
+  // negative id is refused (InvalidArgument).
   // `layout` is empty only for a prefix without meta — an index the Python
   // package built (it keeps no signatures), or one whose meta was deleted —
   // where nothing tells the layout: the store then finds the ids by scanning

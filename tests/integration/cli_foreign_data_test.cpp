@@ -1,6 +1,9 @@
-// The `lshrs` tool against keys it no longer describes (issue 22 item 3), on
-// the test redis-server: an index is never created over leftovers of another
-// layout. Every refused request leaves the keys as they were.
+// The `lshrs` tool against keys it did not write, or no longer describes
+// (issue 22 items 3 and 6), on the test redis-server: an index is never
+// created over leftovers of another layout, a bucket member that is not an
+// id is refused by name, a signature of the wrong length is refused instead
+// of a "removed" that leaves the id in its buckets. Every refused request
+// leaves the keys as they were.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -105,6 +108,51 @@ TEST_F(CliForeignDataTest, BucketsOnlyIndexOfTheGivenShapeIsStillOpened) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(json_lines(r.out).at(0)["ids"][0], 0);
   EXPECT_EQ(lshrs(cat(cat({"index", base, "-q"}, shape), at(prefix_))).code, 0);
+}
+
+// ---- 6: foreign members and signatures ---------------------------------------
+
+TEST_F(CliForeignDataTest, BucketMemberThatIsNotAnIdIsRefusedByName) {
+  if (url_.empty()) return;
+  const auto base = write_data("base.npy", 200, 8, 5);
+  ASSERT_EQ(lshrs(cat({"index", base, "--bands", "4", "--rows-per-band", "2", "-q"}, at(prefix_))).code, 0);
+  const auto queries = head_rows(base, 1, "queries.npy");
+  ASSERT_EQ(lshrs(cat({"query", queries, "-k", "1"}, at(prefix_))).code, 0);
+  std::vector<std::string> buckets;
+  for (const auto& k : keys_of(prefix_)) {
+    if (k.find(":bucket:") != std::string::npos) buckets.push_back(prefix_ + k);
+  }
+  ASSERT_FALSE(buckets.empty());
+  for (const std::string member : {"-5", "+7", "007", "1.5", "abc", "99999999999999999999"}) {
+    SCOPED_TRACE(member);
+    // In every bucket, so that the query reads one whatever it probes.
+    for (const auto& b : buckets) command({"SADD", b, member});
+    const CliRun r = lshrs(cat({"query", queries, "-k", "1", "--json"}, at(prefix_)));
+    EXPECT_EQ(r.code, 4) << r.out << r.err;
+    expect_one_error_line(r, "member '" + member + "'");
+    EXPECT_NE(r.err.find(prefix_ + ":"), std::string::npos) << "the key is named: " << r.err;
+    for (const auto& b : buckets) command({"SREM", b, member});
+  }
+  EXPECT_EQ(lshrs(cat({"query", queries, "-k", "1"}, at(prefix_))).code, 0);
+}
+
+TEST_F(CliForeignDataTest, SignatureOfTheWrongLengthIsRefusedNotReportedRemoved) {
+  if (url_.empty()) return;
+  const auto base = write_data("base.npy", 50, 8, 6);
+  ASSERT_EQ(lshrs(cat({"index", base, "--bands", "8", "--rows-per-band", "4", "-q"}, at(prefix_))).code, 0);
+  const std::string range = prefix_ + ":sigs:0";
+  command({"HSET", range, "0", "toolongvalue"});
+  const auto before = snapshot(prefix_);
+  const CliRun r = lshrs(cat({"delete", "--ids", "0"}, at(prefix_)));
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("removed 1"), std::string::npos) << r.out;
+  expect_one_error_line(r, range);
+  EXPECT_NE(r.err.find("id 0"), std::string::npos) << r.err;
+  EXPECT_EQ(snapshot(prefix_), before) << "a refused delete changed the index";
+  // Re-indexing the id is refused the same way (its old buckets are unknown).
+  const CliRun again = lshrs(cat({"index", base, "-q"}, at(prefix_)));
+  EXPECT_NE(again.code, 0);
+  expect_one_error_line(again, range);
 }
 
 }  // namespace

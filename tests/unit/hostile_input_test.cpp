@@ -1,6 +1,6 @@
 // Issue 22, without a server: the one rule for file inputs (regular files,
-// bounded), and Index::open's refusal to create an index over another one's
-// leftovers (MemoryStore).
+// bounded), the one rule for bucket members, and Index::open's refusal to
+// create an index over another one's leftovers (MemoryStore).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -14,6 +14,7 @@
 #include "lshrs/files.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
+#include "store/key_parse.hpp"
 #include "unit/test_support.hpp"
 
 namespace lshrs::testing {
@@ -47,6 +48,16 @@ TEST(RegularFileRule, FilesBeyondTheBoundAreRefused) {
     EXPECT_NE(std::string(e.what()).find("larger than 4096 bytes"), std::string::npos) << e.what();
   }
   EXPECT_EQ(io::describe_bytes(kMaxTextInputBytes), "256 MiB");
+}
+
+TEST(MemberRule, OnlyCanonicalNonNegativeDecimalIdsAreMembers) {
+  EXPECT_EQ(redis::parse_member_id("0"), 0);
+  EXPECT_EQ(redis::parse_member_id("42"), 42);
+  EXPECT_EQ(redis::parse_member_id("9223372036854775807"), std::numeric_limits<std::int64_t>::max());
+  for (const char* bad : {"", "-5", "-0", "+7", "007", "00", "1.5", "abc", " 1", "1 ", "0x10",
+                          "9223372036854775808", "99999999999999999999"}) {
+    EXPECT_FALSE(redis::parse_member_id(bad).has_value()) << "'" << bad << "'";
+  }
 }
 
 IndexOptions shape(std::size_t bands, std::size_t rows) {
