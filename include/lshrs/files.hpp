@@ -26,6 +26,8 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "lshrs/fetcher.hpp"
@@ -82,5 +84,19 @@ LSHRS_API Matrix read_npy_matrix(const std::filesystem::path& path);
 // data.size() != rows × cols; SourceError naming the file when it cannot be
 // written.
 LSHRS_API void write_npy_matrix(const std::filesystem::path& path, const Matrix& matrix);
+
+// Every file lshrs reads is a regular file, opened without waiting, and
+// bounded: a FIFO, a device (/dev/zero) or a directory is refused before a
+// byte is read, never waited on or read forever. The .npy/.fvecs readers,
+// model directories and Parquet files keep this rule; these two apply it to
+// other inputs (JSON queries, id lists, ground truth).
+// The most a JSON or id-list input (a file or stdin) may hold.
+inline constexpr std::size_t kMaxTextInputBytes = std::size_t{256} << 20;
+// The whole of `path`: SourceError naming it when it is not a regular file or
+// holds more than max_bytes; `hint` (what to give instead) ends the message.
+LSHRS_API std::string read_input_file(const std::filesystem::path& path, std::size_t max_bytes,
+                                      std::string_view hint);
+// Only the check: SourceError unless `path` opens as a regular file.
+LSHRS_API void check_input_file(const std::filesystem::path& path, std::string_view hint);
 
 }  // namespace lshrs

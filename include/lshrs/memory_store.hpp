@@ -36,6 +36,8 @@ class LSHRS_API MemoryStore : public BucketStore {
   std::optional<std::string> do_load_meta(std::string_view prefix) override;
   bool do_store_meta_if_absent(std::string_view prefix, std::string_view meta) override;
   StoreStats do_stats(std::string_view prefix) override;
+  std::vector<std::string> do_sample_keys(std::string_view prefix, KeyClass which,
+                                          std::size_t limit) override;
 
  private:
   struct State;

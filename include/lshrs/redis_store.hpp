@@ -171,6 +171,8 @@ class LSHRS_API RedisStore final : public BucketStore {
   std::optional<std::string> do_load_meta(std::string_view prefix) override;
   bool do_store_meta_if_absent(std::string_view prefix, std::string_view meta) override;
   StoreStats do_stats(std::string_view prefix) override;
+  std::vector<std::string> do_sample_keys(std::string_view prefix, KeyClass which,
+                                          std::size_t limit) override;
 
   // add() and remove() with signature keys, under the given lease tokens.
   void add_tracked(std::string_view prefix, std::span<const std::int64_t> ids,

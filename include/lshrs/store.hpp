@@ -97,7 +97,9 @@ class LSHRS_API BucketStore {
 
   // Puts ids[i] into the bucket of each band given by sigs.row(i). Refuses
   // (InvalidArgument, nothing written) an empty layout, signatures of another
-  // shape than `layout`, ids.size() != sigs.count and an id given twice.
+  // shape than `layout`, ids.size() != sigs.count, an id given twice and a
+  // negative id (a member is an id >= 0 in canonical decimal: a read refuses
+  // any other member, StorageError naming its bucket).
   void add(std::string_view prefix, const StoreLayout& layout, std::span<const std::int64_t> ids,
            const Signatures& sigs);
 
@@ -107,7 +109,8 @@ class LSHRS_API BucketStore {
                                                  std::span<const BucketRef> buckets);
 
   // Removes each id from all its buckets (split by `layout`); returns how
-  // many were present. An id given twice is removed and counted once.
+  // many were present. An id given twice is removed and counted once; a
+  // negative id is refused (InvalidArgument).
   // `layout` is empty only for a prefix without meta — an index the Python
   // package built (it keeps no signatures), or one whose meta was deleted —
   // where nothing tells the layout: the store then finds the ids by scanning
@@ -124,6 +127,15 @@ class LSHRS_API BucketStore {
   bool store_meta_if_absent(std::string_view prefix, std::string_view meta);
 
   StoreStats stats(std::string_view prefix);
+
+  // Up to `limit` keys of the namespace of one class (signature records, or
+  // buckets), so that a prefix holding leftovers of an index (its meta
+  // deleted) is told from a new one; empty when it holds none. Stops once it
+  // has `limit`, but walks the whole keyspace (SCAN MATCH on every master)
+  // when there are fewer: Index::open calls it only before creating an
+  // index. A store that cannot list its keys returns none (the default).
+  enum class KeyClass { kSignatures, kBuckets };
+  std::vector<std::string> sample_keys(std::string_view prefix, KeyClass which, std::size_t limit);
 
   // Where the data lives, for messages and stats; never contains a password.
   virtual std::string describe() const = 0;
@@ -146,6 +158,8 @@ class LSHRS_API BucketStore {
   virtual std::optional<std::string> do_load_meta(std::string_view prefix) = 0;
   virtual bool do_store_meta_if_absent(std::string_view prefix, std::string_view meta) = 0;
   virtual StoreStats do_stats(std::string_view prefix) = 0;
+  virtual std::vector<std::string> do_sample_keys(std::string_view prefix, KeyClass which,
+                                                  std::size_t limit);
 };
 
 // Key construction: the single place that defines the layout above.

@@ -7,6 +7,7 @@
 
 #include "index/index_impl.hpp"
 #include "index/index_options.hpp"
+#include "index/leftovers.hpp"
 #include "index/pipelined_ingest.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/memory_store.hpp"
@@ -142,7 +143,16 @@ Index Index::open_index(std::shared_ptr<BucketStore> store, const std::string& p
                                   "prefix that holds it"
                                 : ": index vectors into it first (lshrs index), or check the prefix and the server"));
     }
-    return Index(std::move(*wanted), mine->projections, std::move(store), std::move(fetcher));
+    Index index(std::move(*wanted), mine->projections, store, fetcher);
+    try {
+      detail::refuse_leftovers(*store, prefix, index.layout());
+    } catch (const ConfigurationError&) {
+      // Another client may have created the index between our two reads: its
+      // meta comes before its other keys. Then open it as it now is.
+      if (!store->load_meta(prefix)) throw;
+      return open_index(std::move(store), prefix, mine, how, std::move(fetcher));
+    }
+    return index;
   }
   if (how.error_if_exists) {
     throw IndexAlreadyExists("an index already exists under prefix \"" + shown + "\" in " +

@@ -19,6 +19,7 @@
 #include "model/model_json.hpp"
 #include "model/npy.hpp"
 #include "model/zip_archive.hpp"
+#include "io/regular_file.hpp"
 
 namespace lshrs {
 namespace fs = std::filesystem;
@@ -104,29 +105,28 @@ std::string projections_archive(const Model& model) {
   return writer.finish();
 }
 
+constexpr const char* kModelFileHint =
+    "a model directory holds metadata.json and projections.npz as files";
+
 // Opening a FIFO named metadata.json or projections.npz would wait for a
-// writer forever: anything but a regular file is refused before it is opened.
+// writer forever: the one rule for file inputs (io/regular_file.hpp)
+// refuses anything but a regular file before it is read.
 void require_regular_file(const fs::path& path) {
-  std::error_code ec;
-  if (fs::is_regular_file(path, ec)) return;
-  throw ConfigurationError(quoted(path) +
-                           " is not a regular file (a FIFO, device or directory); a model "
-                           "directory holds metadata.json and projections.npz as files");
+  try {
+    io::open_regular_file(path, kModelFileHint);
+  } catch (const SourceError& e) {
+    throw ConfigurationError(e.what());
+  }
 }
 
 std::string read_small_file(const fs::path& path, std::size_t max_bytes) {
-  require_regular_file(path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_io("open", path, errno);
-  std::string text(max_bytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) throw_io("read", path, errno);
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > max_bytes) {
-    throw ConfigurationError(quoted(path) + " is larger than " + std::to_string(max_bytes) +
-                             " bytes; it is not a model's metadata.json");
+  try {
+    return io::read_regular_file(path, max_bytes,
+                                 "it is not a model's metadata.json (" + std::string(kModelFileHint) +
+                                     ")");
+  } catch (const SourceError& e) {
+    throw ConfigurationError(e.what());
   }
-  return text;
 }
 
 ModelRedisConfig redis_from_json(const json& j, const std::string& where) {

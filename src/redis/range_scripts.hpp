@@ -19,9 +19,13 @@
 // convert it to a hash table (it never converts back by itself). No script
 // deletes and recreates a key (see compact()).
 //
-// kRangeBeginScript KEYS[1] = range key, ARGV = token, lease seconds, then
-// pairs (id, target or "") of this actor's batch (none for a repair).
-// Drops expired leases, records the actor; returns
+// kRangeBeginScript KEYS[1] = range key, ARGV = token, lease seconds, the
+// signature length w of the caller's layout, then pairs (id, target or "")
+// of this actor's batch (none for a repair). A committed signature of
+// another length than w, of a batch id (checked before anything is written)
+// or of an id the records name, is foreign data: an error reply
+// "LSHRSDATA <message naming the key and id>". Otherwise it drops expired
+// leases, records the actor; returns
 //   {n, sole, committed of each batch id, entries, other ids, their committed}
 // with sole = 1 when the range was clean, entries the flat triples of every
 // record present before this call, other ids those entries name outside the
@@ -55,9 +59,24 @@ namespace lshrs::redis {
   "end\n"
 
 inline constexpr const char* kRangeBeginScript = LSHRS_RANGE_PRELUDE
-    "local nb = (#ARGV - 2) / 2\n"
+    "local w = tonumber(ARGV[3])\n"
+    "local nb = (#ARGV - 3) / 2\n"
     "local ids = {}\n"
-    "for i = 1, nb do ids[i] = ARGV[1 + 2 * i] end\n"
+    "for i = 1, nb do ids[i] = ARGV[2 + 2 * i] end\n"
+    "local function foreign(vals, names)\n"
+    "  for i = 1, #names do\n"
+    "    if vals[i] and #vals[i] ~= w then\n"
+    "      return redis.error_reply('LSHRSDATA signature range ' .. k .. ' holds a signature of ' .. "
+    "#vals[i] .. ' bytes for id ' .. names[i] .. ', not the ' .. w .. ' bytes of this index; is "
+    "another application writing under this prefix? Delete the field (HDEL ' .. k .. ' ' .. "
+    "names[i] .. ') or clear the index')\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "local cur = {}\n"
+    "if nb > 0 then cur = redis.call('HMGET', k, unpack(ids)) end\n"
+    "local bad = foreign(cur, ids)\n"
+    "if bad then return bad end\n"
     "local n = redis.call('HGET', k, 'n')\n"
     "local sole = 1\n"
     "local entries = {}\n"
@@ -88,14 +107,14 @@ inline constexpr const char* kRangeBeginScript = LSHRS_RANGE_PRELUDE
     "  local id = entries[j]\n"
     "  if not seen[id] then seen[id] = true; others[#others + 1] = id end\n"
     "end\n"
-    "local cur = {}\n"
-    "if nb > 0 then cur = redis.call('HMGET', k, unpack(ids)) end\n"
     "local ocur = {}\n"
     "if #others > 0 then ocur = redis.call('HMGET', k, unpack(others)) end\n"
+    "bad = foreign(ocur, others)\n"
+    "if bad then return bad end\n"
     "local args = {'p' .. tok, tostring(now + tonumber(ARGV[2]))}\n"
     "if nb > 0 then\n"
     "  local parts = {prev}\n"
-    "  for i = 1, nb do parts[#parts + 1] = cmsgpack.pack(ids[i], cur[i] or '', ARGV[2 + 2 * i]) end\n"
+    "  for i = 1, nb do parts[#parts + 1] = cmsgpack.pack(ids[i], cur[i] or '', ARGV[3 + 2 * i]) end\n"
     "  args[3] = 't' .. tok\n"
     "  args[4] = table.concat(parts)\n"
     "end\n"

@@ -4,9 +4,10 @@
 #include "lshrs/redis_store.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include "lshrs/error.hpp"
+#include "lshrs/safe_text.hpp"
+#include "store/key_parse.hpp"
 #include "redis/redis_store_impl.hpp"
 #include "redis/single_transport.hpp"
 #include "redis/store_options.hpp"
@@ -25,14 +26,11 @@ std::span<const std::uint8_t> as_bytes(std::string_view s) {
 }  // namespace
 
 std::int64_t parse_member(const std::string& member, std::string_view key) {
-  std::int64_t id = 0;
-  const auto [end, ec] = std::from_chars(member.data(), member.data() + member.size(), id);
-  if (member.empty() || ec != std::errc() || end != member.data() + member.size()) {
-    throw StorageError("Redis bucket '" + std::string(key) + "' holds member '" + member +
-                       "', which is not a decimal id; is another application writing under "
-                       "this prefix?");
-  }
-  return id;
+  if (const auto id = redis::parse_member_id(member)) return *id;
+  throw StorageError("Redis bucket '" + quote_user_text(key) + "' holds member '" +
+                     quote_user_text(member, 40) + "', which is not an id as lshrs writes them (a decimal integer >= 0, digits "
+                     "only); is another application writing under this prefix? Remove it "
+                     "(SREM) or clear the index");
 }
 
 RedisStore::Impl::Impl(RedisOptions opts, std::unique_ptr<redis::Transport> t, redis::RetryPolicy r)

@@ -66,17 +66,19 @@ struct LSHRS_LOCAL RedisStore::Impl {
 
   // The range protocol (redis_store_ranges.cpp): add (targets = the rows) or
   // remove (targets empty) of ids; returns how many ids had a committed
-  // signature. `width`: the band width of the caller's StoreLayout — every
-  // add, remove and repair is told it, so no width is ever guessed. A prefix
+  // signature. `layout`: the caller's StoreLayout — every add, remove and
+  // repair is told it, so no width is ever guessed; a committed signature
+  // of another length than layout.row_bytes() (foreign data) is refused,
+  // StorageError naming its key and id, before anything is written. A prefix
   // without meta (the Python package's) needs none: its ids are removed by
   // the bucket scan, remove_without_layout().
   std::size_t write_ranges(std::string_view prefix, std::span<const std::int64_t> ids,
-                           std::span<const std::string_view> targets, std::size_t width,
+                           std::span<const std::string_view> targets, const StoreLayout& layout,
                            std::vector<std::int64_t>* untracked);
   // Repair rounds on the given range numbers until each is clean or left to
   // an actor at work; returns how many of them it made clean.
   std::size_t repair_ranges(std::string_view prefix, std::vector<std::int64_t> ranges,
-                            std::size_t width);
+                            const StoreLayout& layout);
   // Whether `prefix` keeps signatures in range hashes (the meta says so, or
   // there is no meta: a new index) or per id (an index written before).
   bool uses_ranges(std::string_view prefix);

@@ -158,7 +158,8 @@ void settle_member(const std::optional<std::string_view>& kept, const std::vecto
 
 std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<const std::int64_t> ids,
                                            std::span<const std::string_view> targets,
-                                           std::size_t width, std::vector<std::int64_t>* untracked) {
+                                           const StoreLayout& layout, std::vector<std::int64_t>* untracked) {
+  const std::size_t width = layout.band_bytes;
   std::vector<RangeCall> calls = group_by_range(prefix, ids);
   std::vector<std::string> texts(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) texts[i] = id_text(ids[i]);
@@ -180,14 +181,15 @@ std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<co
     // Round trip 1: register on each range; learn its committed and dirty signatures.
     std::vector<std::vector<std::string>> begins;
     for (std::size_t c = 0; c < calls.size(); ++c) {
-      std::vector<std::string> a{calls[c].key, tokens[c], lease_text()};
+      std::vector<std::string> a{calls[c].key, tokens[c], lease_text(), std::to_string(layout.row_bytes())};
       for (const std::size_t i : calls[c].at) {
         a.push_back(texts[i]);
         a.emplace_back(targets.empty() ? std::string_view() : targets[i]);
       }
       begins.push_back(std::move(a));
     }
-    auto replies = run_script(redis::kRangeBeginScript, std::move(begins), "add (begin)");
+    auto replies = run_script(redis::kRangeBeginScript, std::move(begins),
+                              targets.empty() ? "remove (begin)" : "add (begin)");
     std::vector<RangeState> states;
     states.reserve(calls.size());
     for (std::size_t c = 0; c < calls.size(); ++c) {
@@ -245,12 +247,13 @@ std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<co
     throw;
   }
   settle_tokens(whats, tokens, /*failed=*/false);
-  if (!due.empty()) repair_ranges(prefix, std::move(due), width);
+  if (!due.empty()) repair_ranges(prefix, std::move(due), layout);
   return present;
 }
 
 std::size_t RedisStore::Impl::repair_ranges(std::string_view prefix, std::vector<std::int64_t> ranges,
-                                            std::size_t width) {
+                                            const StoreLayout& layout) {
+  const std::size_t width = layout.band_bytes;
   std::size_t repaired = 0;
   for (int round = 0; !ranges.empty(); ++round) {
     if (round == kMaxRepairRounds) {
@@ -268,7 +271,7 @@ std::size_t RedisStore::Impl::repair_ranges(std::string_view prefix, std::vector
     std::vector<std::int64_t> next;
     try {
       std::vector<std::vector<std::string>> begins;
-      for (std::size_t c = 0; c < keys.size(); ++c) begins.push_back({keys[c], tokens[c], lease_text()});
+      for (std::size_t c = 0; c < keys.size(); ++c) begins.push_back({keys[c], tokens[c], lease_text(), std::to_string(layout.row_bytes())});
       auto replies = run_script(redis::kRangeBeginScript, std::move(begins), "repair (begin)");
       std::vector<RangeState> states;
       states.reserve(keys.size());
@@ -321,7 +324,7 @@ namespace lshrs {
 std::size_t RedisStore::remove_ranged(std::string_view prefix, const StoreLayout& layout,
                                      std::span<const std::int64_t> ids) {
   std::vector<std::int64_t> untracked;
-  const std::size_t present = impl_->write_ranges(prefix, ids, {}, layout.band_bytes, &untracked);
+  const std::size_t present = impl_->write_ranges(prefix, ids, {}, layout, &untracked);
   if (untracked.empty()) return present;
   // No signature: ids written by the Python package or by a client without
   // track_signatures, found only by scanning the buckets.
@@ -343,7 +346,7 @@ std::size_t RedisStore::remove_ranged(std::string_view prefix, const StoreLayout
     sigs.push_back(found[k].text);
   }
   if (!rewritten.empty()) {
-    impl_->write_ranges(prefix, rewritten, sigs, layout.band_bytes, nullptr);
+    impl_->write_ranges(prefix, rewritten, sigs, layout, nullptr);
   }
   return present + scanned;
 }
@@ -370,7 +373,7 @@ std::size_t RedisStore::repair(std::string_view prefix, const StoreLayout& layou
     for (std::size_t k = 0; k < replies.size(); ++k) {
       if (replies[k].integer == 1) unclean.push_back(ranges[k]);
     }
-    if (!unclean.empty()) repaired += impl_->repair_ranges(prefix, std::move(unclean), layout.band_bytes);
+    if (!unclean.empty()) repaired += impl_->repair_ranges(prefix, std::move(unclean), layout);
   });
   return repaired;
 }

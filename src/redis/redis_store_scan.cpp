@@ -83,6 +83,31 @@ void RedisStore::Impl::scan_prefix(std::string_view prefix, std::string_view tai
   });
 }
 
+std::vector<std::string> RedisStore::do_sample_keys(std::string_view prefix, KeyClass which,
+                                                    std::size_t limit) {
+  const bool sigs = which == KeyClass::kSignatures;
+  const std::string pattern = redis::glob_escape(prefix) + (sigs ? ":sig*" : ":*:bucket:*");
+  std::vector<std::string> found;
+  impl_->transport->for_each_master([&](const std::string& name, const redis::NodeExecutor& node) {
+    std::string cursor = "0";
+    std::vector<std::string> keys;
+    while (found.size() < limit) {
+      keys.clear();
+      cursor = impl_->scan_step(node, name, cursor, pattern, keys);
+      for (auto& key : keys) {
+        const KeyKind::Kind kind = redis::classify_key(prefix, key).kind;
+        const bool wanted = sigs ? kind == KeyKind::Kind::kSignature ||
+                                       kind == KeyKind::Kind::kSignatureRange
+                                 : kind == KeyKind::Kind::kBucket;
+        if (!wanted) continue;
+        if (found.size() < limit) found.push_back(std::move(key));
+      }
+      if (cursor == "0") break;
+    }
+  });
+  return found;
+}
+
 std::size_t RedisStore::do_clear(std::string_view prefix) {
   impl_->forget_layout(prefix);
   std::size_t deleted = 0;

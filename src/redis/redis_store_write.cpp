@@ -167,7 +167,13 @@ std::vector<Reply> RedisStore::Impl::run_script(const char* script, std::vector<
     for (std::size_t j = 0; j < missing.size(); ++j) replies[missing[j]] = std::move(got[j]);
   }
   for (std::size_t i = 0; i < replies.size(); ++i) {
-    if (replies[i].is_error()) fail(what, "'" + replies[i].text + "' on " + std::string(cmds[i].key()));
+    if (!replies[i].is_error()) continue;
+    // The range scripts' refusal of foreign data: its text is the message.
+    if (replies[i].error_code() == "LSHRSDATA") {
+      throw StorageError("Redis " + std::string(what) + " refused, nothing changed: " +
+                         replies[i].text.substr(10));
+    }
+    fail(what, "'" + replies[i].text + "' on " + std::string(cmds[i].key()));
   }
   return replies;
 }
@@ -259,7 +265,7 @@ void RedisStore::Impl::repair_round(std::string_view prefix, std::span<const std
 }
 
 // BucketStore::add() checked the batch against the layout, which `sigs` has.
-void RedisStore::do_add(std::string_view prefix, const StoreLayout&, std::span<const std::int64_t> ids,
+void RedisStore::do_add(std::string_view prefix, const StoreLayout& layout, std::span<const std::int64_t> ids,
                         const Signatures& sigs) {
   std::vector<std::string> texts(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) texts[i] = id_text(ids[i]);
@@ -267,7 +273,7 @@ void RedisStore::do_add(std::string_view prefix, const StoreLayout&, std::span<c
   if (impl_->options.track_signatures && impl_->uses_ranges(prefix)) {
     std::vector<std::string_view> targets(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) targets[i] = as_view(sigs.row(i));
-    impl_->write_ranges(prefix, ids, targets, sigs.band_bytes, nullptr);
+    impl_->write_ranges(prefix, ids, targets, layout, nullptr);
     return;
   }
   if (!impl_->options.track_signatures) {

@@ -9,8 +9,10 @@
 
 #include <hiredis/hiredis.h>
 
-#include <charconv>
 #include <string>
+#include <string_view>
+
+#include "store/key_parse.hpp"
 
 namespace lshrs::redis {
 
@@ -29,10 +31,8 @@ struct ReplyBuilder::Hooks {
     try {
       ReplyBuilder& b = of(task);
       if (b.in_integer_array(task)) {
-        std::int64_t id = 0;
-        const auto [end, ec] = std::from_chars(str, str + len, id);
-        if (len != 0 && ec == std::errc() && end == str + len) {
-          b.int_array_->integers.push_back(id);
+        if (const auto id = parse_member_id(std::string_view(str, len))) {
+          b.int_array_->integers.push_back(*id);
           return b.int_array_;  // any non-null value: hiredis keeps no child pointer
         }
         b.to_generic();

@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "io/regular_file.hpp"
 #include "lshrs/error.hpp"
 #include "redis/connection.hpp"
 
@@ -93,6 +94,18 @@ std::shared_ptr<const TlsContext> TlsContext::create(const RedisTlsOptions& opti
                                                                 : "a certificate '" + options.cert_file + "'") +
                           " alone (--tls-cert and --tls-key go together)");
   }
+  // OpenSSL opens these by name: a FIFO would block it, /dev/zero never end.
+  const auto require_file = [](const std::string& path, const char* flag) {
+    if (path.empty()) return;
+    try {
+      io::open_regular_file(path, std::string("give a PEM file (") + flag + ")");
+    } catch (const SourceError& e) {
+      throw ConfigurationError(std::string("TLS: ") + e.what());
+    }
+  };
+  require_file(options.ca_file, "--tls-ca");
+  require_file(options.cert_file, "--tls-cert");
+  require_file(options.key_file, "--tls-key");
   std::shared_ptr<TlsContext> out(new TlsContext());
   out->ctx_ = SSL_CTX_new(TLS_client_method());
   if (out->ctx_ == nullptr) throw StorageError("TLS: SSL_CTX_new failed: " + openssl_text());

@@ -51,11 +51,12 @@ namespace lshrs::redis {
 // How the reply to a Command is to be built.
 enum class ReplyShape : std::uint8_t {
   kGeneric,   // the general tree: a std::string per bulk string
-  // An array of decimal int64 bulk strings, e.g. SMEMBERS of a bucket: each
-  // element is parsed straight from the wire into Reply::integers, with no
-  // string or Reply per element (the query hot path). If any element is not a
-  // decimal int64 the whole reply is built as kGeneric instead, so the caller
-  // can name the offending member. Other kinds of reply (an error, nil, a
+  // An array of ids, e.g. SMEMBERS of a bucket: each element is parsed
+  // straight from the wire into Reply::integers, with no string or Reply per
+  // element (the query hot path). If any element is not an id as lshrs
+  // writes them (store/key_parse.hpp, parse_member_id: canonical decimal,
+  // >= 0) the whole reply is built as kGeneric instead, so the caller can
+  // name the offending member. Other kinds of reply (an error, nil, a
   // non-array) are built as kGeneric too.
   kIntegerArray,
 };
@@ -92,7 +93,7 @@ struct Reply {
   long long integer = 0;       // kInteger
   std::string text;            // kString (bulk, binary safe), kStatus, kError
   // kArray: `elements`; or, when the command asked for
-  // ReplyShape::kIntegerArray and every element was a decimal int64,
+  // ReplyShape::kIntegerArray and every element was an id (parse_member_id),
   // `integers` (and `elements` is empty).
   std::vector<Reply> elements;
   std::vector<std::int64_t> integers;

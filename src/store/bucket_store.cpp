@@ -29,6 +29,14 @@ void validate_layout(const StoreLayout& layout, std::string_view call) {
   }
 }
 
+// A bucket member is an id >= 0 in decimal: what every read accepts
+// (store/key_parse.hpp, parse_member_id), so nothing else is written.
+void refuse_negative(std::int64_t id, std::string_view call) {
+  if (id >= 0) return;
+  throw InvalidArgument("BucketStore::" + std::string(call) + ": id " + std::to_string(id) +
+                        " is negative; ids are integers >= 0");
+}
+
 void validate_signatures(const StoreLayout& layout, std::span<const std::int64_t> ids,
                          const Signatures& sigs) {
   if (sigs.num_bands != layout.bands || sigs.band_bytes != layout.band_bytes) {
@@ -49,6 +57,7 @@ void validate_signatures(const StoreLayout& layout, std::span<const std::int64_t
   std::unordered_set<std::int64_t> seen;
   seen.reserve(ids.size());
   for (const std::int64_t id : ids) {
+    refuse_negative(id, "add");
     if (!seen.insert(id).second) {
       throw InvalidArgument("BucketStore::add: id " + std::to_string(id) +
                             " appears twice in one batch; give each id once (the last "
@@ -85,6 +94,7 @@ std::size_t BucketStore::remove(std::string_view prefix, const std::optional<Sto
   std::unordered_set<std::int64_t> seen;
   seen.reserve(ids.size());
   for (const std::int64_t id : ids) {
+    refuse_negative(id, "remove");
     if (seen.insert(id).second) distinct.push_back(id);
   }
   if (distinct.empty()) return 0;
@@ -109,6 +119,17 @@ bool BucketStore::store_meta_if_absent(std::string_view prefix, std::string_view
 StoreStats BucketStore::stats(std::string_view prefix) {
   validate_prefix(prefix);
   return do_stats(prefix);
+}
+
+std::vector<std::string> BucketStore::sample_keys(std::string_view prefix, KeyClass which,
+                                                  std::size_t limit) {
+  validate_prefix(prefix);
+  if (limit == 0) return {};
+  return do_sample_keys(prefix, which, limit);
+}
+
+std::vector<std::string> BucketStore::do_sample_keys(std::string_view, KeyClass, std::size_t) {
+  return {};
 }
 
 }  // namespace lshrs

@@ -56,6 +56,15 @@ KeyKind classify_key(std::string_view prefix, std::string_view key) {
   return {Kind::kBucket, value};
 }
 
+std::optional<std::int64_t> parse_member_id(std::string_view text) {
+  // Canonical: digits only, no sign, no leading zero (but "0" itself).
+  if (!all_of(text, is_digit) || (text.size() > 1 && text.front() == '0')) return std::nullopt;
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;  // beyond int64
+  return id;
+}
+
 std::string glob_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 8);

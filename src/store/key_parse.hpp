@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,13 @@ struct KeyKind {
 
 // What `key` is to `prefix` (kForeign: not one of its keys).
 KeyKind classify_key(std::string_view prefix, std::string_view key);
+
+// A bucket member as lshrs and the Python package write it: an id >= 0 in
+// canonical decimal (digits only: no sign, no leading zero but "0" itself,
+// within int64); nullopt for anything else ("-5", "+7", "007", "1.5", "abc",
+// ""), which another application must have written. The one rule for every
+// read of members (RedisStore's query reads and its reply parser).
+std::optional<std::int64_t> parse_member_id(std::string_view text);
 
 // `text` with the glob characters of SCAN MATCH (* ? [ ] \) backslash-escaped.
 std::string glob_escape(std::string_view text);

@@ -149,6 +149,27 @@ bool MemoryStore::do_store_meta_if_absent(std::string_view prefix, std::string_v
   return true;
 }
 
+std::vector<std::string> MemoryStore::do_sample_keys(std::string_view prefix, KeyClass which,
+                                                     std::size_t limit) {
+  std::vector<std::string> keys;
+  std::shared_lock lock(state_->mutex);
+  const Namespace* ns = state_->find(prefix);
+  if (!ns) return keys;
+  if (which == KeyClass::kSignatures) {
+    for (auto it = ns->signatures.begin(); it != ns->signatures.end() && keys.size() < limit; ++it) {
+      keys.push_back(signature_range_key(prefix, signature_range(it->first)));
+    }
+    return keys;
+  }
+  for (std::size_t b = 0; b < ns->bands.size(); ++b) {
+    for (auto it = ns->bands[b].begin(); it != ns->bands[b].end() && keys.size() < limit; ++it) {
+      const auto* bytes = reinterpret_cast<const std::uint8_t*>(it->first.data());
+      keys.push_back(bucket_key(prefix, b, {bytes, it->first.size()}));
+    }
+  }
+  return keys;
+}
+
 StoreStats MemoryStore::do_stats(std::string_view prefix) {
   StoreStats stats;
   std::shared_lock lock(state_->mutex);

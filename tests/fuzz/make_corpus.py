@@ -166,6 +166,20 @@ def url_seeds():
     }
 
 
+def member_seeds():
+    return {
+        "zero": b"0",
+        "one": b"42",
+        "max": b"9223372036854775807",
+        "near-overflow": b"9223372036854775808",
+        "near-negative": b"-5",
+        "near-plus": b"+7",
+        "near-leading-zero": b"007",
+        "near-decimal": b"1.5",
+        "near-text": b"abc",
+    }
+
+
 def neighbors_seeds():
     ids = struct.pack("<6q", 3, 1, 4, 1, 5, 9)
     return {
@@ -222,7 +236,7 @@ def main():
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "corpus"
     for fuzzer, seeds in {"npy": npy_seeds(), "fvecs": fvecs_seeds(), "model_dir": model_seeds(),
                           "json_query": json_seeds(), "neighbors": neighbors_seeds(),
-                          "redis_url": url_seeds(),
+                          "redis_url": url_seeds(), "member": member_seeds(),
                           "meta": meta_seeds()}.items():
         directory = out / fuzzer
         directory.mkdir(parents=True, exist_ok=True)

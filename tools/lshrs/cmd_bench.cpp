@@ -210,10 +210,17 @@ std::vector<std::vector<std::int64_t>> ground_truth(const BenchArgs& a, const Ma
 }
 
 void prepare_prefix(const BenchArgs& a, BucketStore& store) {
-  if (!store.load_meta(a.store.prefix)) return;
+  // Keys without a meta (an index whose meta was deleted) count as an index.
+  const bool meta = store.load_meta(a.store.prefix).has_value();
+  using Class = BucketStore::KeyClass;
+  if (!meta && store.sample_keys(a.store.prefix, Class::kSignatures, 1).empty() &&
+      store.sample_keys(a.store.prefix, Class::kBuckets, 1).empty()) {
+    return;
+  }
   if (!a.overwrite) {
-    throw ConfigurationError("prefix \"" + quote_user_text(a.store.prefix) +
-                             "\" already holds an index in " + store.describe() +
+    throw ConfigurationError("prefix \"" + quote_user_text(a.store.prefix) + "\" already holds " +
+                             (meta ? "an index" : "keys of an index (without its meta)") + " in " +
+                             store.describe() +
                              ": pass --overwrite to clear it, or choose another --prefix");
   }
   store.clear(a.store.prefix);

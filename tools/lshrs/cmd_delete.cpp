@@ -4,15 +4,15 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/files.hpp"
 #include "lshrs/index.hpp"
+#include "matrix_io.hpp"
 #include "options.hpp"
 
 namespace lshrs::cli {
@@ -26,15 +26,9 @@ struct DeleteArgs {
 
 // Ids separated by commas, spaces or newlines, from a file or stdin ("-").
 std::vector<std::int64_t> read_id_file(const std::string& path) {
-  std::ostringstream text;
-  if (path == "-") {
-    text << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path);
-    if (!in) throw SourceError(path, "cannot open the id file");
-    text << in.rdbuf();
-  }
-  std::string list = text.str();
+  constexpr const char* kHint = "give ids separated by commas, spaces or newlines";
+  std::string list = path == "-" ? read_stdin("--ids-from -", kHint)
+                                 : read_input_file(path, kMaxTextInputBytes, kHint);
   for (char& c : list) {
     if (c == '\n' || c == '\r' || c == '\t' || c == ' ') c = ',';
   }

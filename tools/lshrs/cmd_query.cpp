@@ -14,6 +14,7 @@
 #include "flag_checks.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/option_rules.hpp"
+#include "lshrs/safe_text.hpp"
 #include "matrix_io.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -27,6 +28,7 @@ struct QueryArgs {
   SourceFlags source;
   ConfigFlags config;
   std::string input, rows, vector_json, vectors_spec, from;
+  bool rows_given = false, vector_given = false;  // even when given empty
   std::size_t top_k = 10;
   std::optional<double> top_p;
   std::optional<float> min_similarity;
@@ -56,20 +58,26 @@ struct Queries {
 };
 
 Matrix read_query_matrix(const QueryArgs& a) {
-  if (!a.vector_json.empty()) return parse_json_vectors(a.vector_json, "--vector");
+  if (a.vector_given && !a.input.empty()) {
+    throw UsageError("two query inputs: the input '" + quote_user_text(a.input) +
+                     "' and --vector; give one");
+  }
+  if (a.vector_given) return parse_json_vectors(a.vector_json, "--vector");
   if (!a.input.empty() && a.input != "-") return load_matrix(a.input);
   if (isatty(STDIN_FILENO) == 1) {
     throw UsageError(
         "no query vectors: give a .npy/.fvecs/.json file, --vector '[...]', or JSON on stdin");
   }
-  const std::string text(std::istreambuf_iterator<char>(std::cin), {});
-  return parse_json_vectors(text, "stdin");
+  return parse_json_vectors(read_stdin("query vectors, -", "give a .npy file instead"), "stdin");
 }
 
 Queries read_queries(const QueryArgs& a) {
   Queries q;
+  if (a.rows_given && a.rows.find_first_not_of(", ") == std::string::npos) {
+    throw UsageError("--rows: no rows given (e.g. --rows 0,5,10-19; without --rows, every row)");
+  }
   Matrix all = read_query_matrix(a);
-  if (a.rows.empty()) {
+  if (!a.rows_given) {
     for (std::size_t i = 0; i < all.rows; ++i) q.rows.push_back(static_cast<std::int64_t>(i));
     q.vectors = std::move(all);
     return q;
@@ -197,9 +205,20 @@ Command add_query_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("query", "Find the nearest neighbours of query vectors");
   sub->add_option("input", a->input,
                   "Query vectors: .npy, .fvecs or .json file, or - for JSON on stdin");
-  sub->add_option("--rows", a->rows, "Only these rows of the input, e.g. 0,5,10-19");
-  sub->add_option("--vector", a->vector_json,
-                  "Query vector(s) as JSON: '[0.1, 0.2, ...]' or '[[...], [...]]'");
+  sub->add_option_function<std::string>(
+      "--rows",
+      [a](const std::string& v) {
+        a->rows = v;
+        a->rows_given = true;
+      },
+      "Only these rows of the input, e.g. 0,5,10-19");
+  sub->add_option_function<std::string>(
+      "--vector",
+      [a](const std::string& v) {
+        a->vector_json = v;
+        a->vector_given = true;
+      },
+      "Query vector(s) as JSON: '[0.1, 0.2, ...]' or '[[...], [...]]'");
   whole_number(sub->add_option("-k,--top-k", a->top_k, "Neighbours per query (0: every candidate)"))
       ->capture_default_str();
   sub->add_option("--top-p", a->top_p,

@@ -2,6 +2,8 @@
 #include "matrix_io.hpp"
 
 #include <algorithm>
+#include <array>
+#include <iostream>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -13,15 +15,9 @@
 namespace lshrs::cli {
 namespace {
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw SourceError(path.string(),
-                      "cannot open the file (" + std::string(std::strerror(errno)) + ")");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+// Ground truth may be large (1M queries x 100 int64 ids = 800 MB), but not
+// unbounded: a file beyond this is refused before it is read.
+constexpr std::size_t kMaxTruthBytes = std::size_t{4} << 30;
 
 // A vector is [x, ...] and several are [[...], [...]]: JSON nested deeper is
 // refused while it is parsed, before a deep tree exists whose dump (for an
@@ -156,7 +152,8 @@ std::int64_t load_as_int(const char* p) {
 
 std::vector<std::vector<std::int64_t>> load_npy_neighbors(const std::filesystem::path& path) {
   const std::string where = path.string();
-  const std::string bytes = read_file(path);
+  const std::string bytes =
+      read_input_file(path, kMaxTruthBytes, "give an int .npy or .ivecs file of neighbour ids");
   const NpyIntHeader h = parse_npy_header(bytes, where);
   if (h.shape.size() != 2)
     throw SourceError(where, "ground truth must be a 2-D array (queries, k)");
@@ -200,7 +197,8 @@ std::vector<std::vector<std::int64_t>> load_npy_neighbors(const std::filesystem:
 }
 
 std::vector<std::vector<std::int64_t>> load_ivecs(const std::filesystem::path& path) {
-  const std::string bytes = read_file(path);
+  const std::string bytes =
+      read_input_file(path, kMaxTruthBytes, "give an int .npy or .ivecs file of neighbour ids");
   std::vector<std::vector<std::int64_t>> out;
   std::size_t pos = 0;
   while (pos < bytes.size()) {
@@ -272,6 +270,21 @@ Matrix parse_json_vectors(const std::string& text, const std::string& what) {
   return m;
 }
 
+std::string read_stdin(const std::string& what, const std::string& hint) {
+  std::string text;
+  std::array<char, 65536> chunk{};
+  while (std::cin.read(chunk.data(), chunk.size()) || std::cin.gcount() > 0) {
+    text.append(chunk.data(), static_cast<std::size_t>(std::cin.gcount()));
+    if (text.size() > kMaxTextInputBytes) {
+      throw InvalidArgument("stdin (" + what + "): more than " +
+                            std::to_string(kMaxTextInputBytes >> 20) +
+                            " MiB, the most it may hold; " + hint);
+    }
+  }
+  if (std::cin.bad()) throw InvalidArgument("stdin (" + what + "): cannot be read");
+  return text;
+}
+
 Matrix load_matrix(const std::filesystem::path& path) {
   const std::string ext = path.extension().string();
   if (ext == ".npy") return read_npy_matrix(path);
@@ -280,7 +293,9 @@ Matrix load_matrix(const std::filesystem::path& path) {
     return drain_source(*source);
   }
   if (ext == ".json" || ext == ".jsonl" || ext == ".ndjson")
-    return parse_json_vectors(read_file(path), path.string());
+    return parse_json_vectors(
+        read_input_file(path, kMaxTextInputBytes, "give a .json file of vectors, or a .npy file"),
+        path.string());
   throw InvalidArgument("cannot read vectors from '" + path.string() +
                         "': expected a .npy, .fvecs or .json file");
 }

@@ -14,6 +14,9 @@
 
 namespace lshrs::cli {
 
+// Every file is a regular file (a FIFO or device is refused, never waited on)
+// and bounded: JSON to lshrs::kMaxTextInputBytes (256 MiB), ground truth to
+// 4 GiB; .npy and .fvecs are memory-mapped.
 // A .npy, .fvecs or .json file (by extension) as a float32 matrix.
 Matrix load_matrix(const std::filesystem::path& path);
 // Reads rows of the data file `path` (already loaded as `m`) by id = row
@@ -25,6 +28,10 @@ Matrix drain_source(VectorSource& source, std::vector<std::int64_t>* ids = nullp
 // JSON text: [1, 2, 3] (one vector), [[...], [...]] (several), or one such
 // array per line. InvalidArgument naming `what` on anything else.
 Matrix parse_json_vectors(const std::string& text, const std::string& what);
+
+// All of stdin, at most lshrs::kMaxTextInputBytes: InvalidArgument naming
+// stdin, `what` (the flag or argument) and `hint` (what to give instead) beyond.
+std::string read_stdin(const std::string& what, const std::string& hint);
 
 // Ground truth: row i holds the ids of query i's neighbours, best first.
 // .npy of int32/int64 (or integral floats), or .ivecs.

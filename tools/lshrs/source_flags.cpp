@@ -90,10 +90,19 @@ const char* kind_name(SourceKind kind) {
 
 SourceSpec parse_source_spec(const std::string& spec, const std::string& fallback_location,
                              const SourceFlags& flags) {
+  // A spec that names its own data leaves no room for a path as well.
+  const auto one_source = [&] {
+    if (fallback_location.empty()) return;
+    throw UsageError("two vector sources: --from " + quote_user_text(redact_secrets(spec)) +
+                     " and the path '" + quote_user_text(redact_secrets(fallback_location)) +
+                     "'; give one (--from KIND:PATH, or --from KIND and the path)");
+  };
   if (starts_with(spec, "postgres://") || starts_with(spec, "postgresql://")) {
+    one_source();
     return {SourceKind::kPostgres, spec};
   }
   if (auto kind = kind_from_name(spec)) {
+    if (*kind == SourceKind::kPostgres && !flags.dsn.empty()) one_source();
     std::string location = *kind == SourceKind::kPostgres ? flags.dsn : fallback_location;
     if (*kind == SourceKind::kPostgres && location.empty()) location = fallback_location;
     if (location.empty() && *kind != SourceKind::kPostgres) {
@@ -103,9 +112,13 @@ SourceSpec parse_source_spec(const std::string& spec, const std::string& fallbac
     return {*kind, location};
   }
   if (const auto colon = spec.find(':'); colon != std::string::npos && colon > 1) {
-    if (auto kind = kind_from_name(spec.substr(0, colon))) return {*kind, spec.substr(colon + 1)};
+    if (auto kind = kind_from_name(spec.substr(0, colon))) {
+      one_source();
+      return {*kind, spec.substr(colon + 1)};
+    }
   }
   if (spec.empty()) throw UsageError("no vector source: give --from SOURCE or a path");
+  one_source();
   return {kind_from_path(spec), spec};
 }
 
@@ -150,9 +163,19 @@ NpyOptions npy_options(const SourceSpec& spec, const SourceFlags& f) {
   return o;
 }
 
+// --ids-file gives ids to the rows of a .npy file; other sources carry
+// their ids (an id column) or number their rows (.fvecs).
+void ids_file_fits(const SourceSpec& spec, const SourceFlags& f) {
+  if (!f.ids_file || spec.kind == SourceKind::kNpy) return;
+  throw UsageError(std::string("--ids-file goes with a .npy source, not ") + kind_name(spec.kind) +
+                   (spec.kind == SourceKind::kFvecs ? " (its ids are row numbers)"
+                                                    : " (its ids come from --id-column)"));
+}
+
 }  // namespace
 
 std::unique_ptr<VectorSource> make_source(const SourceSpec& spec, const SourceFlags& f) {
+  ids_file_fits(spec, f);
   switch (spec.kind) {
     case SourceKind::kNpy:
       return open_npy_source(npy_options(spec, f));
@@ -175,6 +198,7 @@ std::unique_ptr<VectorSource> make_source(const SourceSpec& spec, const SourceFl
 }
 
 std::shared_ptr<VectorFetcher> make_fetcher(const SourceSpec& spec, const SourceFlags& f) {
+  ids_file_fits(spec, f);
   switch (spec.kind) {
     case SourceKind::kNpy:
       return open_npy_fetcher(npy_options(spec, f));

@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "io/regular_file.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs::parquet {
@@ -94,22 +95,47 @@ void explain_missing_column(duckdb_connection connection, const std::string& pat
   }
 }
 
+// The rule for every file input (io/regular_file.hpp): DuckDB opens what
+// read_parquet() names, and would wait on a FIFO for ever or read a device
+// without end. Each file the pattern names is checked first: a path as it
+// is (unless it does not exist: DuckDB then says "No files found"), a glob
+// by the files DuckDB's own glob() lists for it.
+void require_regular_files(duckdb_connection connection, const std::string& pattern,
+                           const std::string& location) {
+  constexpr const char* kHint = "give Parquet files, a glob or a directory of them";
+  if (pattern.find_first_of("*?[") == std::string::npos) {
+    std::error_code ec;
+    if (std::filesystem::exists(pattern, ec)) io::open_regular_file(pattern, kHint);
+    return;
+  }
+  Result result;
+  execute(connection, "SELECT file FROM glob(" + quote_literal(pattern) + ")", result, location);
+  while (Chunk chunk = result.fetch(location)) {
+    duckdb_vector files = duckdb_data_chunk_get_vector(chunk.get(), 0);
+    for (std::size_t i = 0; i < duckdb_data_chunk_get_size(chunk.get()); ++i) {
+      io::open_regular_file(string_at(files, i), kHint);
+    }
+  }
+}
+
 }  // namespace
 
-std::string files_pattern(const std::string& path) {
+std::string files_pattern(duckdb_connection connection, const std::string& path) {
   if (path.empty())
     throw InvalidArgument("ParquetOptions.path is empty; give a file, glob or directory");
   if (path.find('\0') != std::string::npos)
     throw InvalidArgument("ParquetOptions.path contains a NUL byte");
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    return (std::filesystem::path(path) / "*.parquet").string();
-  return path;
+  const std::string pattern = std::filesystem::is_directory(path, ec)
+                                  ? (std::filesystem::path(path) / "*.parquet").string()
+                                  : path;
+  require_regular_files(connection, pattern, path);
+  return pattern;
 }
 
 std::uint64_t count_rows(duckdb_connection connection, const ParquetOptions& options) {
   Result result;
-  execute(connection, "SELECT count(*) FROM " + scan_of(files_pattern(options.path)), result,
+  execute(connection, "SELECT count(*) FROM " + scan_of(files_pattern(connection, options.path)), result,
           options.path);
   Chunk chunk = result.fetch(options.path);
   if (!chunk || duckdb_data_chunk_get_size(chunk.get()) != 1) {
@@ -126,7 +152,7 @@ ParquetScan::ParquetScan(duckdb_connection connection, const ParquetOptions& opt
   if (options.id_column.empty() || options.vector_column.empty()) {
     throw InvalidArgument("ParquetOptions.id_column and vector_column must not be empty");
   }
-  const std::string pattern = files_pattern(options.path);
+  const std::string pattern = files_pattern(connection, options.path);
   const std::string sql = "SELECT " + quote_identifier(options.id_column) + ", " +
                           quote_identifier(options.vector_column) + ", " + kFileColumn +
                           ", file_row_number FROM " + scan_of(pattern) + " " + filter;

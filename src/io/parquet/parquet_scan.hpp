@@ -23,7 +23,9 @@
 namespace lshrs::parquet {
 
 // What read_parquet() should read: a directory means all its .parquet files.
-std::string files_pattern(const std::string& path);
+// SourceError naming a file it would read that is not a regular file (a
+// FIFO, a device): refused before DuckDB opens it.
+std::string files_pattern(duckdb_connection connection, const std::string& path);
 
 // Rows in the files, from their metadata (no data is read).
 std::uint64_t count_rows(duckdb_connection connection, const ParquetOptions& options);
