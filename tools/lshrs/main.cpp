@@ -60,8 +60,8 @@ int run_guarded(const std::function<int()>& run) {
 // pipe) is a failure, not a success with nothing said: every command's
 // output goes through std::cout, checked once here after it flushed.
 int output_written() {
+  errno = 0;  // before the flush: with stdio-synced streams it is the flush that fails, and says why
   std::cout.flush();
-  errno = 0;
   bool failed = std::cout.fail() || std::fflush(stdout) != 0 || std::ferror(stdout);
   if (!failed) failed = std::fclose(stdout) != 0;  // the last buffered bytes, and NFS-style late errors
   if (!failed) return kExitOk;
