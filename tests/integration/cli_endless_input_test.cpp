@@ -41,17 +41,7 @@ class CliEndlessInputTest : public CliTest {
   }
   // `lshrs ARGS < /dev/zero`, killed after kLimit seconds.
   CliRun with_endless_stdin(const std::vector<std::string>& args) {
-    std::string cmd = "timeout -k 5 " + std::to_string(kLimit) + " env -u LSHRS_REDIS_URL -u REDIS_URL " +
-                      shell_quote(cli_path());
-    for (const auto& a : args) cmd += " " + shell_quote(a);
-    const auto out = dir_ / "stdout", err = dir_ / "stderr";
-    cmd += " </dev/zero >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
-    const int status = std::system(cmd.c_str());
-    CliRun r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
+    return lshrs_redirected(args, "/dev/zero", "", kLimit);
   }
 };
 

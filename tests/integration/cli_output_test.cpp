@@ -16,15 +16,7 @@ class CliOutputTest : public CliTest {
  protected:
   // Runs `lshrs ARGS > /dev/full`, stderr kept.
   CliRun to_full_device(const std::vector<std::string>& args) {
-    std::string cmd = "env -u LSHRS_REDIS_URL -u REDIS_URL " + shell_quote(cli_path());
-    for (const auto& a : args) cmd += " " + shell_quote(a);
-    const auto err = dir_ / "stderr";
-    cmd += " </dev/null >/dev/full 2>" + shell_quote(err.string());
-    const int status = std::system(cmd.c_str());
-    CliRun r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = slurp(err);
-    return r;
+    return lshrs_redirected(args, "/dev/null", "/dev/full");
   }
 };
 

@@ -66,18 +66,29 @@ class CliTest : public ::testing::Test {
   // `limit_seconds`, a run that would hang is killed then (code 124).
   CliRun lshrs(const std::vector<std::string>& args, const std::string& input = "",
                double limit_seconds = 0) {
+    const auto in = dir_ / "stdin";
+    std::ofstream(in) << input;
+    return lshrs_redirected(args, in.string(), "", limit_seconds);
+  }
+
+  // The same with stdin read from `stdin_from` (a path: /dev/zero, a FIFO)
+  // and stdout sent to `stdout_to` (a path such as /dev/full; empty: kept in
+  // CliRun::out).
+  CliRun lshrs_redirected(const std::vector<std::string>& args, const std::string& stdin_from,
+                          const std::string& stdout_to, double limit_seconds = 0) {
     std::string cmd =
         limit_seconds > 0 ? "timeout -k 5 " + std::to_string(limit_seconds) + " " : std::string();
     cmd += "env -u LSHRS_REDIS_URL -u REDIS_URL " + shell_quote(cli_path());
     for (const auto& a : args) cmd += " " + shell_quote(a);
-    const auto in = dir_ / "stdin", out = dir_ / "stdout", err = dir_ / "stderr";
-    std::ofstream(in) << input;
-    cmd += " <" + shell_quote(in.string()) + " >" + shell_quote(out.string()) + " 2>" +
+    const auto out = dir_ / "stdout", err = dir_ / "stderr";
+    std::filesystem::remove(out);
+    cmd += " <" + shell_quote(stdin_from) + " >" +
+           shell_quote(stdout_to.empty() ? out.string() : stdout_to) + " 2>" +
            shell_quote(err.string());
     const int status = std::system(cmd.c_str());
     CliRun r;
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
+    if (stdout_to.empty()) r.out = slurp(out);
     r.err = slurp(err);
     return r;
   }
