@@ -173,6 +173,7 @@ class LSHRS_API RedisStore final : public BucketStore {
   StoreStats do_stats(std::string_view prefix) override;
   std::vector<std::string> do_sample_keys(std::string_view prefix, KeyClass which,
                                           std::size_t limit) override;
+  std::vector<std::string> do_server_warnings() override;
 
   // add() and remove() with signature keys, under the given lease tokens.
   void add_tracked(std::string_view prefix, std::span<const std::int64_t> ids,

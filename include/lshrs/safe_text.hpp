@@ -24,8 +24,8 @@ namespace lshrs {
 // `text` with every password it may contain replaced by "***".
 LSHRS_API std::string redact_secrets(std::string_view text);
 
-// `text` on one line: \n, \r, \t as those escapes, other control bytes as
-// \xHH, backslashes doubled; longer than `max_chars` it is cut and ends with
+// `text` on one line: \n, \r, \t as those escapes, other control bytes and
+// bytes that are not well-formed UTF-8 as \xHH, backslashes doubled; longer than `max_chars` it is cut and ends with
 // "...". Does not redact: call redact_secrets() first for locations.
 LSHRS_API std::string quote_user_text(std::string_view text, std::size_t max_chars = 120);
 

@@ -67,6 +67,14 @@ struct StoreStats {
   std::uint64_t p99_bucket_size = 0;
   std::uint64_t max_bucket_size = 0;
   std::optional<double> bytes_per_vector;     // store memory per indexed id
+  // Signature ranges a writer is at work on, or left mid-write by one that
+  // stopped (their ids are counted as committed; a repair or the next write
+  // finishes them).
+  std::uint64_t unfinished_ranges = 0;
+  // What suggests the index lost data without an error, one line each: a
+  // server that evicts keys (BucketStore::server_warnings()), bands holding
+  // fewer memberships than there are ids.
+  std::vector<std::string> warnings;
 };
 
 // The server a store talks to, as a model file records it (the Python
@@ -126,7 +134,14 @@ class LSHRS_API BucketStore {
   // Writes `meta` unless one exists; returns false (and writes nothing) if so.
   bool store_meta_if_absent(std::string_view prefix, std::string_view meta);
 
+  // Includes server_warnings() in its warnings.
   StoreStats stats(std::string_view prefix);
+
+  // What the server behind the store does that can lose index data without
+  // an error reply: an evicting maxmemory-policy, keys it has already
+  // evicted. One line each, naming the server; empty when nothing is known
+  // (in-process stores, a server that hides INFO). One round trip per master.
+  std::vector<std::string> server_warnings();
 
   // Up to `limit` keys of the namespace of one class (signature records, or
   // buckets), so that a prefix holding leftovers of an index (its meta
@@ -160,6 +175,7 @@ class LSHRS_API BucketStore {
   virtual StoreStats do_stats(std::string_view prefix) = 0;
   virtual std::vector<std::string> do_sample_keys(std::string_view prefix, KeyClass which,
                                                   std::size_t limit);
+  virtual std::vector<std::string> do_server_warnings();
 };
 
 // Key construction: the single place that defines the layout above.

@@ -25,6 +25,8 @@ py::dict store_stats_dict(const StoreStats& s) {
   d["max_bucket_size"] = s.max_bucket_size;
   d["bytes_per_vector"] =
       s.bytes_per_vector ? py::object(py::float_(*s.bytes_per_vector)) : py::object(py::none());
+  d["unfinished_ranges"] = s.unfinished_ranges;
+  d["warnings"] = s.warnings;
   return d;
 }
 

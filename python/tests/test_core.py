@@ -119,6 +119,9 @@ def test_stats_has_original_keys_and_bucket_sizes(prefix, redis_hostport):
     assert storage["buckets"] == sum(storage["buckets_per_band"])
     assert len(storage["buckets_per_band"]) == 8
     assert storage["max_bucket_size"] >= storage["p50_bucket_size"] >= 1
+    # The test server keeps every key, and every id is in one bucket per band.
+    assert storage["warnings"] == []
+    assert storage["unfinished_ranges"] == 0
 
 
 def test_bands_chosen_from_threshold_when_not_given(prefix, redis_hostport):

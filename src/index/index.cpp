@@ -123,6 +123,15 @@ Index Index::load(const std::filesystem::path& dir, std::shared_ptr<BucketStore>
               OpenOptions{}, std::move(fetcher));
 }
 
+// An index can vanish from a server that evicts keys: say so where its meta
+// is found missing, rather than leaving only "index it first".
+static std::string evicted_note(BucketStore& store) {
+  for (const std::string& w : store.server_warnings()) {
+    if (w.find("has evicted") != std::string::npos) return "; " + w;
+  }
+  return "";
+}
+
 // The one place that decides between adopting, checking, creating and
 // refusing (see index.hpp). It only reads the store: a new index's meta is
 // written by its first flush, so every refusal here leaves the store as it was.
@@ -141,7 +150,8 @@ Index Index::open_index(std::shared_ptr<BucketStore> store, const std::string& p
       throw IndexNotFound("no index under prefix \"" + shown + "\" in " + store->describe() +
                           (mine ? " and create_if_missing is off: create it first, or use the "
                                   "prefix that holds it"
-                                : ": index vectors into it first (lshrs index), or check the prefix and the server"));
+                                : ": index vectors into it first (lshrs index), or check the prefix and the server") +
+                          evicted_note(*store));
     }
     Index index(std::move(*wanted), mine->projections, store, fetcher);
     try {
@@ -286,11 +296,16 @@ void Index::verify_meta() const {
   if (impl_->meta.empty()) return;  // this client never wrote: nothing of ours can be lost
   const auto now = impl_->store->load_meta(impl_->config.prefix);
   if (now && *now == impl_->meta) return;
+  // An evicting server is the likelier cause when it says it evicted keys.
+  const auto risks = impl_->store->server_warnings();
+  const std::string cause =
+      risks.empty() ? "the server lost its data (restarted without persistence?) or the prefix was cleared"
+                    : "the server evicts keys (" + risks.front() + ")";
   throw StorageError(
       "the index under prefix \"" + impl_->config.prefix + "\" in " + impl_->store->describe() +
       (now ? " was replaced by a different index" : " is gone (its meta key was deleted)") +
-      " while this client was writing: the server lost its data (restarted without persistence?) "
-      "or the prefix was cleared, so vectors reported written may be missing; index them again");
+      " while this client was writing: " + cause +
+      ", so vectors reported written may be missing; index them again");
 }
 
 std::size_t Index::buffer_rows(std::span<const std::int64_t> ids, const Signatures& sigs) {

@@ -83,6 +83,28 @@ void mask_keywords(std::string& s) {
   }
 }
 
+// Bytes of the well-formed UTF-8 character `s` starts with (RFC 3629: no
+// overlong forms, no surrogates, at most U+10FFFF), or 0 when it is not one.
+std::size_t utf8_length(std::string_view s) {
+  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xC0) == 0x80; };
+  const unsigned char c = b(0);
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
+    if (c == 0xED && b(1) >= 0xA0) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
+    if (c == 0xF4 && b(1) >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::string redact_secrets(std::string_view text) {
@@ -95,12 +117,32 @@ std::string redact_secrets(std::string_view text) {
 std::string quote_user_text(std::string_view text, std::size_t max_chars) {
   std::string out;
   out.reserve(std::min(text.size(), max_chars) + 8);
-  for (const char ch : text) {
+  auto escape = [&out](unsigned char c) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02x", c);
+    out += buf;
+  };
+  for (std::size_t i = 0; i < text.size();) {
     if (out.size() >= max_chars) {
       out += "...";
       break;
     }
+    const char ch = text[i];
     const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      // Whole UTF-8 characters pass (names in any script); any other high
+      // byte (a binary file given as text) is escaped like a control byte.
+      const std::size_t n = utf8_length(text.substr(i));
+      if (n == 0) {
+        escape(c);
+        ++i;
+      } else {
+        out.append(text.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    ++i;
     switch (ch) {
       case '\n':
         out += "\\n";
@@ -116,9 +158,7 @@ std::string quote_user_text(std::string_view text, std::size_t max_chars) {
         break;
       default:
         if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
+          escape(c);
         } else {
           out += ch;
         }

@@ -183,6 +183,12 @@ void Connection::authenticate_and_select(const ConnectionSettings& settings) {
     if (is_transient_error(reply.error_code())) {
       throw ConnectionError(where + " is not ready (" + reply.text + "); retry shortly");
     }
+    // A full server answers whatever comes first (AUTH, SELECT, PING) with
+    // this, then closes: not a refusal of the credentials, and worth a retry.
+    if (reply.text.find("max number of clients") != std::string::npos) {
+      throw ConnectionError(where + " has no room for another client (" + reply.text +
+                            "): retry later, or raise its maxclients");
+    }
     throw ConfigurationError(where + " refused " + what + ": " + reply.text);
   };
   if (!settings.password.empty()) {
@@ -198,10 +204,14 @@ void Connection::authenticate_and_select(const ConnectionSettings& settings) {
     check(command({"SELECT", std::to_string(settings.db)}),
           "SELECT " + std::to_string(settings.db) + " (db must exist and be 0 on a cluster)");
   } else if (settings.password.empty() && !settings.readonly) {
-    // Neither AUTH nor SELECT proved the server talks to us: ask it.
-    check(command({"PING"}),
-          "PING (it may require a password: give one in the URL as "
-          "redis://user:password@host)");
+    // Neither AUTH nor SELECT proved the server talks to us: ask it. Only a
+    // NOAUTH reply means a password is missing.
+    const Reply pong = command({"PING"});
+    if (pong.error_code() == "NOAUTH") {
+      throw ConfigurationError(where + " requires a password (" + pong.text +
+                               "): give one in the URL as redis://user:password@host");
+    }
+    check(pong, "PING");
   }
   if (settings.readonly) check(command({"READONLY"}), "READONLY (is it a Redis Cluster node?)");
 }

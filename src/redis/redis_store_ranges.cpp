@@ -48,6 +48,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/redis_store.hpp"
 #include "redis/bucket_groups.hpp"
+#include "redis/range_reply.hpp"
 #include "redis/range_scripts.hpp"
 #include "redis/redis_store_impl.hpp"
 #include "model/meta_layout.hpp"
@@ -57,6 +58,8 @@ namespace lshrs {
 namespace {
 
 using redis::BucketGroups;
+using redis::parse_range_begin;
+using redis::RangeState;
 using redis::Command;
 using redis::Reply;
 
@@ -77,57 +80,6 @@ std::vector<RangeCall> group_by_range(std::string_view prefix, std::span<const s
     out[it->second].at.push_back(i);
   }
   return out;
-}
-
-// What a begin told about one range.
-struct RangeState {
-  long long n = 0;  // 0: a repair found the range clean
-  bool sole = false;
-  std::vector<std::optional<std::string>> committed;  // per batch id
-  std::vector<std::string> entries;                   // triples id, old, target
-  std::vector<std::string> others;                    // ids the records name outside the batch
-  std::vector<std::optional<std::string>> other_committed;
-  // id -> the non-empty signatures the records give it
-  std::unordered_map<std::string_view, std::vector<std::string_view>> dirty;
-};
-
-std::vector<std::optional<std::string>> optional_strings(Reply& r) {
-  std::vector<std::optional<std::string>> out;
-  for (Reply& e : r.elements) {
-    if (e.kind == Reply::Kind::kString) {
-      out.emplace_back(std::move(e.text));
-    } else {
-      out.emplace_back();
-    }
-  }
-  return out;
-}
-
-RangeState parse_range_begin(Reply& reply, const std::string& key, std::size_t batch) {
-  const auto bad = [&] {
-    return StorageError("Redis returned an unexpected reply to the signature range script on '" + key + "'");
-  };
-  if (!reply.is_array() || reply.elements.empty() || reply.elements[0].kind != Reply::Kind::kInteger) throw bad();
-  RangeState s;
-  s.n = reply.elements[0].integer;
-  if (s.n == 0) return s;
-  if (reply.elements.size() != 6) throw bad();
-  s.sole = reply.elements[1].integer == 1;
-  s.committed = optional_strings(reply.elements[2]);
-  for (Reply& e : reply.elements[3].elements) s.entries.push_back(std::move(e.text));
-  for (Reply& e : reply.elements[4].elements) s.others.push_back(std::move(e.text));
-  s.other_committed = optional_strings(reply.elements[5]);
-  if (s.committed.size() != batch || s.entries.size() % 3 != 0 ||
-      s.other_committed.size() != s.others.size()) {
-    throw bad();
-  }
-  for (std::size_t j = 0; j + 2 < s.entries.size(); j += 3) {
-    auto& d = s.dirty[s.entries[j]];
-    for (std::size_t k = j + 1; k <= j + 2; ++k) {
-      if (!s.entries[k].empty()) d.push_back(s.entries[k]);
-    }
-  }
-  return s;
 }
 
 const std::vector<std::string_view>& dirty_of(const RangeState& s, std::string_view id) {

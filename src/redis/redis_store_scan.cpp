@@ -173,11 +173,12 @@ std::size_t RedisStore::Impl::remove_without_layout(std::string_view prefix,
 }
 
 StoreStats RedisStore::do_stats(std::string_view prefix) {
-  std::uint64_t sig_keys = 0, range_keys = 0, ranged_ids = 0;
+  std::uint64_t sig_keys = 0, range_keys = 0, ranged_ids = 0, unfinished = 0;
   std::vector<std::uint64_t> per_band;
   Reservoir buckets(kExactBuckets), sig_sample(kMemorySamples), range_sample(kMemorySamples);
   impl_->scan_prefix(prefix, "*", [&](std::vector<std::string>& keys) {
     std::vector<Command> lengths;
+    std::vector<std::string> ranges;
     for (const auto& key : keys) {
       const KeyKind kind = redis::classify_key(prefix, key);
       if (kind.kind == KeyKind::Kind::kSignature) {
@@ -186,22 +187,41 @@ StoreStats RedisStore::do_stats(std::string_view prefix) {
       } else if (kind.kind == KeyKind::Kind::kSignatureRange) {
         ++range_keys;
         range_sample.offer(key);
-        // Fields of a range hash are its ids (and, while writers are at
-        // work, a few fields of their state: the count is then a bound).
         lengths.emplace_back(std::vector<std::string>{"HLEN", key});
+        lengths.emplace_back(std::vector<std::string>{"HEXISTS", key, "n"});
+        ranges.push_back(key);
       } else if (kind.kind == KeyKind::Kind::kBucket) {
         if (kind.band >= per_band.size()) per_band.resize(kind.band + 1, 0);
         ++per_band[kind.band];
         buckets.offer(key);
       }
     }
-    for (const Reply& r : impl_->run(lengths, "stats (HLEN)")) ranged_ids += static_cast<std::uint64_t>(r.integer);
+    // A clean range's fields are its ids. A busy one (a writer at work, or
+    // one that stopped mid-write: range_scripts.hpp) also holds its state
+    // fields n, p<token>, t<token>; its ids are then the fields that are
+    // decimal numbers, counted one by one.
+    const auto replies = impl_->run(lengths, "stats (HLEN)");
+    std::vector<Command> busy;
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+      if (replies[2 * i + 1].integer == 1) {
+        busy.emplace_back(std::vector<std::string>{"HKEYS", ranges[i]});
+      } else {
+        ranged_ids += static_cast<std::uint64_t>(replies[2 * i].integer);
+      }
+    }
+    unfinished += busy.size();
+    for (const Reply& fields : impl_->run(busy, "stats (HKEYS)")) {
+      ranged_ids += static_cast<std::uint64_t>(std::count_if(
+          fields.elements.begin(), fields.elements.end(),
+          [](const Reply& f) { return !f.text.empty() && f.text[0] >= '0' && f.text[0] <= '9'; }));
+    }
   });
 
   StoreStats s;
   s.buckets = buckets.seen();
   s.buckets_per_band = per_band;
   s.sizes_sampled = buckets.seen() > kExactBuckets;
+  s.unfinished_ranges = unfinished;
   if (sig_keys + ranged_ids > 0 || s.buckets == 0) s.ids = sig_keys + ranged_ids;
 
   std::vector<Command> cards;
@@ -209,9 +229,28 @@ StoreStats RedisStore::do_stats(std::string_view prefix) {
     cards.emplace_back(std::vector<std::string>{"SCARD", key});
     cards.back().replica_ok = true;  // sizes may lag a little, like a query's reads
   }
-  std::vector<std::uint64_t> sizes;
-  for (const Reply& r : impl_->run(cards, "stats (SCARD)")) {
-    if (r.integer > 0) sizes.push_back(static_cast<std::uint64_t>(r.integer));
+  std::vector<std::uint64_t> sizes, members_per_band(per_band.size(), 0);
+  const auto card_replies = impl_->run(cards, "stats (SCARD)");
+  for (std::size_t i = 0; i < card_replies.size(); ++i) {
+    const Reply& r = card_replies[i];
+    if (r.integer <= 0) continue;
+    sizes.push_back(static_cast<std::uint64_t>(r.integer));
+    const std::size_t band = redis::classify_key(prefix, cards[i].argv[1]).band;
+    if (band < members_per_band.size()) members_per_band[band] += static_cast<std::uint64_t>(r.integer);
+  }
+  // Every id is in one bucket of each band: with every bucket counted and no
+  // write under way, a band with fewer memberships lost keys (an evicting
+  // server, a foreign DEL) or one with more holds leftovers.
+  if (!s.sizes_sampled && s.ids && *s.ids > 0 && unfinished == 0) {
+    for (std::size_t b = 0; b < members_per_band.size(); ++b) {
+      if (members_per_band[b] == *s.ids) continue;
+      s.warnings.push_back(
+          "band " + std::to_string(b) + " holds " + std::to_string(members_per_band[b]) +
+          " memberships for " + std::to_string(*s.ids) + " ids: " +
+          (members_per_band[b] < *s.ids ? "buckets were lost (evicted or deleted); index the missing vectors again"
+                                        : "buckets hold ids without signatures; delete them or clear the index"));
+      break;  // one line says it; the next bands would repeat it
+    }
   }
   std::sort(sizes.begin(), sizes.end());
   if (!sizes.empty()) {

@@ -118,8 +118,14 @@ bool BucketStore::store_meta_if_absent(std::string_view prefix, std::string_view
 
 StoreStats BucketStore::stats(std::string_view prefix) {
   validate_prefix(prefix);
-  return do_stats(prefix);
+  StoreStats s = do_stats(prefix);
+  for (std::string& w : do_server_warnings()) s.warnings.push_back(std::move(w));
+  return s;
 }
+
+std::vector<std::string> BucketStore::server_warnings() { return do_server_warnings(); }
+
+std::vector<std::string> BucketStore::do_server_warnings() { return {}; }
 
 std::vector<std::string> BucketStore::sample_keys(std::string_view prefix, KeyClass which,
                                                   std::size_t limit) {

@@ -37,10 +37,15 @@ inline void require(bool ok, const char* what) {
   std::abort();
 }
 
-// Error messages reach users on one line and never echo a whole hostile input.
+// Error messages reach users on one line, printable, and never echo a whole
+// hostile input: no control byte (a NUL would cut the line in C callers).
 inline constexpr std::size_t kMaxMessageBytes = 2048;
 inline void require_one_line(std::string_view message) {
-  if (message.find('\n') != std::string_view::npos || message.size() > kMaxMessageBytes) {
+  const bool control = std::any_of(message.begin(), message.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c < 0x20 || c == 0x7f;
+  });
+  if (control || message.size() > kMaxMessageBytes) {
     std::fprintf(stderr, "bad error message (%zu bytes): %.*s\n", message.size(),
                  static_cast<int>(std::min<std::size_t>(message.size(), 4096)), message.data());
     std::abort();

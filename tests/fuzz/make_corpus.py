@@ -180,6 +180,47 @@ def member_seeds():
     }
 
 
+def id_list_seeds():
+    # The first byte picks the flavour (even: --ids, odd: --ids-from text).
+    return {
+        "one": b"\x007",
+        "list": b"\x001,2,5-9",
+        "spaces": b"\x00 1 , 2 ,",
+        "file": b"\x013\n1\t4 1,5\r\n",
+        "near-negative": b"\x00-5",
+        "near-reversed": b"\x009-5",
+        "near-huge-range": b"\x000-9999999,0-9999999",
+        "near-overflow": b"\x009223372036854775807-9223372036854775808",
+        "near-binary": b"\x01\x93NUMPY\x00\x01",
+        "near-empty": b"\x00,,",
+    }
+
+
+def range_reply_seeds():
+    # fuzz_range_reply.cpp's grammar: a batch byte, then per value a kind byte
+    # (0 integer + 1 byte, 1 string + length + bytes, 2 nil, 3 array + count).
+    def integer(v):
+        return bytes([0, v & 0xFF])
+
+    def string(b):
+        return bytes([1, len(b)]) + b
+
+    def array(*items):
+        return bytes([3, len(items)]) + b"".join(items)
+
+    clean = array(integer(0))
+    busy = array(integer(7), integer(1), array(string(b"\x01\x02"), bytes([2])),
+                 array(string(b"5"), string(b""), string(b"\x03\x04")),
+                 array(string(b"9")), array(string(b"\x05\x06")))
+    return {
+        "clean": b"\x00" + clean,
+        "busy-batch-2": b"\x02" + busy,
+        "near-short": b"\x02" + array(integer(7), integer(1)),
+        "near-not-triples": b"\x00" + array(integer(7), integer(0), array(),
+                                              array(string(b"5")), array(), array()),
+    }
+
+
 def neighbors_seeds():
     ids = struct.pack("<6q", 3, 1, 4, 1, 5, 9)
     return {
@@ -237,6 +278,7 @@ def main():
     for fuzzer, seeds in {"npy": npy_seeds(), "fvecs": fvecs_seeds(), "model_dir": model_seeds(),
                           "json_query": json_seeds(), "neighbors": neighbors_seeds(),
                           "redis_url": url_seeds(), "member": member_seeds(),
+                          "id_list": id_list_seeds(), "range_reply": range_reply_seeds(),
                           "meta": meta_seeds()}.items():
         directory = out / fuzzer
         directory.mkdir(parents=True, exist_ok=True)

@@ -55,5 +55,29 @@ TEST_F(CliConflictsTest, ConflictingAndEmptyInputsAreUsageErrors) {
   EXPECT_EQ(lshrs({"index", "--store", "memory", "--from", "npy", base, "-q"}).code, 0);
 }
 
+// An empty source (a .npy of 0 rows; before: an empty Parquet file) is
+// refused, naming it, instead of a summary of an index that was never
+// written; ids and id ranges beyond their bound are refused before
+// anything is allocated for them.
+TEST_F(CliConflictsTest, EmptySourcesAndEndlessIdListsAreRefused) {
+  const auto empty = (dir_ / "empty.npy").string();
+  write_npy_matrix(empty, Matrix{0, 4, {}});
+  const CliRun r = lshrs({"index", empty, "--store", "memory", "--bands", "2", "--rows-per-band", "2"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  expect_one_error_line(r, "no vectors in");
+  EXPECT_EQ(r.out.find("index: prefix"), std::string::npos) << r.out;
+
+  std::string many = "0-9999999";
+  for (int i = 0; i < 20; ++i) many += ",0-9999999";  // 210M ids: gigabytes, before the bound
+  const CliRun ids = lshrs({"delete", "--redis", "redis://127.0.0.1:1", "--prefix", "p", "--ids", many});
+  EXPECT_EQ(ids.code, 2) << ids.err;
+  expect_one_error_line(ids, "more than 10000000 ids");
+  // An id file that is no text: its bytes escaped, the line not cut at a NUL.
+  const auto base = write_data("base.npy", 5, 4, 1);
+  const CliRun bin = lshrs({"delete", "--redis", "redis://127.0.0.1:1", "--prefix", "p", "--ids-from", base});
+  EXPECT_EQ(bin.code, 2) << bin.err;
+  expect_one_error_line(bin, "\\x93NUMPY");
+}
+
 }  // namespace
 }  // namespace lshrs::testing

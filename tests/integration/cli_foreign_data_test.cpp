@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "integration/cli_test_env.hpp"
+#include "lshrs/store.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -134,6 +136,33 @@ TEST_F(CliForeignDataTest, BucketMemberThatIsNotAnIdIsRefusedByName) {
     for (const auto& b : buckets) command({"SREM", b, member});
   }
   EXPECT_EQ(lshrs(cat({"query", queries, "-k", "1"}, at(prefix_))).code, 0);
+}
+
+// Results are written as they are answered (issue 22 item 7): a failure at
+// the third query keeps the first two on stdout. Before, every result was
+// held to the end, and the failure lost them all.
+TEST_F(CliForeignDataTest, ResultsAnsweredBeforeAFailureAreKept) {
+  if (url_.empty()) return;
+  const auto base = write_data("base.npy", 120, 8, 9);
+  ASSERT_EQ(lshrs(cat({"index", base, "--bands", "1", "--rows-per-band", "8", "-q"}, at(prefix_))).code, 0);
+  // One band: each row's bucket is its signature, kept in the range hash.
+  auto bucket_of = [&](int row) {
+    const std::string sig = command({"HGET", prefix_ + ":sigs:0", std::to_string(row)}).text;
+    return bucket_key(prefix_, 0, std::span(reinterpret_cast<const std::uint8_t*>(sig.data()), sig.size()));
+  };
+  const std::string first = bucket_of(0), second = bucket_of(1);
+  int third = 2;
+  while (third < 120 && (bucket_of(third) == first || bucket_of(third) == second)) ++third;
+  ASSERT_LT(third, 120) << "no row in a third bucket";
+  command({"SADD", bucket_of(third), "-5"});
+  const CliRun r = lshrs(cat({"query", base, "--rows", "0,1," + std::to_string(third), "-k", "1",
+                              "--probes", "0", "--json", "-q"}, at(prefix_)));
+  EXPECT_EQ(r.code, 4) << r.err;
+  expect_one_error_line(r, "member '-5'");
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  EXPECT_EQ(lines[0]["query"], 0);
+  EXPECT_EQ(lines[1]["query"], 1);
 }
 
 TEST_F(CliForeignDataTest, SignatureOfTheWrongLengthIsRefusedNotReportedRemoved) {

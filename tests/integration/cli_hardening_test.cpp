@@ -297,6 +297,18 @@ TEST_F(CliPostgresTest, SlowQueryIsCutByTheTimeout) {
   EXPECT_EQ(ok.code, 0) << ok.err;
 }
 
+// A 10,000-character --table: the line is bounded and keeps PostgreSQL's
+// reason at its end (before, 4,018 bytes of the name, cut before the reason).
+TEST_F(CliPostgresTest, AHugeTableNameKeepsTheReasonOnABoundedLine) {
+  const std::string name(10'000, 't');
+  const CliRun r = lshrs({"index", "--store", "memory", "--from", "postgres", "--dsn", dsn_,
+                          "--table", name, "-q"});
+  EXPECT_NE(r.code, 0);
+  expect_one_error_line(r, "[...]");
+  EXPECT_LT(r.err.size(), 1000u) << r.err.size();
+  EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
+}
+
 #endif  // LSHRS_WITH_POSTGRES
 
 }  // namespace

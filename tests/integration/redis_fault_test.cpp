@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "integration/redis_process.hpp"
 #include "integration/redis_test_env.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
@@ -24,61 +25,6 @@ namespace lshrs::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// One redis-server child process with an append-only file in `dir` (or,
-// not persistent, with no persistence at all: a restart loses everything).
-class RedisProcess {
- public:
-  RedisProcess(std::filesystem::path dir, int port, bool persistent = true)
-      : dir_(std::move(dir)), port_(port), persistent_(persistent) {}
-  ~RedisProcess() { kill_hard(); }
-  RedisProcess(const RedisProcess&) = delete;
-  RedisProcess& operator=(const RedisProcess&) = delete;
-
-  // Starts the server and waits until it answers PING (AOF loaded).
-  void start() {
-    const char* env = std::getenv("LSHRS_TEST_REDIS_SERVER");
-    const std::string binary = env != nullptr && *env != '\0' ? env : "redis-server";
-    const std::string port = std::to_string(port_), dir = dir_.string();
-    pid_ = ::fork();
-    ASSERT_GE(pid_, 0) << "fork failed";
-    if (pid_ == 0) {
-      ::execlp(binary.c_str(), binary.c_str(), "--bind", "127.0.0.1", "--port", port.c_str(),
-               "--dir", dir.c_str(), "--appendonly", persistent_ ? "yes" : "no", "--appendfsync", "always", "--save",
-               "", "--daemonize", "no", "--logfile", "redis.log", static_cast<char*>(nullptr));
-      ::_exit(127);  // exec failed
-    }
-    redis::ConnectionSettings settings;
-    settings.connect_timeout = 200ms;
-    for (int i = 0; i < 200; ++i) {
-      int status = 0;
-      ASSERT_EQ(::waitpid(pid_, &status, WNOHANG), 0)
-          << binary << " exited at start (status " << status << "); see " << dir << "/redis.log";
-      try {
-        redis::Connection::open({"127.0.0.1", port_, ""}, settings);
-        return;
-      } catch (const ConnectionError&) {
-        std::this_thread::sleep_for(50ms);
-      }
-    }
-    FAIL() << binary << " did not answer on port " << port_;
-  }
-
-  void kill_hard() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  std::filesystem::path dir_;
-  int port_;
-  bool persistent_;
-  pid_t pid_ = -1;
-};
 
 RedisOptions fault_options(const std::string& url) {
   RedisOptions o = redis_options(url);

@@ -71,5 +71,14 @@ TEST(QuoteUserText, EscapesControlCharactersAndCuts) {
   EXPECT_EQ(quote_user_text("short", 10), "short");
 }
 
+TEST(QuoteUserText, PassesUtf8AndEscapesOtherHighBytes) {
+  EXPECT_EQ(quote_user_text("caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80");
+  // A .npy header given as an id list: the magic's 0x93 is no character.
+  EXPECT_EQ(quote_user_text("\x93NUMPY"), "\\x93NUMPY");
+  EXPECT_EQ(quote_user_text("\xc3"), "\\xc3");              // cut short
+  EXPECT_EQ(quote_user_text("\xc0\xaf"), "\\xc0\\xaf");      // overlong '/'
+  EXPECT_EQ(quote_user_text("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a surrogate
+}
+
 }  // namespace
 }  // namespace lshrs

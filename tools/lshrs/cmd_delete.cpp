@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "id_list.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/files.hpp"
 #include "lshrs/index.hpp"
@@ -29,10 +30,7 @@ std::vector<std::int64_t> read_id_file(const std::string& path) {
   constexpr const char* kHint = "give ids separated by commas, spaces or newlines";
   std::string list = path == "-" ? read_stdin("--ids-from -", kHint)
                                  : read_input_file(path, kMaxTextInputBytes, kHint);
-  for (char& c : list) {
-    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') c = ',';
-  }
-  return parse_id_list(list, "--ids-from");
+  return parse_id_text(list, "--ids-from");
 }
 
 int run_delete(const DeleteArgs& a) {

@@ -10,6 +10,7 @@
 
 #include "cli.hpp"
 #include "lshrs/auto_config.hpp"
+#include "lshrs/error.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "progress.hpp"
@@ -26,6 +27,7 @@ struct IndexArgs {
   std::string save_model;
   bool quiet = false;
   bool json = false;
+  bool refuse_evicting = false;
 };
 
 SourceSpec spec_of(const IndexArgs& a) {
@@ -69,7 +71,14 @@ int run_index(const IndexArgs& a) {
   const SourceSpec spec = spec_of(a);
   PeekedSource source(make_source(spec, a.source));
   const std::string what = source.describe();
+  // An empty source would leave a summary of an index that was never written.
+  if (!source.dim()) throw InvalidArgument("no vectors in " + what + ": nothing was indexed");
   auto store = make_store(a.store);
+  // An evicting server drops buckets without an error: say so before writing.
+  for (const std::string& risk : store->server_warnings()) {
+    if (a.refuse_evicting) throw StorageError(risk + " (--refuse-evicting)");
+    std::cerr << "warning: " << risk << "\n";
+  }
   const DataAtHand data{source.total_rows(),
                         [&source] { return source.held_rows(kAutoSampleRows); },
                         [&spec, &a] { return make_source(spec, a.source); }, a.quiet};
@@ -106,6 +115,9 @@ Command add_index_command(CLI::App& app) {
   add_config_flags(*sub, a->config);
   sub->add_option("--save-model", a->save_model,
                   "Also write the model directory (projections + config, Python package format)");
+  sub->add_flag("--refuse-evicting", a->refuse_evicting,
+                "Refuse to write to a Redis that evicts keys (maxmemory-policy allkeys-*) or has "
+                "evicted some (by default: a warning)");
   sub->add_flag("-q,--quiet", a->quiet, "No progress on stderr");
   sub->add_flag("--json", a->json, "Print the summary as JSON");
   return {sub, [a] {

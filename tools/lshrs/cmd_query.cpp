@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "id_list.hpp"
 #include "lshrs/auto_config.hpp"
 #include "flag_checks.hpp"
 #include "lshrs/error.hpp"
@@ -95,6 +97,11 @@ Queries read_queries(const QueryArgs& a) {
   }
   return q;
 }
+
+// Queries answered by one query_batch() call before their results are
+// written: large enough to keep the pipeline full, small enough that results
+// reach the reader steadily.
+constexpr std::size_t kBatchChunk = 256;
 
 // A few queries read a few thousand rows: reading a large .npy whole to hold
 // it in memory would cost more than it saves, so they read the mapping.
@@ -183,17 +190,28 @@ int run_query(const QueryArgs& a) {
     std::cerr << "lshrs: note: this index has one band, so without --vectors the candidates are "
                  "unranked (all tie on collisions); give --vectors DATA to rank them by cosine\n";
   }
-  std::vector<QueryResult> results;
+  // Each answer is written (and flushed) as soon as it is known, so that a
+  // failure halfway (a Redis restart, a full disk) keeps what was answered,
+  // a reader of the pipe sees results at once, and memory stays bounded.
+  // A write that fails stops the queries; main() reports it (exit 3).
+  auto emit = [&](std::size_t i, const QueryResult& r) {
+    a.json ? print_json(q.rows[i], r) : print_table(q.rows[i], r);
+    std::cout.flush();
+    return static_cast<bool>(std::cout);
+  };
+  const std::size_t cols = q.vectors.cols;
   if (a.batch) {
-    results = index.query_batch(q.vectors.data, options);
+    for (std::size_t first = 0; first < q.vectors.rows; first += kBatchChunk) {
+      const std::size_t n = std::min(kBatchChunk, q.vectors.rows - first);
+      const auto results = index.query_batch(std::span(q.vectors.data).subspan(first * cols, n * cols), options);
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        if (!emit(first + i, results[i])) return kExitOk;
+      }
+    }
   } else {
     for (std::size_t i = 0; i < q.vectors.rows; ++i) {
-      results.push_back(index.query(
-          std::span(q.vectors.data).subspan(i * q.vectors.cols, q.vectors.cols), options));
+      if (!emit(i, index.query(std::span(q.vectors.data).subspan(i * cols, cols), options))) return kExitOk;
     }
-  }
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    a.json ? print_json(q.rows[i], results[i]) : print_table(q.rows[i], results[i]);
   }
   return kExitOk;
 }
@@ -246,7 +264,7 @@ Command add_query_command(CLI::App& app) {
   add_source_flags(*sub, a->source);
   add_store_flags(*sub, a->store, true);
   add_config_flags(*sub, a->config, /*rows_alias=*/false);
-  sub->add_flag("--batch", a->batch, "Send all queries in one round trip (query_batch)");
+  sub->add_flag("--batch", a->batch, "Send the queries 256 at a time, one round trip each (query_batch)");
   sub->add_flag("--json", a->json,
                 "One JSON object per query and line: ids, collisions, scores, candidates, time_us");
   sub->add_flag("-q,--quiet", a->quiet, "No progress on stderr (with --from)");

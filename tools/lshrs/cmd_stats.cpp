@@ -52,6 +52,13 @@ void print_stats(const IndexStats& s) {
     }
     rows.emplace_back("buckets/band", per_band);
   }
+  if (st.unfinished_ranges > 0) {
+    rows.emplace_back("unfinished writes",
+                      fmt::format("{} signature ranges (a writer at work, or one that stopped: the "
+                                  "next write to them, or a repair, finishes them)",
+                                  group_digits(st.unfinished_ranges)));
+  }
+  for (const std::string& w : st.warnings) rows.emplace_back("warning", w);
   print_pairs(std::cout, rows);
 }
 

@@ -18,12 +18,26 @@ namespace {
 using namespace lshrs::cli;
 
 // Messages are built to be one line; whatever slipped through (a newline in
-// a server's reply, say) is escaped rather than breaking the line.
-constexpr std::size_t kMaxMessage = 4000;
+// a server's reply, say) is escaped rather than breaking the line. A message
+// longer than a screen line or two (a 10,000-character --table echoed in its
+// location) loses its middle, not its end: the reason comes last.
+constexpr std::size_t kMessageHead = 300, kMessageTail = 500;
+
+std::string bounded(const std::string& message) {
+  std::string text = lshrs::quote_user_text(message, std::string::npos);
+  if (text.size() <= kMessageHead + kMessageTail + 16) return text;
+  // Cut on character boundaries: never inside a UTF-8 sequence.
+  auto boundary = [&](std::size_t at) {
+    while (at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) ++at;
+    return at;
+  };
+  const std::size_t head = boundary(kMessageHead), tail = boundary(text.size() - kMessageTail);
+  return text.substr(0, head) + " [...] " + text.substr(tail);
+}
 
 int fail(int code, const std::string& message) {
   std::cout.flush();
-  std::cerr << "lshrs: error: " << lshrs::quote_user_text(message, kMaxMessage) << "\n";
+  std::cerr << "lshrs: error: " << bounded(message) << "\n";
   return code;
 }
 

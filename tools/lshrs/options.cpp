@@ -122,39 +122,4 @@ std::shared_ptr<BucketStore> make_store(const StoreFlags& flags) {
 #endif
 }
 
-std::vector<std::int64_t> parse_id_list(const std::string& text, const char* flag) {
-  std::vector<std::int64_t> ids;
-  auto parse = [&](std::string_view s) {
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || v < 0) {
-      throw UsageError(std::string(flag) + ": '" + std::string(s) +
-                       "' is not an id (ids are integers >= 0, as 1,2,5-9)");
-    }
-    return v;
-  };
-  std::string_view rest(text);
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) continue;
-    const auto dash = item.find('-', 1);
-    if (dash == std::string_view::npos) {
-      ids.push_back(parse(item));
-      continue;
-    }
-    const std::int64_t lo = parse(item.substr(0, dash)), hi = parse(item.substr(dash + 1));
-    if (hi < lo || hi - lo > 10'000'000) {
-      throw UsageError(std::string(flag) + ": bad range '" + std::string(item) + "'");
-    }
-    for (std::int64_t v = lo; v <= hi; ++v) ids.push_back(v);
-  }
-  if (ids.empty()) throw UsageError(std::string(flag) + ": no ids given");
-  return ids;
-}
-
-
 }  // namespace lshrs::cli

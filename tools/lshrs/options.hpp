@@ -157,7 +157,5 @@ class PeekedSource final : public VectorSource {
 // Refuses data whose dimension differs from the index's, naming both.
 void check_dim(std::size_t data_dim, const std::string& what, const Index& index);
 
-// "1,2,5-9" -> {1, 2, 5, 6, 7, 8, 9}; UsageError naming `flag` when malformed.
-std::vector<std::int64_t> parse_id_list(const std::string& text, const char* flag);
 
 }  // namespace lshrs::cli

@@ -110,6 +110,8 @@ Json stats_json(const IndexStats& s) {
                       {"sampled", st.sizes_sampled}};
   j["bytes_per_vector"] = st.bytes_per_vector ? Json(*st.bytes_per_vector) : Json(nullptr);
   j["buffered"] = s.buffered;
+  j["unfinished_ranges"] = st.unfinished_ranges;
+  j["warnings"] = st.warnings;
   j["query_defaults"] = {{"probes", s.query_defaults.probes},
                          {"max_candidates", s.query_defaults.max_candidates
                                                 ? Json(*s.query_defaults.max_candidates)

@@ -503,7 +503,8 @@ class LSHRS:
 
     def stats(self) -> dict:
         """The original keys (dimension, num_perm, …, redis_prefix) and ours:
-        seed, store, buffered (vectors), and ``storage`` (ids, buckets, bucket sizes)."""
+        seed, store, buffered (vectors), and ``storage`` (ids, buckets, bucket sizes,
+        ``warnings``: an evicting server, buckets lost)."""
         try:
             info = self._index.stats()
         except Error as exc:

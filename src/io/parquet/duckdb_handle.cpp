@@ -74,9 +74,13 @@ void execute(duckdb_connection connection, const std::string& sql, Result& resul
 std::string clean_message(const char* message) {
   if (message == nullptr) return "DuckDB reported an error without a message";
   std::string text(message);
-  const auto excerpt = text.find("\n\nLINE ");
-  if (excerpt != std::string::npos) text.erase(excerpt);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  // DuckDB states the reason on its first line; what follows is a SQL
+  // excerpt, advice in SQL terms (union_by_name=True) or a URL, none of
+  // which a user of lshrs can act on, and which made 700-byte error lines.
+  while (!text.empty() && (text.front() == '\n' || text.front() == ' ')) text.erase(0, 1);
+  const auto line_end = text.find('\n');
+  if (line_end != std::string::npos) text.erase(line_end);
+  while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
   return text;
 }
 
