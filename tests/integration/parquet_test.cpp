@@ -266,6 +266,24 @@ TEST_F(ParquetTest, AGlobWithAMismatchedFileNamesIt) {
   expect_contains(e.what(), "b.parquet");
 }
 
+// Files of different schemas in one directory: DuckDB's reason on one line,
+// without its SQL advice (union_by_name) and URL (issue 22 item 7: a
+// 723-byte line before).
+TEST_F(ParquetTest, AMixedSchemaDirectoryIsOneShortLine) {
+  const auto shards = dir_ / "schemas";
+  std::filesystem::create_directories(shards);
+  duckdb_write(db_, shards / "a.parquet", 10, 3);
+  db_.exec("COPY (SELECT range AS key, [1.0, 2.0, 3.0]::FLOAT[] AS emb, 'x' AS note FROM range(10)) TO " +
+           sql_literal((shards / "b.parquet").string()) + " (FORMAT parquet)");
+  const SourceError e =
+      source_error([&] { drain(*open_parquet_source(options_for(shards, 100))); });
+  const std::string what = e.what();
+  EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  EXPECT_EQ(what.find("union_by_name"), std::string::npos) << what;
+  EXPECT_EQ(what.find("http"), std::string::npos) << what;
+  EXPECT_LT(what.size(), 400u) << what;
+}
+
 TEST_F(ParquetTest, NamesAndPathsAreQuotedNotInjected) {
   const auto odd_dir = dir_ / "it's a dir";
   std::filesystem::create_directories(odd_dir);
