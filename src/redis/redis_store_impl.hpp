@@ -82,6 +82,11 @@ struct LSHRS_LOCAL RedisStore::Impl {
   // Whether `prefix` keeps signatures in range hashes (the meta says so, or
   // there is no meta: a new index) or per id (an index written before).
   bool uses_ranges(std::string_view prefix);
+  // For a prefix on the per-id protocol: StorageError when a signature range
+  // of any of `ids` exists, i.e. the meta lost its "signatures" field (altered,
+  // or written by another application); per-id records beside the ranges
+  // would leave ids in two buckets per band. One EXISTS per range touched.
+  void refuse_ranges_beside_per_id(std::string_view prefix, std::span<const std::int64_t> ids);
   // Records what a meta read or written through this store says.
   void note_meta(std::string_view prefix, const std::optional<std::string>& meta);
   void forget_layout(std::string_view prefix);

@@ -330,6 +330,21 @@ std::size_t RedisStore::repair(std::string_view prefix, const StoreLayout& layou
   return repaired;
 }
 
+void RedisStore::Impl::refuse_ranges_beside_per_id(std::string_view prefix,
+                                                   std::span<const std::int64_t> ids) {
+  const std::vector<RangeCall> calls = group_by_range(prefix, ids);
+  std::vector<Command> exists;
+  for (const RangeCall& c : calls) exists.emplace_back(std::vector<std::string>{"EXISTS", c.key});
+  const auto replies = run(exists, "checking the signature layout");
+  for (std::size_t c = 0; c < calls.size(); ++c) {
+    if (replies[c].integer != 1) continue;
+    throw StorageError("signature range '" + calls[c].key + "' exists, but the meta of prefix \"" +
+                       std::string(prefix) +
+                       "\" declares one signature key per id (no \"signatures\" field): the meta "
+                       "was altered or written by another application; restore it or clear the index");
+  }
+}
+
 bool RedisStore::Impl::uses_ranges(std::string_view prefix) {
   {
     std::lock_guard lock(layouts_mutex_);

@@ -285,6 +285,7 @@ void RedisStore::do_add(std::string_view prefix, const StoreLayout& layout, std:
     return;
   }
 
+  impl_->refuse_ranges_beside_per_id(prefix, ids);
   // Round trip 1: register as a writer of each id; learn its dirty signatures.
   std::vector<std::string> whats(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -351,6 +352,7 @@ std::size_t RedisStore::do_remove(std::string_view prefix, const std::optional<S
   if (!impl_->options.track_signatures) return impl_->remove_by_scan(prefix, ids);
   if (!layout) return impl_->remove_without_layout(prefix, ids);
   if (impl_->uses_ranges(prefix)) return remove_ranged(prefix, *layout, ids);
+  impl_->refuse_ranges_beside_per_id(prefix, ids);
 
   std::vector<std::string> whats;
   for (const auto id : ids) whats.push_back(signature_key(prefix, id) + "\nrm");

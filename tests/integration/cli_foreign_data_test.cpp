@@ -165,6 +165,30 @@ TEST_F(CliForeignDataTest, ResultsAnsweredBeforeAFailureAreKept) {
   EXPECT_EQ(lines[1]["query"], 1);
 }
 
+// A meta stripped of its "signatures" field declares the per-id protocol of
+// earlier releases; with range hashes present, writing per-id records beside
+// them counted every id twice (20 ids for 10) and could leave ids in two
+// buckets per band. Now a write or a delete is refused, the index unchanged.
+TEST_F(CliForeignDataTest, AMetaThatLostItsSignatureLayoutIsRefused) {
+  if (url_.empty()) return;
+  const auto base = write_data("base.npy", 10, 8, 7);
+  ASSERT_EQ(lshrs(cat({"index", base, "--bands", "4", "--rows-per-band", "4", "-q"}, at(prefix_))).code, 0);
+  std::string meta = command({"GET", prefix_ + ":meta"}).text;
+  const std::string field = ",\"signatures\":\"ranges/128\"";
+  const auto at_field = meta.find(field);
+  ASSERT_NE(at_field, std::string::npos) << meta.substr(0, 300);
+  meta.erase(at_field, field.size());
+  command({"SET", prefix_ + ":meta", meta});
+  const auto before = snapshot(prefix_);
+  const CliRun again = lshrs(cat({"index", base, "-q"}, at(prefix_)));
+  EXPECT_EQ(again.code, 4) << again.out << again.err;
+  expect_one_error_line(again, prefix_ + ":sigs:0");
+  const CliRun del = lshrs(cat({"delete", "--ids", "3"}, at(prefix_)));
+  EXPECT_EQ(del.code, 4) << del.out << del.err;
+  expect_one_error_line(del, "\"signatures\" field");
+  EXPECT_EQ(snapshot(prefix_), before) << "a refused write changed the index";
+}
+
 TEST_F(CliForeignDataTest, SignatureOfTheWrongLengthIsRefusedNotReportedRemoved) {
   if (url_.empty()) return;
   const auto base = write_data("base.npy", 50, 8, 6);
