@@ -222,6 +222,35 @@ def range_reply_seeds():
     }
 
 
+def pg_rows_seeds():
+    # fuzz_pg_rows.cpp's layout: a types byte (id type = b % 4, vector type =
+    # b / 4 % 6), a row count byte (1 + b % 3), then per row: an id length
+    # byte and the id, a byte (0x80: NULL when empty; low 7 bits + next byte
+    # << 7: the length) and the vector bytes.
+    def row(id_bytes, vec):
+        return bytes([len(id_bytes)]) + id_bytes + bytes([len(vec) & 0x7F, len(vec) >> 7]) + vec
+
+    def float4_array(values):
+        # PostgreSQL's binary array: ndim, has-null, element oid, then dim and
+        # lower bound per dimension, then (length, value) per element.
+        out = struct.pack(">iiIii", 1, 0, 700, len(values), 1)
+        for v in values:
+            out += struct.pack(">if", 4, v)
+        return out
+
+    int8 = struct.pack(">q", 7)
+    return {
+        "float4-array": bytes([2, 0]) + row(int8, float4_array([1.0, 2.0, 3.0])),
+        "bytea": bytes([2 + 4 * 2, 1]) + row(int8, struct.pack("<2f", 1.5, -2.0)) +
+                 row(struct.pack(">q", 8), struct.pack("<2f", 0.5, 4.0)),
+        "text": bytes([1 + 4 * 3, 0]) + row(struct.pack(">i", 3), b"[1, 2.5, -3]"),
+        "near-short-id": bytes([2, 0]) + row(b"\x01\x02", float4_array([1.0])),
+        "near-null": bytes([2, 0]) + bytes([8]) + int8 + bytes([0x80, 0]),
+        "near-ragged": bytes([2 + 4 * 2, 1]) + row(int8, b"\x00\x00\x80\x3f") +
+                       row(int8, b"\x00\x00\x80\x3f\x00\x00\x80\x3f"),
+    }
+
+
 def neighbors_seeds():
     ids = struct.pack("<6q", 3, 1, 4, 1, 5, 9)
     return {
@@ -280,6 +309,7 @@ def main():
                           "json_query": json_seeds(), "neighbors": neighbors_seeds(),
                           "redis_url": url_seeds(), "member": member_seeds(),
                           "id_list": id_list_seeds(), "range_reply": range_reply_seeds(),
+                          "pg_rows": pg_rows_seeds(),
                           "meta": meta_seeds()}.items():
         directory = out / fuzzer
         directory.mkdir(parents=True, exist_ok=True)

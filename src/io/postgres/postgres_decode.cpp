@@ -9,6 +9,7 @@
 
 #include "io/postgres/postgres_decode.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/safe_text.hpp"
 
 namespace lshrs::pg {
 namespace {
@@ -95,10 +96,10 @@ void decode_bytea(const char* p, int len, std::vector<float>& out) {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+// A fragment of a row's text for a message: any bytes a row holds (control
+// bytes, invalid UTF-8) escaped, cut after 40 characters.
 std::string shown(const char* b, const char* e) {
-  constexpr std::ptrdiff_t kMax = 40;
-  std::string s(b, std::min(e, b + kMax));
-  return "'" + s + (e - b > kMax ? "...'" : "'");
+  return "'" + quote_user_text(std::string_view(b, static_cast<std::size_t>(e - b)), 40) + "'";
 }
 
 }  // namespace
@@ -195,6 +196,13 @@ std::int64_t RowDecoder::decode_id(const PGresult* result, int row,
     throw SourceError(what_ + ", row " + std::to_string(row_number) + ", column " + id_name_,
                       "the id is NULL; every row needs an integer id (filter with WHERE " +
                           id_name_ + " IS NOT NULL or fix the row)");
+  }
+  // The server sends the column type's width; anything else (a proxy or a
+  // server that lies) would be read past its end.
+  if (PQgetlength(result, row, 0) != id_size_) {
+    throw SourceError(what_ + ", row " + std::to_string(row_number) + ", column " + id_name_,
+                      "the id has " + std::to_string(PQgetlength(result, row, 0)) +
+                          " bytes where its type has " + std::to_string(id_size_));
   }
   const char* p = PQgetvalue(result, row, 0);
   switch (id_size_) {
