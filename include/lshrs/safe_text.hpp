@@ -29,4 +29,10 @@ LSHRS_API std::string redact_secrets(std::string_view text);
 // "...". Does not redact: call redact_secrets() first for locations.
 LSHRS_API std::string quote_user_text(std::string_view text, std::size_t max_chars = 120);
 
+// A whole message made one printable line: control bytes and bytes that are
+// not well-formed UTF-8 escaped as by quote_user_text(), but backslashes
+// kept, since the parts of a message that quote user text are escaped
+// already (doubling them again would show \\x93 for \x93).
+LSHRS_API std::string printable_line(std::string_view text);
+
 }  // namespace lshrs

@@ -114,7 +114,9 @@ std::string redact_secrets(std::string_view text) {
   return out;
 }
 
-std::string quote_user_text(std::string_view text, std::size_t max_chars) {
+namespace {
+
+std::string escape_text(std::string_view text, std::size_t max_chars, bool double_backslashes) {
   std::string out;
   out.reserve(std::min(text.size(), max_chars) + 8);
   auto escape = [&out](unsigned char c) {
@@ -154,7 +156,7 @@ std::string quote_user_text(std::string_view text, std::size_t max_chars) {
         out += "\\t";
         break;
       case '\\':
-        out += "\\\\";
+        out += double_backslashes ? "\\\\" : "\\";
         break;
       default:
         if (c < 0x20 || c == 0x7f) {
@@ -165,6 +167,16 @@ std::string quote_user_text(std::string_view text, std::size_t max_chars) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string quote_user_text(std::string_view text, std::size_t max_chars) {
+  return escape_text(text, max_chars, /*double_backslashes=*/true);
+}
+
+std::string printable_line(std::string_view text) {
+  return escape_text(text, std::string_view::npos, /*double_backslashes=*/false);
 }
 
 }  // namespace lshrs

@@ -71,6 +71,13 @@ TEST(QuoteUserText, EscapesControlCharactersAndCuts) {
   EXPECT_EQ(quote_user_text("short", 10), "short");
 }
 
+TEST(PrintableLine, EscapesControlAndBadBytesButKeepsBackslashes) {
+  // A message whose quoted part is escaped already is not escaped twice.
+  EXPECT_EQ(printable_line("--ids: \\x93NUMPY is not an id"), "--ids: \\x93NUMPY is not an id");
+  EXPECT_EQ(printable_line(std::string("a\nb\0c\x93", 6)), "a\\nb\\x00c\\x93");
+  EXPECT_EQ(printable_line("caf\xc3\xa9"), "caf\xc3\xa9");
+}
+
 TEST(QuoteUserText, PassesUtf8AndEscapesOtherHighBytes) {
   EXPECT_EQ(quote_user_text("caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80");
   // A .npy header given as an id list: the magic's 0x93 is no character.

@@ -24,7 +24,7 @@ using namespace lshrs::cli;
 constexpr std::size_t kMessageHead = 300, kMessageTail = 500;
 
 std::string bounded(const std::string& message) {
-  std::string text = lshrs::quote_user_text(message, std::string::npos);
+  std::string text = lshrs::printable_line(message);
   if (text.size() <= kMessageHead + kMessageTail + 16) return text;
   // Cut on character boundaries: never inside a UTF-8 sequence.
   auto boundary = [&](std::size_t at) {
