@@ -1,5 +1,5 @@
-// Internal: the state behind lshrs::Index (its pimpl), shared by index.cpp
-// (opening, ingest, flush) and index_query.cpp (queries).
+// Internal: the state behind lshrs::Index (its pimpl), shared by
+// index_open.cpp (opening), index.cpp (ingest, flush) and index_query.cpp (queries).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include "lshrs/hasher.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/kmeans.hpp"
+#include "lshrs/model_io.hpp"
 #include "lshrs/store.hpp"
 
 namespace lshrs {
@@ -36,5 +37,11 @@ struct Index::Impl {
   // empty until the first flush when the index did not exist yet.
   std::string meta;
 };
+
+namespace detail {
+// The index as a model (config, projections or centroids, query defaults):
+// what save() writes, what its meta encodes.
+Model index_model(const Index& index);
+}  // namespace detail
 
 }  // namespace lshrs
