@@ -212,27 +212,23 @@ void expect_index_golden(IndexOptions options, const IndexGolden& want, const st
   EXPECT_EQ(got.answers, want.answers) << what << ": answers";
 }
 
+IndexOptions shape(HashFamily family, std::size_t bands, std::size_t rows) {
+  IndexOptions o;
+  o.family = family;
+  o.num_perm = bands * rows;
+  o.num_bands = bands;
+  o.rows_per_band = rows;
+  return o;
+}
+
 TEST(GoldenBuckets, ThroughIndex) {
-  IndexOptions hyperplane;
-  hyperplane.num_perm = 32;
-  hyperplane.num_bands = 4;
-  hyperplane.rows_per_band = 8;
-  expect_index_golden(hyperplane, {"70cc819e9e972b6f", "97a95f4562694f13", "69dbd84780b2c53f"},
+  expect_index_golden(shape(HashFamily::kHyperplane, 4, 8),
+                      {"70cc819e9e972b6f", "97a95f4562694f13", "69dbd84780b2c53f"},
                       "index hyperplane 4×8");
-
-  IndexOptions polytope;
-  polytope.family = HashFamily::kCrossPolytope;
-  polytope.num_perm = 8;
-  polytope.num_bands = 4;
-  polytope.rows_per_band = 2;
-  expect_index_golden(polytope, {"3e0af502d2fb6469", "bca507e52899f00f", "60a2caa2e457ac60"},
+  expect_index_golden(shape(HashFamily::kCrossPolytope, 4, 2),
+                      {"3e0af502d2fb6469", "bca507e52899f00f", "60a2caa2e457ac60"},
                       "index cross-polytope 4×2");
-
-  IndexOptions kmeans;
-  kmeans.family = HashFamily::kKMeans;
-  kmeans.num_perm = 8;
-  kmeans.num_bands = 2;
-  kmeans.rows_per_band = 4;
+  IndexOptions kmeans = shape(HashFamily::kKMeans, 2, 4);
   kmeans.projections = train_kmeans(data(), kDim, kmeans_options(2, 4));
   expect_index_golden(kmeans, {"1fd79f39e98d45c9", "5bc8f5a6260a5e1e", "2c8ffe3e1be9aed2"},
                       "index k-means 2×4");
