@@ -23,24 +23,9 @@
 #include <string_view>
 #include <vector>
 
+#include "lshrs/signatures.hpp"  // Signatures, which hash() returns
+
 namespace lshrs {
-
-// Signatures of n vectors: for vector i and band b, the band_bytes bytes at
-// bytes[(i·num_bands + b)·band_bytes]. Unused high bits of the last byte are 0.
-struct Signatures {
-  std::size_t count = 0;
-  std::size_t num_bands = 0;
-  std::size_t band_bytes = 0;
-  std::vector<std::uint8_t> bytes;
-
-  std::span<const std::uint8_t> band(std::size_t i, std::size_t b) const {
-    return {bytes.data() + (i * num_bands + b) * band_bytes, band_bytes};
-  }
-  // All bands of vector i, concatenated (num_bands·band_bytes bytes).
-  std::span<const std::uint8_t> row(std::size_t i) const {
-    return {bytes.data() + i * num_bands * band_bytes, num_bands * band_bytes};
-  }
-};
 
 // How projections are drawn from a seed. Part of an index's shared
 // configuration only through the projections it produces: an index's meta and

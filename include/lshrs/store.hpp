@@ -45,15 +45,9 @@
 #include <vector>
 
 #include "lshrs/hash_family.hpp"
-#include "lshrs/hasher.hpp"
+#include "lshrs/signatures.hpp"
 
 namespace lshrs {
-
-// One bucket to read: a band and that band's packed signature bytes.
-struct BucketRef {
-  std::uint32_t band = 0;
-  std::string signature;  // raw bytes, not hex
-};
 
 // What a store can tell about one namespace. Fields a store cannot compute
 // cheaply are left empty rather than guessed.

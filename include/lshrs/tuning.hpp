@@ -11,6 +11,10 @@
 // a per-bit agreement probability (the Jaccard form s^r), every similarity
 // here is a cosine, converted through p(s) above.
 //
+// These are the models; the tuner, which measures configurations on the
+// data, is tuner.hpp (above the Index it drives: include it yourself, or
+// lshrs/lshrs.hpp; this header no longer pulls it in).
+//
 // Thread safety: pure functions.
 #pragma once
 
@@ -20,7 +24,6 @@
 #include <vector>
 
 #include "lshrs/hash_family.hpp"
-#include "lshrs/tuner.hpp"  // the tuner: configurations measured on the data, not modelled
 
 namespace lshrs {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <unordered_set>
 
-#include "index/cosine.hpp"
 #include "lshrs/error.hpp"
+#include "util/cosine.hpp"
 
 namespace lshrs {
 namespace {
@@ -39,13 +39,13 @@ std::optional<float> base_similarity(std::span<const float> base, std::span<cons
                                      std::int64_t id) {
   const auto row = base_row(base, query.size(), id);
   if (row.empty()) return std::nullopt;
-  return detail::cosine(query, detail::vector_norm(query), row.data());
+  return util::cosine(query, util::vector_norm(query), row.data());
 }
 
 std::size_t hits_by_similarity(std::span<const float> base, std::span<const float> query,
                                std::span<const std::int64_t> ids, float kth_similarity,
                                std::size_t k) {
-  const float query_norm = detail::vector_norm(query);
+  const float query_norm = util::vector_norm(query);
   std::unordered_set<std::int64_t> seen;
   std::size_t hits = 0;
   for (const std::int64_t id : ids) {
@@ -53,7 +53,7 @@ std::size_t hits_by_similarity(std::span<const float> base, std::span<const floa
     if (!seen.insert(id).second) continue;
     const auto row = base_row(base, query.size(), id);
     if (!row.empty() &&
-        detail::cosine(query, query_norm, row.data()) >= kth_similarity - kRecallTolerance) {
+        util::cosine(query, query_norm, row.data()) >= kth_similarity - kRecallTolerance) {
       ++hits;
     }
   }

@@ -16,6 +16,7 @@
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
 #include "lshrs/safe_text.hpp"
+#include "util/vector_checks.hpp"
 
 namespace lshrs {
 
@@ -117,12 +118,12 @@ void Index::append(std::span<const std::int64_t> ids, const Signatures& sigs) {
 
 void Index::ingest(std::int64_t id, std::span<const float> vector) {
   const std::int64_t ids[] = {id};
-  detail::validate_batch(ids, vector, impl_->config.dim);
+  util::validate_batch(ids, vector, impl_->config.dim);
   append(ids, hash(vector));
 }
 
 void Index::index(std::span<const std::int64_t> ids, std::span<const float> vectors) {
-  detail::validate_batch(ids, vectors, impl_->config.dim);
+  util::validate_batch(ids, vectors, impl_->config.dim);
   if (ids.empty()) return;
   append(ids, hash(vectors));
   flush();
@@ -204,7 +205,7 @@ std::uint64_t Index::ingest_from(VectorSource& source, const IngestOptions& opti
                               std::to_string(batch.dim) + " but the index has dim " +
                               std::to_string(impl_->config.dim));
       }
-      detail::validate_batch(batch.ids, batch.data, impl_->config.dim);
+      util::validate_batch(batch.ids, batch.data, impl_->config.dim);
       sigs = hash(batch.data);
     } catch (...) {
       // The rows before the refused batch are written first; a failure of

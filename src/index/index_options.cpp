@@ -1,36 +1,17 @@
 #include "index/index_options.hpp"
 
-#include <cmath>
-#include <sstream>
 #include <string>
 
 #include "lshrs/error.hpp"
 #include "lshrs/kmeans.hpp"
-#include "lshrs/safe_text.hpp"
 #include "lshrs/option_rules.hpp"
+#include "lshrs/safe_text.hpp"
 #include "lshrs/tuning.hpp"
 
 namespace lshrs::detail {
 namespace {
 
 std::string str(std::size_t v) { return std::to_string(v); }
-
-// Python's tolerance for "zero vector": every component within 1e-8 of 0.
-
-void validate_row(std::span<const float> row, const std::string& what) {
-  bool nonzero = false;
-  for (std::size_t j = 0; j < row.size(); ++j) {
-    if (!std::isfinite(row[j])) {
-      throw InvalidArgument(what + " has a non-finite value (" + std::to_string(row[j]) +
-                            ") at component " + str(j) + "; clean the embedding first");
-    }
-    nonzero = nonzero || std::fabs(row[j]) > kZeroTolerance;
-  }
-  if (!nonzero) {
-    throw InvalidArgument(what + " is a zero vector: its cosine similarity is undefined; "
-                          "drop it or fix the embedding");
-  }
-}
 
 }  // namespace
 
@@ -132,76 +113,9 @@ void validate_query_options(const QueryOptions& o, bool has_fetcher) {
   }
 }
 
-void validate_batch(std::span<const std::int64_t> ids, std::span<const float> vectors,
-                    std::size_t dim) {
-  // Divided, not multiplied: ids.size() · dim could wrap around.
-  if (vectors.size() % dim != 0 || vectors.size() / dim != ids.size()) {
-    throw InvalidArgument("vectors hold " + str(vectors.size()) + " floats, not " +
-                          str(ids.size()) + " ids × dim " + str(dim) + " (row-major n × dim)");
-  }
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (ids[i] < 0) {
-      throw InvalidArgument("id " + std::to_string(ids[i]) + " (row " + str(i) +
-                            ") is negative; ids must be >= 0");
-    }
-    validate_row(vectors.subspan(i * dim, dim),
-                 "vector for id " + std::to_string(ids[i]) + " (row " + str(i) + ")");
-  }
-}
-
-void validate_fetched(std::span<const std::int64_t> ids, std::span<const float> vectors,
-                      std::size_t dim) {
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    try {
-      validate_row(vectors.subspan(i * dim, dim), "the vector");
-    } catch (const InvalidArgument& e) {
-      // Ranking it with cosine 0 would hide broken data in the user's datastore.
-      throw SourceError("candidate id " + std::to_string(ids[i]),
-                        std::string(e.what()) +
-                            " (as returned by the vector fetcher); fix the "
-                            "stored vector or remove the id from the index");
-    }
-  }
-}
-
-void validate_queries(std::span<const float> vectors, std::size_t dim) {
-  if (vectors.empty() || vectors.size() % dim != 0) {
-    throw InvalidArgument("query holds " + str(vectors.size()) +
-                          " floats; expected a positive multiple of dim " + str(dim));
-  }
-  for (std::size_t i = 0; i < vectors.size() / dim; ++i) {
-    validate_row(vectors.subspan(i * dim, dim), "query vector " + str(i));
-  }
-}
-
 }  // namespace lshrs::detail
 
 namespace lshrs {
-namespace {
-
-// "(got 0.25)": the value as the user would write it, not to_string's 0.250000.
-std::optional<std::string> outside(const char* range, double value) {
-  std::ostringstream text;
-  text << "must be in " << range << " (got " << value << ")";
-  return text.str();
-}
-
-}  // namespace
-
-std::optional<std::string> similarity_threshold_problem(double value) {
-  if (value > 0.0 && value < 1.0) return std::nullopt;
-  return outside("(0, 1)", value);
-}
-
-std::optional<std::string> top_p_problem(double value) {
-  if (value > 0.0 && value <= 1.0) return std::nullopt;
-  return outside("(0, 1]", value);
-}
-
-std::optional<std::string> min_similarity_problem(double value) {
-  if (value >= -1.0 && value <= 1.0) return std::nullopt;
-  return outside("[-1, 1]", value);
-}
 
 IndexOptions options_from_model(Model model, std::string prefix) {
   IndexOptions o = options_from_model(model.config, std::move(prefix));

@@ -9,6 +9,7 @@
 #include "lsh/family_probes.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
+#include "util/vector_checks.hpp"
 
 namespace lshrs {
 namespace {
@@ -142,7 +143,7 @@ std::vector<QueryResult> Index::query_batch(std::span<const float> vectors,
                                             const QueryOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   detail::validate_query_options(options, impl_->fetcher != nullptr);
-  detail::validate_queries(vectors, impl_->config.dim);
+  util::validate_queries(vectors, impl_->config.dim);
   const std::size_t n = vectors.size() / impl_->config.dim;
   std::vector<std::size_t> first;
   const QueryDefaults& defaults = impl_->config.query_defaults;

@@ -15,12 +15,11 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "lsh/multiprobe.hpp"
-#include "lshrs/hash_family.hpp"
-#include "lshrs/hasher.hpp"
-#include "lshrs/store.hpp"
+#include "lshrs/signatures.hpp"
 
 namespace lshrs::detail {
 

@@ -19,7 +19,7 @@
 #include "model/model_json.hpp"
 #include "model/npy.hpp"
 #include "model/zip_archive.hpp"
-#include "io/regular_file.hpp"
+#include "util/regular_file.hpp"
 
 namespace lshrs {
 namespace fs = std::filesystem;
@@ -109,11 +109,11 @@ constexpr const char* kModelFileHint =
     "a model directory holds metadata.json and projections.npz as files";
 
 // Opening a FIFO named metadata.json or projections.npz would wait for a
-// writer forever: the one rule for file inputs (io/regular_file.hpp)
+// writer forever: the one rule for file inputs (util/regular_file.hpp)
 // refuses anything but a regular file before it is read.
 void require_regular_file(const fs::path& path) {
   try {
-    io::open_regular_file(path, kModelFileHint);
+    util::open_regular_file(path, kModelFileHint);
   } catch (const SourceError& e) {
     throw ConfigurationError(e.what());
   }
@@ -121,7 +121,7 @@ void require_regular_file(const fs::path& path) {
 
 std::string read_small_file(const fs::path& path, std::size_t max_bytes) {
   try {
-    return io::read_regular_file(path, max_bytes,
+    return util::read_regular_file(path, max_bytes,
                                  "it is not a model's metadata.json (" + std::string(kModelFileHint) +
                                      ")");
   } catch (const SourceError& e) {

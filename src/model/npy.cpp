@@ -10,7 +10,7 @@
 #include <limits>
 #include <optional>
 
-#include "io/printable.hpp"
+#include "util/printable.hpp"
 
 namespace lshrs::npy {
 namespace {
@@ -21,7 +21,7 @@ static_assert(std::endian::native == std::endian::little,
 constexpr std::string_view kMagic = "\x93NUMPY";
 constexpr std::size_t kMaxDims = 32;  // NumPy's own limit (NPY_MAXDIMS)
 
-std::string quoted(std::string_view s) { return "'" + io::printable(s, 64) + "'"; }
+std::string quoted(std::string_view s) { return "'" + util::printable(s, 64) + "'"; }
 
 std::uint32_t read_le(std::string_view bytes, std::size_t offset, std::size_t width) {
   std::uint32_t value = 0;
@@ -73,7 +73,7 @@ class DictParser {
  private:
   [[noreturn]] void fail(const std::string& what) const {
     throw NpyError("malformed .npy header at character " + std::to_string(pos_) + ": " + what +
-                   " (header: " + io::printable(text_, 200) + ")");
+                   " (header: " + util::printable(text_, 200) + ")");
   }
   void skip_space() {
     while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' ||

@@ -9,7 +9,7 @@
 #include "lshrs/redis_store.hpp"
 #include "store/key_parse.hpp"
 #include "redis/redis_store_impl.hpp"
-#include "store/percentile.hpp"
+#include "util/percentile.hpp"
 
 namespace lshrs {
 namespace {
@@ -48,7 +48,7 @@ class Reservoir {
 };
 
 std::uint64_t nearest_rank(const std::vector<std::uint64_t>& sorted_sizes, double q) {
-  return detail::nearest_rank_percentile(std::span<const std::uint64_t>(sorted_sizes), q);
+  return util::nearest_rank_percentile(std::span<const std::uint64_t>(sorted_sizes), q);
 }
 
 }  // namespace

@@ -18,7 +18,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "io/regular_file.hpp"
+#include "util/regular_file.hpp"
 #include "lshrs/error.hpp"
 #include "redis/connection.hpp"
 
@@ -98,7 +98,7 @@ std::shared_ptr<const TlsContext> TlsContext::create(const RedisTlsOptions& opti
   const auto require_file = [](const std::string& path, const char* flag) {
     if (path.empty()) return;
     try {
-      io::open_regular_file(path, std::string("give a PEM file (") + flag + ")");
+      util::open_regular_file(path, std::string("give a PEM file (") + flag + ")");
     } catch (const SourceError& e) {
       throw ConfigurationError(std::string("TLS: ") + e.what());
     }

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "io/printable.hpp"
+#include "util/printable.hpp"
 #include "lshrs/error.hpp"
 #include "redis/store_options.hpp"
 #include "redis/tls.hpp"
@@ -21,7 +21,7 @@ int hex_value(char c) {
 }
 
 [[noreturn]] void bad_url(std::string_view url, const std::string& why) {
-  throw InvalidArgument("invalid Redis URL '" + io::printable(redact_url(url), 200) + "': " + why +
+  throw InvalidArgument("invalid Redis URL '" + util::printable(redact_url(url), 200) + "': " + why +
                         "; expected redis://[user[:password]@]host[:port][/db] or "
                         "unix:///path/to/socket[?db=N]");
 }
@@ -48,7 +48,7 @@ int parse_int(std::string_view s, int lo, int hi, std::string_view url, const ch
   int value = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size() || value < lo || value > hi) {
-    bad_url(url, std::string(what) + " '" + io::printable(s, 40) + "' is not an integer in [" +
+    bad_url(url, std::string(what) + " '" + util::printable(s, 40) + "' is not an integer in [" +
                      std::to_string(lo) + ", " + std::to_string(hi) + "]");
   }
   return value;
@@ -107,7 +107,7 @@ ParsedUrl parse_unix(std::string_view url, std::string_view rest) {
       if (param.substr(0, 3) == "db=") {
         out.db = parse_int(param.substr(3), 0, kMaxDb, url, "db");
       } else if (!param.empty()) {
-        bad_url(url, "unknown parameter '" + io::printable(param, 40) + "' (only db=N is understood)");
+        bad_url(url, "unknown parameter '" + util::printable(param, 40) + "' (only db=N is understood)");
       }
       params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
     }
@@ -164,7 +164,7 @@ void parse_params(std::string_view params, std::string_view url, ParsedUrl& out)
     if (name == "read_from_replicas") {
       out.read_from_replicas = parse_bool(value, url, name);
     } else if (!out.tls || !parse_tls_param(name, value, url, *out.tls)) {
-      bad_url(url, "unknown parameter '" + io::printable(name, 40) + "' (" +
+      bad_url(url, "unknown parameter '" + util::printable(name, 40) + "' (" +
                        (out.tls ? "rediss:// understands read_from_replicas, tls_ca, tls_ca_dir, "
                                   "tls_cert, tls_key, tls_server_name, tls_insecure"
                                 : "only read_from_replicas is understood here; TLS parameters "
@@ -264,7 +264,7 @@ ParsedUrl parse_redis_url(std::string_view url) {
   if (scheme == "unix") return parse_unix(url, rest);
   if (scheme == "redis+sentinel") return parse_sentinel(url, rest);
   if (scheme != "redis" && scheme != "rediss") {
-    bad_url(url, "unknown scheme '" + io::printable(scheme, 40) + "'");
+    bad_url(url, "unknown scheme '" + util::printable(scheme, 40) + "'");
   }
 
   ParsedUrl out;
@@ -328,7 +328,7 @@ Endpoint resolve_endpoint(const RedisOptions& options) {
     }
   }
   if (!ep.settings.user.empty() && ep.settings.password.empty()) {
-    throw InvalidArgument("Redis user '" + io::printable(ep.settings.user, 64) +
+    throw InvalidArgument("Redis user '" + util::printable(ep.settings.user, 64) +
                           "' has no password; give one in the URL (redis://user:password@host) or "
                           "on its own (the password setting, or $LSHRS_REDIS_PASSWORD for the "
                           "lshrs tool); a legacy password is redis://:password@host");
@@ -368,7 +368,7 @@ std::string describe_endpoint(const Endpoint& endpoint) {
   if (!endpoint.address.unix_path.empty()) {
     return "unix://" + endpoint.address.unix_path + "?db=" + std::to_string(s.db);
   }
-  const std::string user = s.user.empty() ? "" : io::printable(s.user, 64) + "@";  // %0a decodes to \n
+  const std::string user = s.user.empty() ? "" : util::printable(s.user, 64) + "@";  // %0a decodes to \n
   return (s.tls ? "rediss://" : "redis://") + user + endpoint.address.to_string() + "/" +
          std::to_string(s.db);
 }

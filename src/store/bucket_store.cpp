@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "lshrs/error.hpp"
+#include "lshrs/hasher.hpp"  // kMaxHyperplanes
 #include "lshrs/store.hpp"
 
 namespace lshrs {

@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "store/percentile.hpp"
+#include "util/percentile.hpp"
 
 namespace lshrs {
 namespace {
@@ -47,7 +47,7 @@ struct Namespace {
 };
 
 std::uint64_t percentile(const std::vector<std::uint64_t>& sorted, double q) {
-  return detail::nearest_rank_percentile(std::span<const std::uint64_t>(sorted), q);
+  return util::nearest_rank_percentile(std::span<const std::uint64_t>(sorted), q);
 }
 
 }  // namespace

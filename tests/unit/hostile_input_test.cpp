@@ -9,7 +9,7 @@
 #include <limits>
 #include <string>
 
-#include "io/regular_file.hpp"
+#include "util/regular_file.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/files.hpp"
 #include "lshrs/index.hpp"
@@ -47,7 +47,7 @@ TEST(RegularFileRule, FilesBeyondTheBoundAreRefused) {
   } catch (const SourceError& e) {
     EXPECT_NE(std::string(e.what()).find("larger than 4096 bytes"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(io::describe_bytes(kMaxTextInputBytes), "256 MiB");
+  EXPECT_EQ(util::describe_bytes(kMaxTextInputBytes), "256 MiB");
 }
 
 TEST(MemberRule, OnlyCanonicalNonNegativeDecimalIdsAreMembers) {

@@ -1,4 +1,4 @@
-// Pins the one percentile definition (src/store/percentile.hpp): nearest
+// Pins the one percentile definition (src/util/percentile.hpp): nearest
 // rank, so every p50/p99 the library and CLI print is one of the values.
 #include <gtest/gtest.h>
 
@@ -8,14 +8,14 @@
 #include <vector>
 
 #include "lshrs/memory_store.hpp"
-#include "store/percentile.hpp"
+#include "util/percentile.hpp"
 #include "unit/store_contract.hpp"
 
 namespace lshrs::testing {
 namespace {
 
 std::uint64_t pct(const std::vector<std::uint64_t>& v, double q) {
-  return detail::nearest_rank_percentile(std::span<const std::uint64_t>(v), q);
+  return util::nearest_rank_percentile(std::span<const std::uint64_t>(v), q);
 }
 
 TEST(Percentile, IsTheNearestRank) {
@@ -41,7 +41,7 @@ TEST(Percentile, WorksOnDoubles) {
   const std::vector<double> ms{0.5, 0.1, 0.3, 0.2};
   std::vector<double> sorted = ms;
   std::sort(sorted.begin(), sorted.end());
-  EXPECT_DOUBLE_EQ(detail::nearest_rank_percentile(std::span<const double>(sorted), 0.5), 0.2);
+  EXPECT_DOUBLE_EQ(util::nearest_rank_percentile(std::span<const double>(sorted), 0.5), 0.2);
 }
 
 // MemoryStore's stats used a rounded interpolation index before: p50 of

@@ -26,7 +26,7 @@
 #include "options.hpp"
 #include "output.hpp"
 #include "progress.hpp"
-#include "store/percentile.hpp"
+#include "util/percentile.hpp"
 
 namespace lshrs::cli {
 namespace {
@@ -68,7 +68,7 @@ double seconds_since(Clock::time_point t) {
 
 double percentile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
-  return detail::nearest_rank_percentile(std::span<const double>(v), q);
+  return util::nearest_rank_percentile(std::span<const double>(v), q);
 }
 
 double mean_candidates(const std::vector<QueryResult>& results) {

@@ -16,6 +16,7 @@
 #include "flag_checks.hpp"
 #include "lshrs/option_rules.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/tuner.hpp"
 #include "lshrs/tuning.hpp"
 #include "options.hpp"
 #include "output.hpp"

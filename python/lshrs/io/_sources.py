@@ -1,4 +1,6 @@
-"""The C++ source behind each create_signatures format."""
+"""The C++ source behind each create_signatures format.
+
+Imports the format modules; they import only _batches, never this module."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ from typing import Any, Optional
 
 from .. import _core
 from .._errors import InvalidArgumentError
+from .parquet import _native_source as parquet_source
+from .postgres import _native_source as postgres_source
 
 
 def _take(kwargs: dict, allowed: set, what: str) -> dict:
@@ -20,14 +24,10 @@ def open_source(kind: str, kwargs: dict) -> Optional[Any]:
     """A _core.VectorSource, or None when batches must come through Python
     (PostgreSQL through a caller's DB-API connection_factory)."""
     if kind == "postgres":
-        from .postgres import _native_source
-
         if kwargs.get("connection_factory") is not None:
             return None
-        return _native_source(**kwargs)
+        return postgres_source(**kwargs)
     if kind == "parquet":
-        from .parquet import _native_source as parquet_source
-
         args = dict(kwargs)
         path = args.pop("source", None) or args.pop("path", None)
         if path is None:
@@ -42,13 +42,3 @@ def open_source(kind: str, kwargs: dict) -> Optional[Any]:
         return _core.npy_source(str(args["path"]), None if args.get("ids") is None
                                 else str(args["ids"]), int(args.get("batch_size", 10_000)))
     return _core.fvecs_source(str(args["path"]), int(args.get("batch_size", 10_000)))
-
-
-def iterate(source: Any):
-    """(list of ids, (n, dim) float32 array) per batch of a _core.VectorSource."""
-    while True:
-        batch = source.next()
-        if batch is None:
-            return
-        ids, vectors = batch
-        yield ids.tolist(), vectors

@@ -8,7 +8,7 @@ from typing import Any, Iterator, Optional, Union
 import numpy as np
 
 from .. import _core
-from . import _sources
+from . import _batches
 
 PathLike = Union[str, os.PathLike]
 
@@ -19,13 +19,13 @@ def iter_npy_vectors(path: PathLike, *, ids: Optional[PathLike] = None,
     int64 ids .npy is given."""
     source = _core.npy_source(os.fspath(path), None if ids is None else os.fspath(ids),
                               int(batch_size))
-    yield from _sources.iterate(source)
+    yield from _batches.iterate(source)
 
 
 def iter_fvecs_vectors(path: PathLike, *, batch_size: int = 10_000
                        ) -> Iterator[tuple[list[int], np.ndarray]]:
     """Batches of an .fvecs file; ids are row numbers."""
-    yield from _sources.iterate(_core.fvecs_source(os.fspath(path), int(batch_size)))
+    yield from _batches.iterate(_core.fvecs_source(os.fspath(path), int(batch_size)))
 
 
 def npy_fetcher(path: PathLike, *, ids: Optional[PathLike] = None,

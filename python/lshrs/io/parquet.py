@@ -13,7 +13,7 @@ from typing import Any, Iterator, Union
 import numpy as np
 
 from .. import _core
-from . import _sources
+from . import _batches
 
 DEFAULT_PARQUET_BATCH_SIZE = 10_000
 
@@ -29,7 +29,7 @@ def iter_parquet_vectors(source: Union[str, os.PathLike], *, index_column: str =
                          batch_size: int = DEFAULT_PARQUET_BATCH_SIZE
                          ) -> Iterator[tuple[list[int], np.ndarray]]:
     """Yields ``(ids, float32 (n, dim) array)`` batches of at most ``batch_size`` rows."""
-    yield from _sources.iterate(_native_source(source, index_column, vector_column, batch_size))
+    yield from _batches.iterate(_native_source(source, index_column, vector_column, batch_size))
 
 
 def parquet_fetcher(source: Union[str, os.PathLike], *, index_column: str = "index",

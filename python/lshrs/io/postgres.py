@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import _core
 from .._errors import InvalidArgumentError, SourceError
-from . import _sources
+from . import _batches
 
 DEFAULT_POSTGRES_BATCH_SIZE = 10_000
 
@@ -145,7 +145,7 @@ def iter_postgres_vectors(*, dsn: Optional[str] = None,
         yield from _iter_dbapi(connection_factory, sql, params or (), int(batch_size),
                                vector_column)
         return
-    yield from _sources.iterate(_native_source(
+    yield from _batches.iterate(_native_source(
         dsn=dsn, table=table, index_column=index_column, vector_column=vector_column,
         batch_size=batch_size, limit=limit, where_clause=where_clause, order_by=order_by,
         params=params, fetch_query=fetch_query))

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <utility>
 
-#include "io/regular_file.hpp"
+#include "util/regular_file.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs::io {
@@ -21,7 +21,8 @@ namespace {
 }  // namespace
 
 MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
-  const RegularFile file = open_regular_file(path, "give the path of a .npy or .fvecs file");
+  const util::RegularFile file =
+      util::open_regular_file(path, "give the path of a .npy or .fvecs file");
   size_ = file.size();
   if (size_ == 0) return;  // mmap refuses length 0; an empty view is what we want
   void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, file.fd(), 0);

@@ -4,12 +4,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "index/cosine.hpp"
-#include "index/index_options.hpp"
 #include "io/files/mmap_npy.hpp"
 #include "io/files/resident_rows.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/files.hpp"
+#include "util/cosine.hpp"
+#include "util/vector_checks.hpp"
 
 namespace lshrs {
 namespace {
@@ -111,7 +111,7 @@ class NpyFetcher final : public VectorFetcher {
     const float* data = rows_;
     if (data == nullptr || query.size() != matrix_.cols()) return VectorFetcher::similarities(query, ids);
     const std::size_t dim = matrix_.cols();
-    const float query_norm = detail::vector_norm(query);
+    const float query_norm = util::vector_norm(query);
     ScoredIds out;
     out.ids.reserve(ids.size());
     std::vector<const float*> rows;
@@ -135,11 +135,11 @@ class NpyFetcher final : public VectorFetcher {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (i + kAhead < rows.size()) prefetch(rows[i + kAhead]);
       const float* v = rows[i];
-      const float sq = detail::squared_norm(v, dim);
-      if (detail::row_needs_checks(sq, dim, detail::kZeroTolerance)) {
-        detail::validate_fetched(std::span(&out.ids[i], 1), std::span(v, dim), dim);
+      const float sq = util::squared_norm(v, dim);
+      if (util::row_needs_checks(sq, dim, util::kZeroTolerance)) {
+        util::validate_fetched(std::span(&out.ids[i], 1), std::span(v, dim), dim);
       }
-      out.scores[i] = detail::cosine(query, query_norm, v, sq);
+      out.scores[i] = util::cosine(query, query_norm, v, sq);
     }
     return out;
   }

@@ -8,7 +8,7 @@
 #include <limits>
 #include <utility>
 
-#include "io/regular_file.hpp"
+#include "util/regular_file.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs::parquet {
@@ -95,7 +95,7 @@ void explain_missing_column(duckdb_connection connection, const std::string& pat
   }
 }
 
-// The rule for every file input (io/regular_file.hpp): DuckDB opens what
+// The rule for every file input (util/regular_file.hpp): DuckDB opens what
 // read_parquet() names, and would wait on a FIFO for ever or read a device
 // without end. Each file the pattern names is checked first: a path as it
 // is (unless it does not exist: DuckDB then says "No files found"), a glob
@@ -105,7 +105,7 @@ void require_regular_files(duckdb_connection connection, const std::string& patt
   constexpr const char* kHint = "give Parquet files, a glob or a directory of them";
   if (pattern.find_first_of("*?[") == std::string::npos) {
     std::error_code ec;
-    if (std::filesystem::exists(pattern, ec)) io::open_regular_file(pattern, kHint);
+    if (std::filesystem::exists(pattern, ec)) util::open_regular_file(pattern, kHint);
     return;
   }
   Result result;
@@ -113,7 +113,7 @@ void require_regular_files(duckdb_connection connection, const std::string& patt
   while (Chunk chunk = result.fetch(location)) {
     duckdb_vector files = duckdb_data_chunk_get_vector(chunk.get(), 0);
     for (std::size_t i = 0; i < duckdb_data_chunk_get_size(chunk.get()); ++i) {
-      io::open_regular_file(string_at(files, i), kHint);
+      util::open_regular_file(string_at(files, i), kHint);
     }
   }
 }

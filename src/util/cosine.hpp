@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <span>
 
-namespace lshrs::detail {
+namespace lshrs::util {
 
 inline float vector_norm(std::span<const float> v) {
   return Eigen::Map<const Eigen::VectorXf>(v.data(), static_cast<Eigen::Index>(v.size())).norm();
@@ -47,4 +47,4 @@ inline bool row_needs_checks(float squared_norm, std::size_t dim, float zero_tol
          !(squared_norm > static_cast<float>(dim) * zero_tolerance * zero_tolerance);
 }
 
-}  // namespace lshrs::detail
+}  // namespace lshrs::util

@@ -16,7 +16,7 @@
 #include <cstddef>
 #include <span>
 
-namespace lshrs::detail {
+namespace lshrs::util {
 
 template <typename T>
 T nearest_rank_percentile(std::span<const T> sorted, double q) {
@@ -28,4 +28,4 @@ T nearest_rank_percentile(std::span<const T> sorted, double q) {
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
-}  // namespace lshrs::detail
+}  // namespace lshrs::util

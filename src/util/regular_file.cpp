@@ -1,5 +1,5 @@
 // The one rule for file inputs (see regular_file.hpp).
-#include "io/regular_file.hpp"
+#include "util/regular_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,9 +11,8 @@
 #include <utility>
 
 #include "lshrs/error.hpp"
-#include "lshrs/files.hpp"
 
-namespace lshrs::io {
+namespace lshrs::util {
 
 RegularFile::~RegularFile() {
   if (fd_ >= 0) ::close(fd_);
@@ -79,17 +78,4 @@ std::string read_regular_file(const std::filesystem::path& path, std::size_t max
   return text;
 }
 
-}  // namespace lshrs
-
-namespace lshrs {
-
-std::string read_input_file(const std::filesystem::path& path, std::size_t max_bytes,
-                            std::string_view hint) {
-  return io::read_regular_file(path, max_bytes, hint);
-}
-
-void check_input_file(const std::filesystem::path& path, std::string_view hint) {
-  io::open_regular_file(path, hint);
-}
-
-}  // namespace lshrs
+}  // namespace lshrs::util

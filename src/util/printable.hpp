@@ -8,10 +8,10 @@
 #include <string>
 #include <string_view>
 
-namespace lshrs::io {
+namespace lshrs::util {
 
 // `text` without its trailing spaces and newlines, quoted by quote_user_text()
 // (control bytes escaped, at most about `max` characters, then "...").
 std::string printable(std::string_view text, std::size_t max);
 
-}  // namespace lshrs::io
+}  // namespace lshrs::util

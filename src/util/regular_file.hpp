@@ -6,9 +6,10 @@
 // (/dev/zero): such inputs are refused before a byte is read. The file is
 // opened with O_NONBLOCK (so a FIFO's open returns at once) and its type
 // checked with fstat on that descriptor (no window between check and use).
-// The .npy/.fvecs mappings, the model reader, the Parquet adapter and, through
-// lshrs/files.hpp's read_input_file(), the CLI's JSON, id and ground-truth
-// readers all go through here.
+// The .npy/.fvecs mappings, the model reader, the TLS files, the Parquet
+// adapter and, through lshrs/files.hpp's read_input_file()
+// (io/files/input_file.cpp), the CLI's JSON, id and ground-truth readers all
+// go through here.
 //
 // Thread safety: pure functions; a RegularFile is one thread's.
 #pragma once
@@ -18,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-namespace lshrs::io {
+namespace lshrs::util {
 
 // An open descriptor of a regular file and its size at open. Move-only; the
 // destructor closes it and never throws.
@@ -54,4 +55,4 @@ std::string read_regular_file(const std::filesystem::path& path, std::size_t max
 // "256 MiB", "1 GiB", "4096 bytes": a bound as messages state it.
 std::string describe_bytes(std::size_t bytes);
 
-}  // namespace lshrs::io
+}  // namespace lshrs::util

@@ -1,11 +1,12 @@
+// The callback fetcher and the default rerank scores of lshrs/fetcher.hpp.
 #include "lshrs/fetcher.hpp"
 
 #include <Eigen/Core>
 #include <string>
 
-#include "index/cosine.hpp"
-#include "index/index_options.hpp"
 #include "lshrs/error.hpp"
+#include "util/cosine.hpp"
+#include "util/vector_checks.hpp"
 
 namespace lshrs {
 
@@ -37,7 +38,7 @@ ScoredIds VectorFetcher::similarities(std::span<const float> query,
                           " floats for " + std::to_string(fetched.ids.size()) +
                           " ids; expected ids × dim = " + std::to_string(fetched.ids.size() * dim));
   }
-  detail::validate_fetched(fetched.ids, fetched.data, dim);
+  util::validate_fetched(fetched.ids, fetched.data, dim);
   return {std::move(fetched.ids), cosine_similarities(query, fetched.data)};
 }
 
@@ -48,10 +49,10 @@ std::vector<float> cosine_similarities(std::span<const float> query, std::span<c
                           std::to_string(query.size()));
   }
   const std::size_t n = rows.size() / query.size();
-  const float query_norm = detail::vector_norm(query);
+  const float query_norm = util::vector_norm(query);
   std::vector<float> out(n);
   for (std::size_t i = 0; i < n; ++i) {
-    out[i] = detail::cosine(query, query_norm, rows.data() + i * query.size());
+    out[i] = util::cosine(query, query_norm, rows.data() + i * query.size());
   }
   return out;
 }
