@@ -14,22 +14,7 @@
 
 namespace {
 
-struct Bytes {
-  const std::uint8_t* data;
-  std::size_t size;
-  std::uint8_t next() {
-    if (size == 0) return 0;
-    --size;
-    return *data++;
-  }
-  std::string take(std::size_t n) {
-    n = std::min(n, size);
-    std::string out(reinterpret_cast<const char*>(data), n);
-    data += n;
-    size -= n;
-    return out;
-  }
-};
+using Bytes = lshrs::fuzz::ByteReader;
 
 constexpr Oid kIdTypes[] = {21, 23, 20, 25};          // smallint, integer, bigint, text
 constexpr Oid kVectorTypes[] = {1021, 1022, 17, 25, 1043, 700};  // real[], float8[], bytea, text, varchar, real

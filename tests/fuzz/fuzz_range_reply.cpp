@@ -13,15 +13,7 @@ namespace {
 
 using lshrs::redis::Reply;
 
-struct Bytes {
-  const std::uint8_t* data;
-  std::size_t size;
-  std::uint8_t next() {
-    if (size == 0) return 0;
-    --size;
-    return *data++;
-  }
-};
+using Bytes = lshrs::fuzz::ByteReader;
 
 Reply build(Bytes& in, int depth) {
   Reply r;

@@ -102,4 +102,24 @@ inline std::string_view as_view(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
 
+// Reads a fuzz input as a stream of choices for targets that build their
+// input from a small grammar: past the end, every byte is 0.
+struct ByteReader {
+  const std::uint8_t* data;
+  std::size_t size;
+  std::uint8_t next() {
+    if (size == 0) return 0;
+    --size;
+    return *data++;
+  }
+  // Up to n bytes (fewer at the end).
+  std::string take(std::size_t n) {
+    n = std::min(n, size);
+    std::string out(reinterpret_cast<const char*>(data), n);
+    data += n;
+    size -= n;
+    return out;
+  }
+};
+
 }  // namespace lshrs::fuzz
