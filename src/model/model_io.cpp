@@ -14,6 +14,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "lshrs/safe_text.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/hasher.hpp"
 #include "model/model_json.hpp"
@@ -159,7 +160,7 @@ Model read_metadata(const fs::path& path) {
     throw ConfigurationError(quoted(path) +
                              " is not valid JSON: " + detail::describe_parse_error(e));
   } catch (const json::exception& e) {  // out_of_range for 1e999999
-    throw ConfigurationError(quoted(path) + " is not valid JSON: " + e.what());
+    throw ConfigurationError(quoted(path) + " is not valid JSON: " + quote_user_text(e.what(), 200));
   }
   const std::string where = quoted(path);
   if (!metadata.is_object()) {

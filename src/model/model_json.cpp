@@ -7,6 +7,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/hasher.hpp"
 #include "lshrs/kmeans.hpp"
+#include "lshrs/safe_text.hpp"
 
 namespace lshrs::detail {
 namespace {
@@ -193,7 +194,9 @@ std::string describe_parse_error(const nlohmann::json::parse_error& e) {
         expected != std::string::npos && expected > last ? text.substr(expected) : "";
     text = text.substr(0, last) + tail;
   }
-  return text + " (byte " + std::to_string(e.byte) + ")";
+  // nlohmann quotes the input it stopped at: any bytes, escaped and bounded
+  // like every other piece of a file echoed in a message.
+  return quote_user_text(text, 200) + " (byte " + std::to_string(e.byte) + ")";
 }
 
 }  // namespace lshrs::detail

@@ -8,6 +8,7 @@
 #include <bit>
 #include <cstring>
 
+#include "lshrs/safe_text.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/hasher.hpp"
 #include "lshrs/model_io.hpp"
@@ -59,7 +60,7 @@ json parse_header(std::string_view bytes, std::size_t& payload_offset) {
   } catch (const json::parse_error& e) {
     fail("the header line is not valid JSON: " + detail::describe_parse_error(e));
   } catch (const json::exception& e) {  // out_of_range for 1e999999
-    fail(std::string("the header line is not valid JSON: ") + e.what());
+    fail("the header line is not valid JSON: " + quote_user_text(e.what(), 200));
   }
   if (!header.is_object()) fail("the header line is not a JSON object");
   const auto format = header.find("format");
