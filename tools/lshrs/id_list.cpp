@@ -52,7 +52,8 @@ std::vector<std::int64_t> parse(std::string_view rest, const char* flag, bool wh
                        " ends before it starts");
     }
     if (static_cast<std::uint64_t>(hi - lo) >= kMaxListedIds - ids.size()) throw too_many();
-    for (std::int64_t v = lo; v <= hi; ++v) ids.push_back(v);
+    // Counted, not 'v <= hi': hi may be INT64_MAX, where ++v would overflow.
+    for (std::int64_t k = 0; k <= hi - lo; ++k) ids.push_back(lo + k);
   }
   if (ids.empty()) throw UsageError(std::string(flag) + ": no ids given");
   return ids;
