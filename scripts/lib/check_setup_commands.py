@@ -136,6 +136,12 @@ def closure(roots, pkgs, provides):
     return seen
 
 
+def bare_debian_packages(pkgs, provides):
+    """What a bare debian:12 holds: its required and Essential packages, apt, their dependencies."""
+    base = {p for p, (required, _) in pkgs.items() if required} | {"apt"}
+    return closure(base, pkgs, provides)
+
+
 def main():
     verbose = "-v" in sys.argv
     files = script_files()
@@ -144,8 +150,7 @@ def main():
     setup_pkgs = {l.split()[-1] for l in listed if l.strip()}
     by_command = {l.split()[0]: l.split()[1] for l in listed if len(l.split()) == 2}
     pkgs, provides = installed_packages()
-    base = {p for p, (required, _) in pkgs.items() if required} | {"apt"}
-    base_closure = closure(base, pkgs, provides)
+    base_closure = bare_debian_packages(pkgs, provides)
     setup_closure = closure(setup_pkgs, pkgs, provides)
 
     skip = shell_names(files)

@@ -4,7 +4,8 @@
 # --no-index` puts it into a fresh venv (numpy from Debian, through
 # --system-site-packages), the build tree and the fetched DuckDB are moved
 # away, and from that venv: lshrs imports, its extension resolves every library
-# a bare Debian 12 lacks inside the venv (ldd, no LD_LIBRARY_PATH), and the
+# a bare Debian 12 lacks inside the venv (ldd, no LD_LIBRARY_PATH; the rest
+# owned by packages of a bare debian:12, per dpkg), and the
 # README's Python quick start runs, loading liblshrs and DuckDB from the venv
 # only. The moved trees are put back whatever happens.
 #
@@ -40,7 +41,7 @@ for dir in "$build" "$root/.deps"; do
 done
 
 cd "$scratch"
-env -u PYTHONPATH -u LD_LIBRARY_PATH -u LD_PRELOAD VENV="$scratch/venv" \
+env -u PYTHONPATH -u LD_LIBRARY_PATH -u LD_PRELOAD VENV="$scratch/venv" ROOT="$root" \
   "$scratch/venv/bin/python" - "$scratch/quickstart.py" <<'PY'
 import os, re, runpy, subprocess, sys
 venv = os.path.realpath(os.environ["VENV"])
@@ -51,11 +52,21 @@ libs = os.path.join(os.path.dirname(lshrs._core.__file__), "_libs")
 system = re.compile(r"^(ld-linux[-.\w]*\.so\.\d+|lib(c|m|dl|pthread|rt|resolv|util)\.so\.\d+"
                     r"|libstdc\+\+\.so\.6|libgcc_s\.so\.1)$")
 ldd = subprocess.run(["ldd", lshrs._core.__file__], capture_output=True, text=True, check=True)
+from_system = []
 for line in ldd.stdout.splitlines():
     assert "not found" not in line, line
     m = re.match(r"\s*(\S+) => (\S+)", line)
-    if m and not system.match(m.group(1)):
+    if m and system.match(m.group(1)):
+        from_system.append(m.group(2))
+    elif m:
         assert os.path.dirname(os.path.realpath(m.group(2))) == os.path.realpath(libs), line
+# What the wheel leaves to the system comes from packages every bare debian:12 has.
+sys.path.insert(0, os.path.join(os.environ["ROOT"], "scripts", "lib"))
+import check_setup_commands as debian
+pkgs, provides = debian.installed_packages()
+bare, owners = debian.bare_debian_packages(pkgs, provides), debian.file_owners()
+for path in from_system:
+    assert debian.owner(path, owners) in bare, (path, debian.owner(path, owners))
 runpy.run_path(sys.argv[1], run_name="__main__")
 maps = {line.split()[-1] for line in open("/proc/self/maps") if "/" in line}
 for name in ("liblshrs.so.0", "libduckdb.so", "libhiredis.so.0.14", "libpq.so.5"):
