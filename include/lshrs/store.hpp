@@ -11,8 +11,9 @@
 //   meta        <prefix>:meta         (ours)
 //
 // Stores are told the layout they serve (StoreLayout: bands, bytes per band,
-// family) on every call that splits signatures into bands — add() and
-// remove() — instead of guessing it from what they happen to hold. An
+// family, where the signatures live) on every call that splits signatures
+// into bands — add() and remove() — instead of guessing it from what they
+// happen to hold or from the meta. An
 // argument rather than a per-prefix handle or a bind_layout() registration:
 // one store serves many prefixes and many Index objects, each knowing its
 // layout from its configuration, so nothing has to be opened, remembered or
@@ -80,14 +81,21 @@ struct StoreAddress {
   int db = 0;
 };
 
+// Where a store keeps each id's signatures: in range records
+// (<prefix>:sigs:<id / 128>, every index written since 0.2), or one key per id
+// (<prefix>:sig:<id>, indexes an earlier release wrote; their meta has no
+// "signatures" field). The index knows which from its meta and says so.
+enum class SignatureRecords { kRanged, kPerId };
+
 // The shape of an index's signatures, as its configuration fixes it: every
 // id has `bands` band signatures of `band_bytes` bytes each. The family does
-// not change the key layout (both share it); it is carried so that a store
+// not change the key layout (all share it); it is carried so that a store
 // can report or refuse a mix.
 struct StoreLayout {
   std::size_t bands = 0;
   std::size_t band_bytes = 0;
   HashFamily family = HashFamily::kHyperplane;
+  SignatureRecords signatures = SignatureRecords::kRanged;
 
   std::size_t row_bytes() const noexcept { return bands * band_bytes; }
   bool operator==(const StoreLayout&) const = default;

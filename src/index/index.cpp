@@ -77,7 +77,8 @@ std::size_t Index::band_bits() const {
 }
 
 StoreLayout Index::layout() const {
-  return StoreLayout{impl_->config.num_bands, band_bytes(), impl_->config.family};
+  return StoreLayout{impl_->config.num_bands, band_bytes(), impl_->config.family,
+                     impl_->signatures.load()};
 }
 
 std::size_t Index::remove_from(std::shared_ptr<BucketStore> store, const std::string& prefix,
@@ -294,10 +295,10 @@ std::size_t Index::clear() {
   // still recognise their index.
   const std::string encoded = impl_->meta.empty() ? encode_meta(mine) : impl_->meta;
   if (impl_->store->store_meta_if_absent(impl_->config.prefix, encoded)) {
-    impl_->meta = encoded;
+    impl_->adopt_meta(encoded);
   } else if (auto theirs = impl_->store->load_meta(impl_->config.prefix)) {
     check_compatible(decode_meta(*theirs), mine);
-    impl_->meta = std::move(*theirs);
+    impl_->adopt_meta(std::move(*theirs));
   }
   return removed;
 }

@@ -2,6 +2,7 @@
 // index_open.cpp (opening), index.cpp (ingest, flush) and index_query.cpp (queries).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "lshrs/kmeans.hpp"
 #include "lshrs/model_io.hpp"
 #include "lshrs/store.hpp"
+#include "model/meta_layout.hpp"
 
 namespace lshrs {
 
@@ -36,6 +38,16 @@ struct Index::Impl {
   // Guarded by flush_mutex: <prefix>:meta as this client found or wrote it;
   // empty until the first flush when the index did not exist yet.
   std::string meta;
+  // Where the store keeps signatures, as the meta says (a new index: ranges);
+  // read by layout() without flush_mutex.
+  std::atomic<SignatureRecords> signatures{SignatureRecords::kRanged};
+
+  // Records the meta found or written (under flush_mutex, or while opening).
+  void adopt_meta(std::string found) {
+    signatures = meta_declares_signature_ranges(found) ? SignatureRecords::kRanged
+                                                      : SignatureRecords::kPerId;
+    meta = std::move(found);
+  }
 };
 
 namespace detail {

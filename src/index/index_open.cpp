@@ -159,12 +159,12 @@ Index Index::open_index(std::shared_ptr<BucketStore> store, const std::string& p
   if (!mine) {
     Index index(config_from_model(theirs, prefix), std::move(theirs.projections), std::move(store),
                 std::move(fetcher));
-    index.impl_->meta = *existing;
+    index.impl_->adopt_meta(*existing);
     return index;
   }
   Index index(std::move(*wanted), mine->projections, std::move(store), std::move(fetcher));
   index.check_compatible(theirs, detail::index_model(index));
-  index.impl_->meta = *existing;
+  index.impl_->adopt_meta(*existing);
   return index;
 }
 
@@ -175,13 +175,13 @@ void Index::write_meta() {
   const std::string encoded = encode_meta(mine);
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (impl_->store->store_meta_if_absent(impl_->config.prefix, encoded)) {
-      impl_->meta = encoded;
+      impl_->adopt_meta(encoded);
       return;
     }
     // Another client wrote it between our two calls: read theirs.
     if (const auto existing = impl_->store->load_meta(impl_->config.prefix)) {
       check_compatible(decode_meta(*existing), mine);
-      impl_->meta = *existing;
+      impl_->adopt_meta(*existing);
       return;
     }
   }

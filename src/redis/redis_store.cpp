@@ -135,16 +135,13 @@ std::optional<std::string> RedisStore::do_load_meta(std::string_view prefix) {
   auto replies = impl_->run(std::span(&get, 1), "load_meta");
   std::optional<std::string> meta;
   if (!replies.front().is_nil()) meta = std::move(replies.front().text);
-  impl_->note_meta(prefix, meta);
   return meta;
 }
 
 bool RedisStore::do_store_meta_if_absent(std::string_view prefix, std::string_view meta) {
   const Command set(std::vector<std::string>{"SET", meta_key(prefix), std::string(meta), "NX"});
   const auto replies = impl_->run(std::span(&set, 1), "store_meta_if_absent");
-  if (replies.front().is_nil()) return false;
-  impl_->note_meta(prefix, std::string(meta));
-  return true;
+  return !replies.front().is_nil();
 }
 
 }  // namespace lshrs

@@ -79,17 +79,11 @@ struct LSHRS_LOCAL RedisStore::Impl {
   // an actor at work; returns how many of them it made clean.
   std::size_t repair_ranges(std::string_view prefix, std::vector<std::int64_t> ranges,
                             const StoreLayout& layout);
-  // Whether `prefix` keeps signatures in range hashes (the meta says so, or
-  // there is no meta: a new index) or per id (an index written before).
-  bool uses_ranges(std::string_view prefix);
   // For a prefix on the per-id protocol: StorageError when a signature range
   // of any of `ids` exists, i.e. the meta lost its "signatures" field (altered,
   // or written by another application); per-id records beside the ranges
   // would leave ids in two buckets per band. One EXISTS per range touched.
   void refuse_ranges_beside_per_id(std::string_view prefix, std::span<const std::int64_t> ids);
-  // Records what a meta read or written through this store says.
-  void note_meta(std::string_view prefix, const std::optional<std::string>& meta);
-  void forget_layout(std::string_view prefix);
   // RedisOptions::lease in whole seconds, as the scripts take it.
   std::string lease_text() const { return std::to_string(options.lease.count()); }
   // Repair rounds for ids[i], i in `due` (redis_store_write.cpp).
@@ -118,8 +112,6 @@ struct LSHRS_LOCAL RedisStore::Impl {
   std::unordered_map<std::string, std::string> resumable_;  // what -> token of a failed call
   std::mutex scripts_mutex_;
   std::unordered_map<const char*, std::string> shas_;  // script text -> SHA1
-  std::mutex layouts_mutex_;
-  std::unordered_map<std::string, bool> ranges_;  // prefix -> uses_ranges()
 };
 
 // Repair rounds before giving up on ids that other actors keep touching.

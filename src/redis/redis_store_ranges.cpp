@@ -51,7 +51,6 @@
 #include "redis/range_reply.hpp"
 #include "redis/range_scripts.hpp"
 #include "redis/redis_store_impl.hpp"
-#include "model/meta_layout.hpp"
 #include "store/key_parse.hpp"
 
 namespace lshrs {
@@ -309,7 +308,7 @@ std::size_t RedisStore::repair(std::string_view prefix, const StoreLayout& layou
     throw InvalidArgument("repair: the layout must have bands and bytes per band (got " +
                           std::to_string(layout.bands) + " × " + std::to_string(layout.band_bytes) + ")");
   }
-  if (!impl_->options.track_signatures || !impl_->uses_ranges(prefix)) return 0;
+  if (!impl_->options.track_signatures || layout.signatures != SignatureRecords::kRanged) return 0;
   std::size_t repaired = 0;
   impl_->scan_prefix(prefix, "sigs:*", [&](std::vector<std::string>& keys) {
     std::vector<Command> busy;
@@ -343,33 +342,6 @@ void RedisStore::Impl::refuse_ranges_beside_per_id(std::string_view prefix,
                        "\" declares one signature key per id (no \"signatures\" field): the meta "
                        "was altered or written by another application; restore it or clear the index");
   }
-}
-
-bool RedisStore::Impl::uses_ranges(std::string_view prefix) {
-  {
-    std::lock_guard lock(layouts_mutex_);
-    const auto it = ranges_.find(std::string(prefix));
-    if (it != ranges_.end()) return it->second;
-  }
-  const Command get(std::vector<std::string>{"GET", meta_key(prefix)});
-  auto replies = run(std::span(&get, 1), "load_meta");
-  std::optional<std::string> meta;
-  if (!replies.front().is_nil()) meta = std::move(replies.front().text);
-  note_meta(prefix, meta);
-  return !meta || meta_declares_signature_ranges(*meta);
-}
-
-void RedisStore::Impl::note_meta(std::string_view prefix, const std::optional<std::string>& meta) {
-  const bool ranges = !meta || meta_declares_signature_ranges(*meta);
-  std::lock_guard lock(layouts_mutex_);
-  // An earlier release's Index wrote its meta before its first signature
-  // key, so a prefix without meta holds no per-id signature keys.
-  ranges_.insert_or_assign(std::string(prefix), ranges);
-}
-
-void RedisStore::Impl::forget_layout(std::string_view prefix) {
-  std::lock_guard lock(layouts_mutex_);
-  ranges_.erase(std::string(prefix));
 }
 
 }  // namespace lshrs

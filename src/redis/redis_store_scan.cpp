@@ -109,7 +109,6 @@ std::vector<std::string> RedisStore::do_sample_keys(std::string_view prefix, Key
 }
 
 std::size_t RedisStore::do_clear(std::string_view prefix) {
-  impl_->forget_layout(prefix);
   std::size_t deleted = 0;
   impl_->scan_prefix(prefix, "*", [&](std::vector<std::string>& keys) {
     // One key per UNLINK: in a cluster no command may span slots.

@@ -270,7 +270,7 @@ void RedisStore::do_add(std::string_view prefix, const StoreLayout& layout, std:
   std::vector<std::string> texts(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) texts[i] = id_text(ids[i]);
 
-  if (impl_->options.track_signatures && impl_->uses_ranges(prefix)) {
+  if (impl_->options.track_signatures && layout.signatures == SignatureRecords::kRanged) {
     std::vector<std::string_view> targets(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) targets[i] = as_view(sigs.row(i));
     impl_->write_ranges(prefix, ids, targets, layout, nullptr);
@@ -351,7 +351,7 @@ std::size_t RedisStore::do_remove(std::string_view prefix, const std::optional<S
                                   std::span<const std::int64_t> ids) {
   if (!impl_->options.track_signatures) return impl_->remove_by_scan(prefix, ids);
   if (!layout) return impl_->remove_without_layout(prefix, ids);
-  if (impl_->uses_ranges(prefix)) return remove_ranged(prefix, *layout, ids);
+  if (layout->signatures == SignatureRecords::kRanged) return remove_ranged(prefix, *layout, ids);
   impl_->refuse_ranges_beside_per_id(prefix, ids);
 
   std::vector<std::string> whats;

@@ -15,6 +15,7 @@
 #include "integration/redis_test_env.hpp"
 #include "integration/stored_signatures.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/index.hpp"
 #include "lshrs/model_io.hpp"
 #include "redis/bucket_groups.hpp"
 #include "redis/single_transport.hpp"
@@ -232,12 +233,8 @@ TEST(RedisRanges, AWriterThatDiedMidFlushIsRepairedOnceItsLeaseRanOut) {
 }
 
 // An index written by an earlier release: its meta lacks the "signatures"
-// field and each id has a <prefix>:sig:<id> string key. Updates and removes
-// keep using those keys; no range hash appears.
-TEST(RedisRanges, AnIndexInThePerIdLayoutKeepsWorking) {
-  const RedisOptions o = single_server_options();
-  if (o.url.empty()) return;
-  const std::string prefix = unique_prefix("ranges-legacy");
+// field and each id has a <prefix>:sig:<id> string key (ids 1, 2, 3, at row 0).
+void write_per_id_index(const RedisOptions& o, const std::string& prefix) {
   auto raw = redis::make_transport(o);
   Model model;
   model.config = {8, kBands * 8, kBands, 8, 0.5, 1000, 7};
@@ -247,8 +244,7 @@ TEST(RedisRanges, AnIndexInThePerIdLayoutKeepsWorking) {
   ASSERT_NE(field, std::string::npos) << meta.substr(0, meta.find('\n'));
   meta.erase(field, std::string(",\"signatures\":\"ranges/128\"").size());
   std::vector<Command> old_layout{Command({"SET", meta_key(prefix), meta})};
-  const std::vector<std::int64_t> ids{1, 2, 3};
-  for (const auto id : ids) {
+  for (const std::int64_t id : {1, 2, 3}) {
     const std::string r = row(0, id);
     old_layout.emplace_back(std::vector<std::string>{"SET", signature_key(prefix, id), r});
     for (std::size_t b = 0; b < kBands; ++b) {
@@ -257,24 +253,63 @@ TEST(RedisRanges, AnIndexInThePerIdLayoutKeepsWorking) {
     }
   }
   raw->execute(old_layout);
+}
 
+// Per-id signature key of 1, whether 3's is gone, whether range 0 exists.
+std::vector<Reply> per_id_witnesses(const RedisOptions& o, const std::string& prefix) {
+  const std::vector<Command> reads{Command({"GET", signature_key(prefix, 1)}),
+                                   Command({"EXISTS", signature_key(prefix, 3)}),
+                                   Command({"EXISTS", signature_range_key(prefix, 0)})};
+  return redis::make_transport(o)->execute(reads);
+}
+
+// Told the per-id layout, the store updates and removes through those keys;
+// no range hash appears.
+TEST(RedisRanges, AStoreToldThePerIdLayoutKeepsItsKeys) {
+  const RedisOptions o = single_server_options();
+  if (o.url.empty()) return;
+  const std::string prefix = unique_prefix("ranges-legacy");
+  write_per_id_index(o, prefix);
   RedisStore store(o);
   const std::vector<std::int64_t> moved{1, 2};
-  store.add(prefix, layout_of(rows(1, moved)), moved, rows(1, moved));
+  StoreLayout per_id = layout_of(rows(1, moved));
+  per_id.signatures = SignatureRecords::kPerId;
+  store.add(prefix, per_id, moved, rows(1, moved));
   const std::vector<std::int64_t> gone{3};
-  EXPECT_EQ(store.remove(prefix, layout_of(rows(1, moved)), gone), 1u);
+  EXPECT_EQ(store.remove(prefix, per_id, gone), 1u);
   const auto held = memberships(store, prefix, kBands);
   EXPECT_EQ(held.at(1), buckets_of(row(1, 1)));
   EXPECT_EQ(held.at(2), buckets_of(row(1, 2)));
   EXPECT_FALSE(held.count(3)) << "a removed id of the per-id layout must leave its buckets";
-  const std::vector<Command> reads{Command({"GET", signature_key(prefix, 1)}),
-                                   Command({"EXISTS", signature_key(prefix, 3)}),
-                                   Command({"EXISTS", signature_range_key(prefix, 0)})};
-  const auto got = raw->execute(reads);
+  const auto got = per_id_witnesses(o, prefix);
   EXPECT_EQ(got[0].text, row(1, 1)) << "the per-id key holds the new signature";
   EXPECT_EQ(got[1].integer, 0);
   EXPECT_EQ(got[2].integer, 0) << "no range hash in a per-id index";
   store.clear(prefix);
+}
+
+// The store no longer reads the meta: the Index does, and tells it. Opened
+// on the earlier release's index, it writes and removes per id.
+TEST(RedisRanges, AnIndexOpenedOnThePerIdLayoutTellsTheStore) {
+  const RedisOptions o = single_server_options();
+  if (o.url.empty()) return;
+  const std::string prefix = unique_prefix("ranges-legacy-index");
+  write_per_id_index(o, prefix);
+  auto store = std::make_shared<RedisStore>(o);
+  Index index = Index::open(store, prefix);
+  EXPECT_EQ(index.layout().signatures, SignatureRecords::kPerId);
+  const std::vector<std::int64_t> moved{1};
+  const std::vector<float> negative(8, -1.0f);  // every projection 0.5: all bits 0
+  index.index(moved, negative);
+  index.flush();
+  const std::vector<std::int64_t> gone{3};
+  EXPECT_EQ(index.remove(gone), 1u);
+  const auto got = per_id_witnesses(o, prefix);
+  EXPECT_EQ(got[0].text, std::string(kBands, '\0')) << "id 1's per-id key holds its new signature";
+  EXPECT_EQ(got[1].integer, 0) << "id 3's per-id key is removed";
+  EXPECT_EQ(got[2].integer, 0) << "no range hash in a per-id index";
+  EXPECT_FALSE(memberships(*store, prefix, kBands).count(3));
+  store->clear(prefix);
 }
 
 // Memory: a range of 128 ids written in one flush, 10 bands of 2 bytes,
