@@ -1,6 +1,6 @@
 """Type stubs of lshrs._core, the C++ extension (internal: use the lshrs package)."""
 
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -13,7 +13,10 @@ class Hasher:
     num_bands: int
     rows_per_band: int
     projections: F32
-    def __init__(self, dim: int, num_bands: int, rows_per_band: int, seed_or_projections: Any) -> None: ...
+    @overload
+    def __init__(self, dim: int, num_bands: int, rows_per_band: int, seed: int) -> None: ...
+    @overload
+    def __init__(self, dim: int, num_bands: int, rows_per_band: int, projections: F32) -> None: ...
     def hash(self, vectors: F32) -> npt.NDArray[np.uint8]: ...
 
 def bit_agreement(cosine: float) -> float: ...

@@ -50,7 +50,7 @@ void bind_hashing(py::module_& m) {
           sigs = h.hash(as_span(vectors));
         }
         return signatures_array(std::move(sigs));
-      });
+      }, py::arg("vectors"));
 
   m.def("bit_agreement", &bit_agreement, py::arg("cosine"));
   m.def("candidate_probability", &candidate_probability, py::arg("cosine"), py::arg("bands"),

@@ -95,7 +95,7 @@ void bind_stores(py::module_& m) {
           st = s.stats(prefix);
         }
         return store_stats_dict(st);
-      })
+      }, py::arg("prefix"))
       .def("describe", &BucketStore::describe);
 
   py::class_<RedisStore, BucketStore, std::shared_ptr<RedisStore>>(m, "RedisStore")
