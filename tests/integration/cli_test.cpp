@@ -20,7 +20,7 @@
 #include "lshrs/redis_store.hpp"
 #include "redis/connection.hpp"
 #include "redis/url.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -22,7 +22,7 @@
 #include "redis/connection.hpp"
 #include "redis/url.hpp"
 #include "redis/store_options.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 

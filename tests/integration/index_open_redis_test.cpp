@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "integration/redis_test_env.hpp"
-#include "unit/open_matrix.hpp"
+#include "support/open_matrix.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -10,7 +10,7 @@
 #include "integration/redis_test_env.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/kmeans.hpp"
-#include "unit/store_contract.hpp"
+#include "support/store_contract.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "lshrs/files.hpp"
 #include "lshrs/hasher.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 

@@ -16,7 +16,7 @@
 
 #if LSHRS_HAVE_DUCKDB
 #include "integration/parquet_test_env.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -19,7 +19,7 @@
 
 #include "integration/parquet_test_env.hpp"
 #include "lshrs/index.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

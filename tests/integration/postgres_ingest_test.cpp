@@ -16,20 +16,14 @@
 #include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/postgres.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-IndexOptions small_index(std::size_t dim) {
-  IndexOptions o;
-  o.dim = dim;
-  o.num_perm = 16;
-  o.num_bands = 4;
-  o.rows_per_band = 4;
-  return o;
-}
+IndexOptions small_index(std::size_t dim) { return small_index_options("lsh", dim); }
 
 struct BadRowCase {
   const char* label;

@@ -15,7 +15,7 @@
 #include "lshrs/index.hpp"
 #include "lshrs/postgres.hpp"
 #include "lshrs/redis_store.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

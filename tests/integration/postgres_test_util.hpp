@@ -15,7 +15,7 @@
 
 #include "integration/postgres_test_env.hpp"
 #include "lshrs/postgres.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 

@@ -17,7 +17,7 @@
 #include "integration/redis_test_env.hpp"
 #include "lshrs/files.hpp"
 #include "lshrs/index.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -174,13 +174,8 @@ TEST_F(PythonPackageInterop, IndexWrittenByPythonIsReadByTheCppApi) {
 TEST_F(PythonPackageInterop, IndexWrittenByTheCppApiIsReadByPython) {
   const Data data(dir, 41);
   const Matrix &base = data.base, &queries = data.queries;
-  IndexOptions o;
-  o.dim = kDim;
-  o.num_perm = 64;
-  o.num_bands = 8;
-  o.rows_per_band = 8;
+  IndexOptions o = shaped_index_options(test_prefix(), kDim, 8, 8);
   o.seed = 5;
-  o.prefix = test_prefix();
   Index index(o, store, base_fetcher(base));
   std::vector<std::int64_t> ids(kBase);
   for (std::size_t i = 0; i < kBase; ++i) ids[i] = id_of_row(i);

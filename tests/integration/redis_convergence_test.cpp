@@ -24,7 +24,8 @@
 #include "lshrs/redis_store.hpp"
 #include "redis/single_transport.hpp"
 #include "redis/store_options.hpp"
-#include "unit/store_contract.hpp"
+#include "support/store_contract.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -47,8 +48,7 @@ std::string row(int writer, std::int64_t id) {
 // Writes every id as writer w, in a shuffled order, kRounds times; a remover
 // (w < 0) removes every id the same way.
 void race(RedisStore& store, const std::string& prefix, int w, unsigned seed) {
-  std::vector<std::int64_t> ids(kIds);
-  for (std::size_t i = 0; i < kIds; ++i) ids[i] = static_cast<std::int64_t>(i);
+  std::vector<std::int64_t> ids = iota_ids(kIds);
   std::mt19937 rng(seed);
   for (std::size_t round = 0; round < kRounds; ++round) {
     std::shuffle(ids.begin(), ids.end(), rng);
@@ -71,8 +71,7 @@ void race(RedisStore& store, const std::string& prefix, int w, unsigned seed) {
 // The committed signatures, read past the store.
 std::vector<StoredSignature> signatures(const RedisOptions& options, const std::string& prefix) {
   auto transport = redis::make_transport(options);
-  std::vector<std::int64_t> ids(kIds);
-  for (std::size_t i = 0; i < kIds; ++i) ids[i] = static_cast<std::int64_t>(i);
+  const std::vector<std::int64_t> ids = iota_ids(kIds);
   return stored_signatures(*transport, prefix, ids);
 }
 
@@ -130,8 +129,7 @@ void race_and_check(const RedisOptions& options, bool removers) {
   expect_writers_succeeded(children);
   expect_converged(shared, options, prefix, removers);
 
-  std::vector<std::int64_t> all(kIds);
-  for (std::size_t i = 0; i < kIds; ++i) all[i] = static_cast<std::int64_t>(i);
+  const std::vector<std::int64_t> all = iota_ids(kIds);
   shared.remove(prefix, StoreLayout{kBands, 1, HashFamily::kHyperplane}, all);
   EXPECT_TRUE(memberships(shared, prefix, kBands).empty()) << "remove left memberships behind";
   EXPECT_EQ(shared.stats(prefix).buckets, 0u);

@@ -18,8 +18,8 @@
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
 #include "redis/connection.hpp"
-#include "unit/store_contract.hpp"
-#include "unit/test_support.hpp"
+#include "support/store_contract.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -141,8 +141,7 @@ TEST_F(RedisFaultTest, FlushWhileTheServerIsDownRaisesAndKeepsTheBuffer) {
   auto store = std::make_shared<RedisStore>(fault_options(server_->url()));
   const std::string prefix = unique_prefix("down");
   Index index(small_index(prefix), store);
-  std::vector<std::int64_t> ids(30);
-  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+  const std::vector<std::int64_t> ids = iota_ids(30);
   const auto vectors = random_vectors(ids.size(), 16, 5);
   const auto vec = [&](std::size_t i) { return std::span(vectors).subspan(i * 16, 16); };
 
@@ -173,8 +172,7 @@ TEST_F(RedisFaultTest, ARestartWithoutPersistenceIsReportedNotHidden) {
   auto store = std::make_shared<RedisStore>(fault_options(volatile_server.url()));
   const std::string prefix = unique_prefix("volatile");
   Index index(small_index(prefix), store);
-  std::vector<std::int64_t> ids(50);
-  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+  const std::vector<std::int64_t> ids = iota_ids(50);
   const auto vectors = random_vectors(ids.size(), 16, 9);
   index.index(std::span(ids).first(25), std::span(vectors).first(25 * 16));
 
@@ -199,8 +197,7 @@ TEST_F(RedisFaultTest, AClearDuringAnIngestIsReported) {
   auto other = std::make_shared<RedisStore>(fault_options(server_->url()));
   const std::string prefix = unique_prefix("cleared");
   Index index(small_index(prefix), store);
-  std::vector<std::int64_t> ids(20);
-  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+  const std::vector<std::int64_t> ids = iota_ids(20);
   const auto vectors = random_vectors(ids.size(), 16, 10);
   index.index(std::span(ids).first(10), std::span(vectors).first(10 * 16));
   other->clear(prefix);

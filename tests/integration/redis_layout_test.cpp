@@ -12,8 +12,8 @@
 #include "redis/connection.hpp"
 #include "redis/url.hpp"
 #include "redis/store_options.hpp"
-#include "unit/store_contract.hpp"
-#include "unit/test_support.hpp"
+#include "support/store_contract.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -152,8 +152,7 @@ TEST(RedisLayout, IdsOfAPythonBuiltIndexAreRemovableAfterWeOpenedIt) {
   model.redis.prefix = prefix;
   model.projections = random_vectors(kBands * kRows, kDim, 51);
   const auto vectors = random_vectors(kN, kDim, 52);
-  std::vector<std::int64_t> ids(kN);
-  for (std::size_t i = 0; i < kN; ++i) ids[i] = static_cast<std::int64_t>(i);
+  const std::vector<std::int64_t> ids = iota_ids(kN);
   ScratchDir dir("python-built");
   save_model(dir / "model", model);
   Layout python = oracle_layout(dir, model.projections, vectors, ids, kDim, kBands, kRows, prefix);

@@ -15,7 +15,7 @@
 #include "redis/connection.hpp"
 #include "redis/store_options.hpp"
 #include "redis/url.hpp"
-#include "unit/store_contract.hpp"
+#include "support/store_contract.hpp"
 
 namespace lshrs::testing {
 

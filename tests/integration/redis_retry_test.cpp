@@ -10,7 +10,7 @@
 #include "lshrs/error.hpp"
 #include "redis/single_transport.hpp"
 #include "redis/store_options.hpp"
-#include "unit/store_contract.hpp"
+#include "support/store_contract.hpp"
 
 namespace lshrs::testing {
 namespace {

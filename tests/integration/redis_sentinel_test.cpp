@@ -10,8 +10,8 @@
 #include "lshrs/error.hpp"
 #include "redis/connection.hpp"
 #include "redis/url.hpp"
-#include "unit/store_contract.hpp"
-#include "unit/test_support.hpp"
+#include "support/store_contract.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -14,8 +14,8 @@
 #include "lshrs/index.hpp"
 #include "lshrs/redis_store.hpp"
 #include "redis/url.hpp"
-#include "unit/store_contract.hpp"
-#include "unit/test_support.hpp"
+#include "support/store_contract.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -13,8 +13,8 @@
 #include "redis/connection.hpp"
 #include "redis/url.hpp"
 #include "redis/store_options.hpp"
-#include "unit/store_contract.hpp"
-#include "unit/test_support.hpp"
+#include "support/store_contract.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -8,8 +8,8 @@
 #include "integration/redis_test_env.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
-#include "unit/store_contract.hpp"
-#include "unit/test_support.hpp"
+#include "support/store_contract.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

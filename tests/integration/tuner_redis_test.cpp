@@ -11,7 +11,7 @@
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
 #include "lshrs/tuner.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

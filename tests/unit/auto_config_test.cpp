@@ -11,7 +11,7 @@
 #include "lshrs/exact.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/tuning.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs {
 namespace {

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <vector>
 
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -15,7 +15,7 @@
 #include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -151,8 +151,7 @@ IndexOptions polytope_options() {
 TEST(CrossPolytopeIndex, FindsNearDuplicatesAndProbesReadMore) {
   Index index(polytope_options());
   const auto vecs = random_vectors(2000, 16, 21);
-  std::vector<std::int64_t> ids(2000);
-  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+  const std::vector<std::int64_t> ids = iota_ids(2000);
   index.index(ids, vecs);
   std::size_t plain = 0, probed = 0, found = 0;
   QueryOptions q;
@@ -176,8 +175,7 @@ TEST(CrossPolytopeIndex, FamilyIsRecordedInMetaAndModelAndChecked) {
   auto store = std::make_shared<MemoryStore>();
   Index index(polytope_options(), store);
   const auto vecs = random_vectors(30, 16, 4);
-  std::vector<std::int64_t> ids(30);
-  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+  const std::vector<std::int64_t> ids = iota_ids(30);
   index.index(ids, vecs);
 
   Index reopened = Index::open(store, "cp");

@@ -12,7 +12,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -8,8 +8,8 @@
 #include "lshrs/files.hpp"
 #include "lshrs/model_io.hpp"
 #include "model/npy.hpp"
-#include "unit/model_test_util.hpp"
-#include "unit/test_support.hpp"
+#include "support/model_test_util.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs {
 namespace {

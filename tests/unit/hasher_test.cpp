@@ -10,7 +10,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/store.hpp"
 #include "lsh/random.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

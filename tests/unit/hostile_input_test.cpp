@@ -15,7 +15,7 @@
 #include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
 #include "store/key_parse.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -77,8 +77,7 @@ TEST(LeftoverRule, NoIndexIsCreatedOverKeysWithoutMeta) {
   const Index writer(shape(4, 6), std::make_shared<MemoryStore>());
   const auto vectors = random_vectors(10, 8, 3);
   const Signatures sigs = writer.hash(vectors);
-  std::vector<std::int64_t> ids(10);
-  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+  const std::vector<std::int64_t> ids = iota_ids(10);
   store->add("orph", writer.layout(), ids, sigs);
   const auto before = store->stats("orph").buckets;
   try {

@@ -7,7 +7,7 @@
 
 #include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

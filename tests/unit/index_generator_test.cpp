@@ -9,7 +9,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -17,13 +17,8 @@ namespace {
 constexpr std::size_t kDim = 16;
 
 IndexOptions options(ProjectionGenerator generator) {
-  IndexOptions o;
-  o.dim = kDim;
-  o.num_perm = 24;
-  o.num_bands = 6;
-  o.rows_per_band = 4;
+  IndexOptions o = shaped_index_options("old", kDim, 6, 4);
   o.seed = 5;
-  o.prefix = "old";
   o.projection_generator = generator;
   return o;
 }
@@ -31,8 +26,7 @@ IndexOptions options(ProjectionGenerator generator) {
 TEST(IndexGenerator, AnIndexBuiltByLshrsV0IsRefusedByADefaultClientNamingTheGenerator) {
   auto store = std::make_shared<MemoryStore>();
   const auto vectors = random_vectors(50, kDim, 4);
-  std::vector<std::int64_t> ids(50);
-  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+  const std::vector<std::int64_t> ids = iota_ids(50);
   {
     Index old(options(ProjectionGenerator::kLshrsV0), store);
     old.index(ids, vectors);

@@ -6,8 +6,8 @@
 #include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
-#include "unit/open_matrix.hpp"
-#include "unit/test_support.hpp"
+#include "support/open_matrix.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -7,28 +7,14 @@
 #include "lshrs/error.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
 
 constexpr std::size_t kDim = 24;
 
-IndexOptions small_options() {
-  IndexOptions o;
-  o.dim = kDim;
-  o.num_perm = 32;
-  o.num_bands = 8;
-  o.rows_per_band = 4;
-  o.prefix = "t";
-  return o;
-}
-
-std::vector<std::int64_t> iota_ids(std::size_t n, std::int64_t first = 0) {
-  std::vector<std::int64_t> ids(n);
-  for (std::size_t i = 0; i < n; ++i) ids[i] = first + static_cast<std::int64_t>(i);
-  return ids;
-}
+IndexOptions small_options() { return shaped_index_options("t", kDim, 8, 4); }
 
 std::span<const float> row(const std::vector<float>& v, std::size_t i) {
   return std::span(v).subspan(i * kDim, kDim);

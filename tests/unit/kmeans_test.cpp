@@ -18,7 +18,7 @@
 #include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -39,11 +39,6 @@ std::vector<float> clustered(std::size_t n, std::size_t clusters, float spread, 
   return out;
 }
 
-std::vector<std::int64_t> iota_ids(std::size_t n) {
-  std::vector<std::int64_t> ids(n);
-  for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::int64_t>(i);
-  return ids;
-}
 
 KMeansTrainOptions train_options(std::size_t bands, std::size_t bits, std::uint64_t seed = 7) {
   KMeansTrainOptions o;

@@ -1,6 +1,6 @@
 #include "lshrs/memory_store.hpp"
 
-#include "unit/store_contract.hpp"
+#include "support/store_contract.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -11,7 +11,7 @@
 #include "lshrs/error.hpp"
 #include "lshrs/model_io.hpp"
 #include "model/npy.hpp"
-#include "unit/model_test_util.hpp"
+#include "support/model_test_util.hpp"
 #include "model/zip_archive.hpp"
 
 namespace lshrs {

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lshrs/error.hpp"
-#include "unit/model_test_util.hpp"
+#include "support/model_test_util.hpp"
 
 namespace lshrs {
 namespace {

@@ -12,7 +12,7 @@
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
 #include "model/meta_layout.hpp"
-#include "unit/model_test_util.hpp"
+#include "support/model_test_util.hpp"
 
 namespace lshrs {
 namespace {

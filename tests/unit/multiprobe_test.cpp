@@ -12,7 +12,7 @@
 
 #include "lsh/family_probes.hpp"
 #include "lshrs/cross_polytope.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

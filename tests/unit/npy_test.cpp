@@ -7,7 +7,7 @@
 #include <cstring>
 #include <limits>
 
-#include "unit/model_test_util.hpp"
+#include "support/model_test_util.hpp"
 
 namespace lshrs::npy {
 namespace {

@@ -16,7 +16,7 @@
 #include "lsh/ziggurat_tables.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/hasher.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

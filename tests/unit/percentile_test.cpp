@@ -9,7 +9,7 @@
 
 #include "lshrs/memory_store.hpp"
 #include "util/percentile.hpp"
-#include "unit/store_contract.hpp"
+#include "support/store_contract.hpp"
 
 namespace lshrs::testing {
 namespace {

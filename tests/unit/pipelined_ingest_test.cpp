@@ -18,22 +18,14 @@
 #include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/source.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
 
 constexpr std::size_t kDim = 16, kRows = 10;
 
-IndexOptions options() {
-  IndexOptions o;
-  o.dim = kDim;
-  o.num_perm = 16;
-  o.num_bands = 4;
-  o.rows_per_band = 4;
-  o.prefix = "pipe";
-  return o;
-}
+IndexOptions options() { return small_index_options("pipe", kDim); }
 
 // Batches of kRows rows with ids batch·kRows …; `bad` is a batch holding a
 // NaN; tells a waiting store when batch `signal_at` was handed out.

@@ -10,8 +10,8 @@
 #include "lshrs/index.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
-#include "unit/model_test_util.hpp"
-#include "unit/test_support.hpp"
+#include "support/model_test_util.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs {
 namespace {
@@ -19,11 +19,7 @@ namespace {
 constexpr std::size_t kDim = 16, kN = 3'000;
 
 IndexOptions tuned_options() {
-  IndexOptions o;
-  o.dim = kDim;
-  o.num_bands = 8;
-  o.rows_per_band = 12;
-  o.num_perm = 96;
+  IndexOptions o = testing::shaped_index_options("lsh", kDim, 8, 12);
   o.query_defaults = {24, 5};
   return o;
 }

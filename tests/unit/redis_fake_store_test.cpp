@@ -5,8 +5,8 @@
 #include <set>
 
 #include "lshrs/redis_store.hpp"
-#include "unit/fake_redis_transport.hpp"
-#include "unit/store_contract.hpp"
+#include "support/fake_redis_transport.hpp"
+#include "support/store_contract.hpp"
 
 namespace lshrs::testing {
 namespace {

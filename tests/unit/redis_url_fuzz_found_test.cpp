@@ -5,7 +5,7 @@
 #include "lshrs/error.hpp"
 #include "redis/url.hpp"
 #include "redis/store_options.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs {
 namespace {

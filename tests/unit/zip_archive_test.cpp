@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "unit/model_test_util.hpp"
+#include "support/model_test_util.hpp"
 
 namespace lshrs::zip {
 namespace {

@@ -15,7 +15,7 @@
 
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
-#include "unit/test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 

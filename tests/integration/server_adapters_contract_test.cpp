@@ -2,15 +2,15 @@
 // source_contract.hpp, fetcher_contract.hpp) against the server- and
 // DuckDB-backed adapters: PostgreSQL (a real server, tables written by psql)
 // and Parquet (files written by DuckDB's own COPY, not by the reader under
-// test). The file adapters run the same suites in tests/unit/io_contract_test.cpp.
+// test). The file adapters run the same suites in tests/unit/file_adapters_contract_test.cpp.
 #include <sstream>
 
 #include "integration/postgres_test_env.hpp"
 #include "lshrs/parquet.hpp"
 #include "lshrs/postgres.hpp"
-#include "unit/fetcher_contract.hpp"
-#include "unit/source_contract.hpp"
-#include "unit/test_support.hpp"
+#include "support/fetcher_contract.hpp"
+#include "support/source_contract.hpp"
+#include "support/test_support.hpp"
 #if LSHRS_HAVE_DUCKDB
 #include "integration/parquet_test_env.hpp"
 #endif

@@ -1,15 +1,15 @@
 // The VectorSource and VectorFetcher contract suites against the adapters that
 // need no server: .npy (with an ids file and with row numbers), .fvecs and
 // CallbackFetcher. PostgreSQL and Parquet run the same suites in
-// tests/integration/io_contract_test.cpp.
+// tests/integration/server_adapters_contract_test.cpp.
 #include <cstdint>
 #include <fstream>
 #include <map>
 
 #include "lshrs/files.hpp"
-#include "unit/fetcher_contract.hpp"
-#include "unit/source_contract.hpp"
-#include "unit/test_support.hpp"
+#include "support/fetcher_contract.hpp"
+#include "support/source_contract.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -132,15 +132,28 @@ inline std::vector<float> random_vectors(std::size_t n, std::size_t dim, unsigne
   return v;
 }
 
-// The small index the store suites share: 4 bands of 4 rows over `dim` dims.
-inline IndexOptions small_index_options(const std::string& prefix, std::size_t dim = 16) {
+// An index of `bands` × `rows` hyperplanes over `dim` dims under `prefix`.
+inline IndexOptions shaped_index_options(const std::string& prefix, std::size_t dim, std::size_t bands,
+                                         std::size_t rows) {
   IndexOptions io;
   io.dim = dim;
-  io.num_perm = 16;
-  io.num_bands = 4;
-  io.rows_per_band = 4;
+  io.num_perm = bands * rows;
+  io.num_bands = bands;
+  io.rows_per_band = rows;
   io.prefix = prefix;
   return io;
+}
+
+// The small index the store suites share: 4 bands of 4 rows over `dim` dims.
+inline IndexOptions small_index_options(const std::string& prefix, std::size_t dim = 16) {
+  return shaped_index_options(prefix, dim, 4, 4);
+}
+
+// Ids first, first + 1, …, first + n - 1.
+inline std::vector<std::int64_t> iota_ids(std::size_t n, std::int64_t first = 0) {
+  std::vector<std::int64_t> ids(n);
+  for (std::size_t i = 0; i < n; ++i) ids[i] = first + static_cast<std::int64_t>(i);
+  return ids;
 }
 
 // Indexes `n` random vectors (ids 0…n-1) through `writer`, then opens the
@@ -150,8 +163,7 @@ inline std::vector<float> expect_index_reopens(std::shared_ptr<BucketStore> writ
                                                std::shared_ptr<BucketStore> reader,
                                                const IndexOptions& io, std::size_t n, unsigned seed) {
   const auto vectors = random_vectors(n, io.dim, seed);
-  std::vector<std::int64_t> ids(n);
-  for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::int64_t>(i);
+  const std::vector<std::int64_t> ids = iota_ids(n);
   {
     Index index(io, std::move(writer));
     index.index(ids, vectors);

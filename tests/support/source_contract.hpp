@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "lshrs/source.hpp"
-#include "unit/vector_table.hpp"
+#include "support/vector_table.hpp"
 
 namespace lshrs::testing {
 
