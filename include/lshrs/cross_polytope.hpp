@@ -12,7 +12,8 @@
 //
 // The signs are the whole model: row t (hash t = band·k + h) of signs() holds
 // its three rounds, 3·d' values in {-1, +1}. Only lshrs reads this family; the
-// Python package reads hyperplane models only.
+// Python package reads hyperplane models only. It is the cross-polytope
+// family's BandHasher (band_hasher.hpp).
 //
 // Thread safety: immutable after construction; hash() may run concurrently.
 #pragma once
@@ -23,6 +24,7 @@
 #include <span>
 #include <vector>
 
+#include "lshrs/band_hasher.hpp"
 #include "lshrs/hasher.hpp"
 
 namespace lshrs {
@@ -31,7 +33,7 @@ namespace lshrs {
 // two): x ← H·x with H_{ij} = (-1)^popcount(i & j). InvalidArgument otherwise.
 LSHRS_API void fast_hadamard_transform(std::span<float> x);
 
-class LSHRS_API CrossPolytopeHasher {
+class LSHRS_API CrossPolytopeHasher : public BandHasher {
  public:
   // Draws the signs from `seed` (the signs of generate_projections(seed, …)).
   CrossPolytopeHasher(std::size_t dim, std::size_t num_bands, std::size_t hashes_per_band,
@@ -45,19 +47,26 @@ class LSHRS_API CrossPolytopeHasher {
   static std::size_t padded_dim(std::size_t dim);
   static std::size_t sign_width(std::size_t dim) { return 3 * padded_dim(dim); }
 
-  std::size_t dim() const noexcept { return dim_; }
-  std::size_t num_bands() const noexcept { return num_bands_; }
+  HashFamily family() const noexcept override { return HashFamily::kCrossPolytope; }
+  std::size_t dim() const noexcept override { return dim_; }
+  std::size_t num_bands() const noexcept override { return num_bands_; }
   std::size_t hashes_per_band() const noexcept { return hashes_per_band_; }
   std::size_t bits_per_hash() const noexcept { return bits_per_hash_; }
-  std::size_t band_bytes() const noexcept { return (hashes_per_band_ * bits_per_hash_ + 7) / 8; }
+  std::size_t band_bytes() const noexcept override { return (band_bits() + 7) / 8; }
+  std::size_t band_bits() const noexcept override { return hashes_per_band_ * bits_per_hash_; }
   const std::vector<float>& signs() const noexcept { return signs_; }
+  const std::vector<float>& model() const noexcept override { return signs_; }
 
   // Signatures of n = vectors.size()/dim vectors (row-major n × dim). The batch
   // is rotated hash by hash, a block of rows at a time.
-  Signatures hash(std::span<const float> vectors) const;
+  Signatures hash(std::span<const float> vectors) const override;
   // Also returns every rotated vector, n × (num_bands·hashes_per_band) × d',
   // from which multi-probe ranks the runner-up vertices.
   Signatures hash(std::span<const float> vectors, std::vector<float>& rotated) const;
+
+  // Probes move a hash to its runner-up vertices, nearest first (family_probes.hpp).
+  std::vector<BucketRef> query_buckets(std::span<const float> queries, std::size_t probes,
+                                       std::vector<std::size_t>& first) const override;
 
  private:
   Signatures hash_impl(std::span<const float> vectors, std::vector<float>* rotated) const;

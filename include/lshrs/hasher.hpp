@@ -1,7 +1,7 @@
 // lshrs — random-hyperplane hashing (Charikar 2002, "Similarity estimation
 // techniques from rounding algorithms").
 //
-// A Hasher owns a (num_bands·rows_per_band) × dim float32 projection matrix,
+// A HyperplaneHasher (formerly Hasher, a name kept as an alias) owns a (num_bands·rows_per_band) × dim float32 projection matrix,
 // row-major. The signature of a vector v in band b is the sign pattern of rows
 // b·r … b·r+r-1 against v: bit j is 1 iff dot(row_j, v) > 0, packed
 // least-significant-bit first into ceil(r/8) bytes. Two vectors at cosine
@@ -12,7 +12,9 @@
 // package draws from it (see generate_projections()). Hashing a batch is one
 // matrix product.
 //
-// Thread safety: a Hasher is immutable after construction; hash() may be
+// It is the hyperplane family's BandHasher (band_hasher.hpp).
+//
+// Thread safety: a HyperplaneHasher is immutable after construction; hash() may be
 // called from any number of threads at once.
 #pragma once
 
@@ -23,31 +25,13 @@
 #include <string_view>
 #include <vector>
 
+#include "lshrs/band_hasher.hpp"
 #include "lshrs/signatures.hpp"  // Signatures, which hash() returns
 
 namespace lshrs {
 
-// How projections are drawn from a seed. Part of an index's shared
-// configuration only through the projections it produces: an index's meta and
-// a model directory store the projections themselves.
-enum class ProjectionGenerator {
-  // numpy: `np.random.default_rng(seed)` (SeedSequence -> PCG64) and its
-  // `standard_normal` (numpy's 256-level ziggurat), float64 draws rounded to
-  // float32 — bit for bit what the original package computes for the seed.
-  // Seeds are 0 … 2^64-1 (numpy refuses negative ones). Like numpy, the
-  // ziggurat's rare wedge and tail draws (~0.7%) call libm's exp and log1p,
-  // so it matches the numpy that runs on the same C library (glibc here).
-  kNumpy,
-  // lshrs-v0, this library's generator before numpy's became the default:
-  // xoshiro256** (Blackman & Vigna 2018) seeded with four successive SplitMix64
-  // outputs started at `seed`; u = (next() >> 11) · 2^-53 mapped to [-1, 1) as
-  // 2u - 1; Marsaglia's polar method (x, y uniform, s = x²+y², reject s >= 1 or
-  // s == 0, f = sqrt(-2·ln(s)/s), emit x·f then y·f) with ln from frexp and an
-  // atanh series, so no libm difference can change a bit; each double rounded
-  // to float32. Mirrored by tests/oracle/projections.py. Kept for indexes
-  // created from a seed alone by earlier versions.
-  kLshrsV0,
-};
+// ProjectionGenerator, how projections are drawn from a seed, is declared in
+// hash_family.hpp with the rest of an index's family configuration.
 
 // "numpy" / "lshrs-v0".
 LSHRS_API std::string_view projection_generator_name(ProjectionGenerator generator) noexcept;
@@ -80,33 +64,40 @@ LSHRS_API void validate_shape(std::size_t dim, std::size_t num_bands, std::size_
 // a zero row gives every vector the same bit, so all land in one bucket.
 LSHRS_API void validate_projections(std::span<const float> projections, std::size_t dim);
 
-class LSHRS_API Hasher {
+class LSHRS_API HyperplaneHasher : public BandHasher {
  public:
   // Generates the projections from `seed` (see generate_projections()).
-  Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band, std::uint64_t seed,
-         ProjectionGenerator generator = ProjectionGenerator::kNumpy);
+  HyperplaneHasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band,
+                   std::uint64_t seed, ProjectionGenerator generator = ProjectionGenerator::kNumpy);
 
   // Uses caller-supplied projections, row-major (num_bands·rows_per_band) × dim,
   // e.g. loaded from a model directory written by the Python package; they
   // must pass validate_projections().
-  Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band,
-         std::vector<float> projections);
+  HyperplaneHasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band,
+                   std::vector<float> projections);
 
-  std::size_t dim() const noexcept { return dim_; }
-  std::size_t num_bands() const noexcept { return num_bands_; }
+  HashFamily family() const noexcept override { return HashFamily::kHyperplane; }
+  std::size_t dim() const noexcept override { return dim_; }
+  std::size_t num_bands() const noexcept override { return num_bands_; }
   std::size_t rows_per_band() const noexcept { return rows_per_band_; }
-  std::size_t band_bytes() const noexcept { return (rows_per_band_ + 7) / 8; }
+  std::size_t band_bytes() const noexcept override { return (rows_per_band_ + 7) / 8; }
+  std::size_t band_bits() const noexcept override { return rows_per_band_; }
   const std::vector<float>& projections() const noexcept { return projections_; }
+  const std::vector<float>& model() const noexcept override { return projections_; }
 
   // Signatures of n vectors, `vectors` row-major n × dim, n = vectors.size()/dim.
   // Only the shape is checked here; Index validates values before hashing.
-  Signatures hash(std::span<const float> vectors) const;
+  Signatures hash(std::span<const float> vectors) const override;
 
   // Like hash(), and also returns each bit's margin, the distance of v to the
   // hyperplane |dot(row_j, v)| / |row_j|, in `margins` (n × num_bands·rows_per_band):
   // small margins mark the bits most likely to flip for a near neighbour,
   // which multi-probe queries exploit.
   Signatures hash(std::span<const float> vectors, std::vector<float>& margins) const;
+
+  // Probes flip the bits of smallest margin first (family_probes.hpp).
+  std::vector<BucketRef> query_buckets(std::span<const float> queries, std::size_t probes,
+                                       std::vector<std::size_t>& first) const override;
 
  private:
   Signatures hash_impl(std::span<const float> vectors, std::vector<float>* margins) const;
@@ -118,5 +109,9 @@ class LSHRS_API Hasher {
   std::vector<float> projections_;
   std::vector<float> inverse_norms_;  // 1 / |row_j|
 };
+
+// The name this class had before the families shared an interface, kept so
+// that code (and the Python binding's `Hasher`) written against it builds.
+using Hasher = HyperplaneHasher;
 
 }  // namespace lshrs

@@ -270,6 +270,8 @@ class LSHRS_API Index {
   // The probes and max_candidates a query that leaves them empty uses: from
   // the model directory or meta this index was opened from, or IndexOptions.
   const QueryDefaults& query_defaults() const noexcept { return config().query_defaults; }
+  // The family's hasher, whatever the family (band_hasher.hpp).
+  const BandHasher& band_hasher() const noexcept;
   // The hyperplane hasher; ConfigurationError for an index of another family.
   const Hasher& hasher() const;
   // The cross-polytope hasher; ConfigurationError for an index of another family.
@@ -285,7 +287,7 @@ class LSHRS_API Index {
   StoreLayout layout() const;
 
  private:
-  struct Impl;  // src/index/index_impl.hpp: config, hashers, store, buffer, locks
+  struct Impl;  // src/index/index_impl.hpp: config, hasher, store, buffer, locks
 
   // The one open every public entry point forwards to; `mine` null: adopt
   // the store's meta.

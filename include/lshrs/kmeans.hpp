@@ -15,6 +15,7 @@
 // other families store their projections. They cannot be derived from a
 // seed: an index of this family is opened from its model directory or from
 // the meta of an existing index. Only lshrs reads it (not the Python package).
+// KMeansHasher is the family's BandHasher (band_hasher.hpp).
 //
 // Cost: training is Lloyd iterations of one GEMM (sample × C × dim) each per
 // band; hashing one vector is C·dim multiply-adds per band.
@@ -30,6 +31,7 @@
 #include <span>
 #include <vector>
 
+#include "lshrs/band_hasher.hpp"
 #include "lshrs/export.hpp"
 #include "lshrs/hasher.hpp"
 
@@ -72,7 +74,7 @@ struct KMeansTrainOptions {
 LSHRS_API std::vector<float> train_kmeans(std::span<const float> rows, std::size_t dim,
                                           const KMeansTrainOptions& options);
 
-class LSHRS_API KMeansHasher {
+class LSHRS_API KMeansHasher : public BandHasher {
  public:
   // `centroids`: (num_bands·2^bits_per_band) × dim, finite, no zero row
   // (InvalidArgument otherwise). Rows need not be unit norm (train_kmeans'
@@ -80,19 +82,26 @@ class LSHRS_API KMeansHasher {
   KMeansHasher(std::size_t dim, std::size_t num_bands, std::size_t bits_per_band,
                std::vector<float> centroids);
 
-  std::size_t dim() const noexcept { return dim_; }
-  std::size_t num_bands() const noexcept { return num_bands_; }
+  HashFamily family() const noexcept override { return HashFamily::kKMeans; }
+  std::size_t dim() const noexcept override { return dim_; }
+  std::size_t num_bands() const noexcept override { return num_bands_; }
   std::size_t bits_per_band() const noexcept { return bits_; }
+  std::size_t band_bits() const noexcept override { return bits_; }
   std::size_t centroids_per_band() const noexcept { return std::size_t{1} << bits_; }
-  std::size_t band_bytes() const noexcept { return (bits_ + 7) / 8; }
+  std::size_t band_bytes() const noexcept override { return (bits_ + 7) / 8; }
   const std::vector<float>& centroids() const noexcept { return centroids_; }
+  const std::vector<float>& model() const noexcept override { return centroids_; }
 
   // Signatures of n = vectors.size()/dim vectors (row-major n × dim): per band
   // the first centroid of largest dot product. One GEMM per block of rows.
-  Signatures hash(std::span<const float> vectors) const;
+  Signatures hash(std::span<const float> vectors) const override;
   // Also returns every dot product, n × (num_bands·C), from which multi-probe
   // ranks the runner-up centroids by their gap to the best.
   Signatures hash(std::span<const float> vectors, std::vector<float>& dots) const;
+
+  // Probes read the runner-up centroids by their gap to the best (family_probes.hpp).
+  std::vector<BucketRef> query_buckets(std::span<const float> queries, std::size_t probes,
+                                       std::vector<std::size_t>& first) const override;
 
  private:
   Signatures hash_impl(std::span<const float> vectors, std::vector<float>* dots) const;

@@ -149,14 +149,7 @@ py::dict config_dict(const IndexConfig& c) {
 
 // The family's model matrix: hyperplanes (num_perm × dim), cross-polytope
 // signs (num_perm × 3·d') or k-means centroids ((bands·2^bits) × dim).
-const std::vector<float>& model_matrix(const Index& ix) {
-  switch (ix.family()) {
-    case HashFamily::kCrossPolytope: return ix.polytope_hasher().signs();
-    case HashFamily::kKMeans: return ix.kmeans_hasher().centroids();
-    case HashFamily::kHyperplane: break;
-  }
-  return ix.hasher().projections();
-}
+const std::vector<float>& model_matrix(const Index& ix) { return ix.band_hasher().model(); }
 
 py::dict stats_dict(const IndexStats& s) {
   py::dict d;

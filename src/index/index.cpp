@@ -12,7 +12,9 @@
 #include "index/index_options.hpp"
 #include "index/leftovers.hpp"
 #include "index/pipelined_ingest.hpp"
+#include "lshrs/cross_polytope.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/kmeans.hpp"
 #include "lshrs/memory_store.hpp"
 #include "lshrs/model_io.hpp"
 #include "lshrs/safe_text.hpp"
@@ -26,11 +28,7 @@ Model detail::index_model(const Index& index) {
   m.config = c;  // its ModelConfig part
   m.redis.prefix = c.prefix;
   m.query_defaults = c.query_defaults;
-  switch (c.family) {
-    case HashFamily::kCrossPolytope: m.projections = index.polytope_hasher().signs(); break;
-    case HashFamily::kKMeans: m.projections = index.kmeans_hasher().centroids(); break;
-    case HashFamily::kHyperplane: m.projections = index.hasher().projections(); break;
-  }
+  m.projections = index.band_hasher().model();
   return m;
 }
 
@@ -38,43 +36,39 @@ const IndexConfig& Index::config() const noexcept { return impl_->config; }
 
 namespace {
 
+// One family's concrete hasher, for callers that need its own accessors.
 template <typename H>
-const H& hasher_of(const std::unique_ptr<H>& hasher, const IndexConfig& c, const char* wanted) {
-  if (!hasher) {
+const H& hasher_as(const BandHasher& hasher, const IndexConfig& c, const char* wanted) {
+  const auto* mine = dynamic_cast<const H*>(&hasher);
+  if (!mine) {
     throw ConfigurationError("prefix \"" + quote_user_text(c.prefix) + "\" uses " +
                              std::string(family_name(c.family)) + " hashing: it has no " + wanted +
                              " hasher");
   }
-  return *hasher;
+  return *mine;
 }
 
 }  // namespace
 
-const Hasher& Index::hasher() const { return hasher_of(impl_->hasher, impl_->config, "hyperplane"); }
+const BandHasher& Index::band_hasher() const noexcept { return *impl_->hasher; }
+
+const Hasher& Index::hasher() const {
+  return hasher_as<HyperplaneHasher>(*impl_->hasher, impl_->config, "hyperplane");
+}
 
 const CrossPolytopeHasher& Index::polytope_hasher() const {
-  return hasher_of(impl_->polytope, impl_->config, "cross-polytope");
+  return hasher_as<CrossPolytopeHasher>(*impl_->hasher, impl_->config, "cross-polytope");
 }
 
 const KMeansHasher& Index::kmeans_hasher() const {
-  return hasher_of(impl_->kmeans, impl_->config, "k-means");
+  return hasher_as<KMeansHasher>(*impl_->hasher, impl_->config, "k-means");
 }
 
-Signatures Index::hash(std::span<const float> vectors) const {
-  if (impl_->kmeans) return impl_->kmeans->hash(vectors);
-  return impl_->polytope ? impl_->polytope->hash(vectors) : impl_->hasher->hash(vectors);
-}
+Signatures Index::hash(std::span<const float> vectors) const { return impl_->hasher->hash(vectors); }
 
-std::size_t Index::band_bytes() const {
-  if (impl_->kmeans) return impl_->kmeans->band_bytes();
-  return impl_->polytope ? impl_->polytope->band_bytes() : impl_->hasher->band_bytes();
-}
+std::size_t Index::band_bytes() const { return impl_->hasher->band_bytes(); }
 
-std::size_t Index::band_bits() const {
-  if (impl_->kmeans) return impl_->kmeans->bits_per_band();
-  if (impl_->polytope) return impl_->polytope->hashes_per_band() * impl_->polytope->bits_per_hash();
-  return impl_->hasher->rows_per_band();
-}
+std::size_t Index::band_bits() const { return impl_->hasher->band_bits(); }
 
 StoreLayout Index::layout() const {
   return StoreLayout{impl_->config.num_bands, band_bytes(), impl_->config.family,

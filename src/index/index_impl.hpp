@@ -9,11 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "lshrs/cross_polytope.hpp"
+#include "lshrs/band_hasher.hpp"
 #include "lshrs/fetcher.hpp"
-#include "lshrs/hasher.hpp"
 #include "lshrs/index.hpp"
-#include "lshrs/kmeans.hpp"
 #include "lshrs/model_io.hpp"
 #include "lshrs/store.hpp"
 #include "model/meta_layout.hpp"
@@ -27,9 +25,7 @@ struct Index::Impl {
   };
 
   IndexConfig config;
-  std::unique_ptr<Hasher> hasher;                 // hyperplane family
-  std::unique_ptr<CrossPolytopeHasher> polytope;  // cross-polytope family
-  std::unique_ptr<KMeansHasher> kmeans;           // k-means family
+  std::shared_ptr<const BandHasher> hasher;  // of config.family, from its registered factory
   std::shared_ptr<BucketStore> store;
   std::shared_ptr<VectorFetcher> fetcher;
   std::mutex buffer_mutex;  // guards buffer

@@ -71,22 +71,13 @@ Index::Index(IndexConfig config, std::vector<float> projections,
   impl_->store = std::move(store);
   impl_->fetcher = std::move(fetcher);
   const IndexConfig& c = impl_->config;
-  const std::size_t bands = c.num_bands, rows = c.rows_per_band;
-  const bool given = !projections.empty();
-  if (c.family == HashFamily::kKMeans) {
-    // No seed gives centroids: they come from training, through a model
-    // directory or the meta of the index (which stores them).
-    if (!given) throw ConfigurationError(detail::kmeans_needs_centroids(c.prefix));
-    impl_->kmeans = std::make_unique<KMeansHasher>(c.dim, bands, rows, std::move(projections));
-  } else if (c.family == HashFamily::kCrossPolytope) {
-    impl_->polytope =
-        given ? std::make_unique<CrossPolytopeHasher>(c.dim, bands, rows, std::move(projections))
-              : std::make_unique<CrossPolytopeHasher>(c.dim, bands, rows, c.seed);
-  } else {
-    impl_->hasher = given ? std::make_unique<Hasher>(c.dim, bands, rows, std::move(projections))
-                          : std::make_unique<Hasher>(c.dim, bands, rows, c.seed,
-                                                     c.projection_generator);
-  }
+  impl_->hasher = make_band_hasher({.family = c.family,
+                                    .dim = c.dim,
+                                    .num_bands = c.num_bands,
+                                    .rows_per_band = c.rows_per_band,
+                                    .seed = c.seed,
+                                    .generator = c.projection_generator,
+                                    .model = std::move(projections)});
 }
 
 Index Index::open(std::shared_ptr<BucketStore> store, IndexOptions options, OpenOptions how,

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "lshrs/error.hpp"
-#include "lshrs/kmeans.hpp"
+#include "lshrs/band_hasher.hpp"
 #include "lshrs/option_rules.hpp"
 #include "lshrs/safe_text.hpp"
 #include "lshrs/tuning.hpp"
@@ -87,7 +87,7 @@ IndexConfig resolve_config(const IndexOptions& o) {
     c.rows_per_band = chosen.rows;
   }
   validate_shape(c.dim, c.num_bands, c.rows_per_band);
-  if (c.family == HashFamily::kKMeans) validate_kmeans_shape(c.dim, c.num_bands, c.rows_per_band);
+  hash_family_traits(c.family).check_shape(c.dim, c.num_bands, c.rows_per_band);
   // validate_shape() bounded the product, so it cannot have wrapped around.
   if (c.num_bands * c.rows_per_band != c.num_perm) {
     throw InvalidArgument("num_bands · rows_per_band must equal num_perm (got " +

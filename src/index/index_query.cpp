@@ -6,7 +6,6 @@
 
 #include "index/index_impl.hpp"
 #include "index/index_options.hpp"
-#include "lsh/family_probes.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
 #include "util/vector_checks.hpp"
@@ -92,43 +91,7 @@ class CollisionCounter {
 
 std::vector<BucketRef> Index::query_buckets(std::span<const float> vectors, std::size_t probes,
                                             std::vector<std::size_t>& first) const {
-  const std::size_t n = vectors.size() / impl_->config.dim;
-  const std::size_t bands = impl_->config.num_bands, rows = impl_->config.rows_per_band;
-  std::vector<float> scores;  // margins (hyperplane), rotated queries (cross-polytope), dots (k-means)
-  Signatures sigs;
-  std::size_t width = 0, bits_per_hash = 0;
-  if (impl_->kmeans) {
-    sigs = probes > 0 ? impl_->kmeans->hash(vectors, scores) : impl_->kmeans->hash(vectors);
-    width = bands * impl_->kmeans->centroids_per_band();
-    bits_per_hash = rows;  // one hash a band: the centroid's index in `rows` bits
-  } else if (impl_->polytope) {
-    sigs = probes > 0 ? impl_->polytope->hash(vectors, scores) : impl_->polytope->hash(vectors);
-    width = bands * rows * CrossPolytopeHasher::padded_dim(impl_->config.dim);
-    bits_per_hash = impl_->polytope->bits_per_hash();
-  } else {
-    sigs = probes > 0 ? impl_->hasher->hash(vectors, scores) : impl_->hasher->hash(vectors);
-    width = bands * rows;
-  }
-  std::vector<BucketRef> refs;
-  refs.reserve(n * (bands + probes));
-  first.assign(n + 1, 0);
-  std::vector<std::vector<detail::Perturbation>> candidates;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (probes > 0) {
-      const std::span<const float> mine(scores.data() + i * width, width);
-      if (impl_->kmeans) {
-        candidates = detail::kmeans_candidates(mine, bands, impl_->kmeans->centroids_per_band(), probes);
-      } else if (impl_->polytope) {
-        candidates = detail::polytope_candidates(
-            mine, bands, rows, CrossPolytopeHasher::padded_dim(impl_->config.dim), probes);
-      } else {
-        candidates = detail::hyperplane_candidates(mine, bands, rows, probes);
-      }
-    }
-    detail::append_query_buckets(sigs, i, candidates, probes, bits_per_hash, refs);
-    first[i + 1] = refs.size();
-  }
-  return refs;
+  return impl_->hasher->query_buckets(vectors, probes, first);
 }
 
 QueryResult Index::query(std::span<const float> vector, const QueryOptions& options) {

@@ -172,7 +172,7 @@ std::vector<TuneConfig> candidate_configs(const TuneOptions& o, std::size_t dim,
     bands.erase(std::unique(bands.begin(), bands.end()), bands.end());
     for (const std::size_t b : bands) {
       validate_shape(dim, b, rule.rows);  // before anything is written
-      if (family == HashFamily::kKMeans) validate_kmeans_shape(dim, b, rule.rows);
+      hash_family_traits(family).check_shape(dim, b, rule.rows);
       out.push_back({family, b, rule.rows, rule.bits_per_band, o.seed, nullptr});
     }
   }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lsh/blocked_product.hpp"
+#include "lsh/family_probes.hpp"
 #include "lsh/rotation_kernel.hpp"
 #include "lshrs/error.hpp"
 
@@ -96,6 +97,17 @@ Signatures CrossPolytopeHasher::hash_impl(std::span<const float> vectors,
     }
   }
   return sigs;
+}
+
+std::vector<BucketRef> CrossPolytopeHasher::query_buckets(std::span<const float> queries,
+                                                          std::size_t probes,
+                                                          std::vector<std::size_t>& first) const {
+  const std::size_t width = num_bands_ * hashes_per_band_ * padded_;
+  return detail::probe_family(*this, queries, probes, width, bits_per_hash_, first,
+                              [&](std::span<const float> rotated) {
+                                return detail::polytope_candidates(rotated, num_bands_,
+                                                                   hashes_per_band_, padded_, probes);
+                              });
 }
 
 }  // namespace lshrs

@@ -136,4 +136,21 @@ void append_query_buckets(const Signatures& sigs, std::size_t i,
   }
 }
 
+std::vector<BucketRef> probed_buckets(const Signatures& sigs, std::span<const float> scores,
+                                      std::size_t width, std::size_t probes,
+                                      std::size_t bits_per_hash, std::vector<std::size_t>& first,
+                                      const CandidatesOf& candidates_of) {
+  const std::size_t n = sigs.count;
+  std::vector<BucketRef> refs;
+  refs.reserve(n * (sigs.num_bands + probes));
+  first.assign(n + 1, 0);
+  std::vector<std::vector<Perturbation>> candidates;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (probes > 0) candidates = candidates_of(scores.subspan(i * width, width));
+    append_query_buckets(sigs, i, candidates, probes, bits_per_hash, refs);
+    first[i + 1] = refs.size();
+  }
+  return refs;
+}
+
 }  // namespace lshrs::detail

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -57,5 +58,29 @@ void append_query_buckets(const Signatures& sigs, std::size_t i,
                           std::span<const std::vector<Perturbation>> candidates,
                           std::size_t budget, std::size_t bits_per_hash,
                           std::vector<BucketRef>& out);
+
+// A family's candidates for one query, from that query's scores.
+using CandidatesOf =
+    std::function<std::vector<std::vector<Perturbation>>(std::span<const float> scores)>;
+
+// Every bucket the sigs.count queries read (BandHasher::query_buckets):
+// query i's scores are scores[i·width … (i+1)·width), turned into candidates
+// by `candidates_of` when probes > 0 (unused, and may be empty, otherwise).
+std::vector<BucketRef> probed_buckets(const Signatures& sigs, std::span<const float> scores,
+                                      std::size_t width, std::size_t probes,
+                                      std::size_t bits_per_hash, std::vector<std::size_t>& first,
+                                      const CandidatesOf& candidates_of);
+
+// query_buckets() of a family with a probe order: `family.hash(queries,
+// scores)` keeps `width` scores a query (only when there are probes to rank).
+template <typename Family>
+std::vector<BucketRef> probe_family(const Family& family, std::span<const float> queries,
+                                    std::size_t probes, std::size_t width,
+                                    std::size_t bits_per_hash, std::vector<std::size_t>& first,
+                                    const CandidatesOf& candidates_of) {
+  std::vector<float> scores;
+  const Signatures sigs = probes > 0 ? family.hash(queries, scores) : family.hash(queries);
+  return probed_buckets(sigs, scores, width, probes, bits_per_hash, first, candidates_of);
+}
 
 }  // namespace lshrs::detail

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "lsh/blocked_product.hpp"
+#include "lsh/family_probes.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs {
@@ -64,8 +65,9 @@ void validate_projections(std::span<const float> projections, std::size_t dim) {
   }
 }
 
-Hasher::Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band,
-               std::uint64_t seed, ProjectionGenerator generator)
+HyperplaneHasher::HyperplaneHasher(std::size_t dim, std::size_t num_bands,
+                                   std::size_t rows_per_band, std::uint64_t seed,
+                                   ProjectionGenerator generator)
     : dim_(dim), num_bands_(num_bands), rows_per_band_(rows_per_band) {
   validate_shape(dim, num_bands, rows_per_band);
   projections_ = generate_projections(seed, num_bands * rows_per_band, dim, generator);
@@ -74,7 +76,7 @@ Hasher::Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band
 
 // Margins are distances to each hyperplane, |dot| / |row|, so that bits are
 // comparable across rows of different lengths.
-void Hasher::compute_inverse_norms() {
+void HyperplaneHasher::compute_inverse_norms() {
   const std::size_t bits = num_bands_ * rows_per_band_;
   inverse_norms_.assign(bits, 0.0f);
   for (std::size_t j = 0; j < bits; ++j) {
@@ -86,8 +88,8 @@ void Hasher::compute_inverse_norms() {
   }
 }
 
-Hasher::Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band,
-               std::vector<float> projections)
+HyperplaneHasher::HyperplaneHasher(std::size_t dim, std::size_t num_bands,
+                                   std::size_t rows_per_band, std::vector<float> projections)
     : dim_(dim), num_bands_(num_bands), rows_per_band_(rows_per_band),
       projections_(std::move(projections)) {
   validate_shape(dim, num_bands, rows_per_band);
@@ -104,13 +106,16 @@ Hasher::Hasher(std::size_t dim, std::size_t num_bands, std::size_t rows_per_band
   compute_inverse_norms();
 }
 
-Signatures Hasher::hash(std::span<const float> vectors) const { return hash_impl(vectors, nullptr); }
+Signatures HyperplaneHasher::hash(std::span<const float> vectors) const {
+  return hash_impl(vectors, nullptr);
+}
 
-Signatures Hasher::hash(std::span<const float> vectors, std::vector<float>& margins) const {
+Signatures HyperplaneHasher::hash(std::span<const float> vectors, std::vector<float>& margins) const {
   return hash_impl(vectors, &margins);
 }
 
-Signatures Hasher::hash_impl(std::span<const float> vectors, std::vector<float>* margins) const {
+Signatures HyperplaneHasher::hash_impl(std::span<const float> vectors,
+                                       std::vector<float>* margins) const {
   const std::size_t n = detail::whole_rows(vectors, dim_, "hasher");
   const std::size_t bits = num_bands_ * rows_per_band_;
   Signatures sigs{n, num_bands_, band_bytes(), {}};
@@ -132,6 +137,16 @@ Signatures Hasher::hash_impl(std::span<const float> vectors, std::vector<float>*
     }
   });
   return sigs;
+}
+
+std::vector<BucketRef> HyperplaneHasher::query_buckets(std::span<const float> queries,
+                                                       std::size_t probes,
+                                                       std::vector<std::size_t>& first) const {
+  return detail::probe_family(*this, queries, probes, num_bands_ * rows_per_band_, 0, first,
+                              [&](std::span<const float> margins) {
+                                return detail::hyperplane_candidates(margins, num_bands_,
+                                                                     rows_per_band_, probes);
+                              });
 }
 
 }  // namespace lshrs

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "lsh/blocked_product.hpp"
+#include "lsh/family_probes.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/kmeans.hpp"
 
@@ -78,6 +79,17 @@ Signatures KMeansHasher::hash_impl(std::span<const float> vectors, std::vector<f
     if (dots) std::copy(row, row + width, dots->data() + i * width);
   });
   return sigs;
+}
+
+// One hash a band: the centroid's index, in all of the band's bits.
+std::vector<BucketRef> KMeansHasher::query_buckets(std::span<const float> queries,
+                                                   std::size_t probes,
+                                                   std::vector<std::size_t>& first) const {
+  const std::size_t centroids = centroids_per_band();
+  return detail::probe_family(*this, queries, probes, num_bands_ * centroids, bits_, first,
+                              [&](std::span<const float> dots) {
+                                return detail::kmeans_candidates(dots, num_bands_, centroids, probes);
+                              });
 }
 
 }  // namespace lshrs

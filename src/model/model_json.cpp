@@ -3,10 +3,9 @@
 #include <cmath>
 #include <limits>
 
-#include "lshrs/cross_polytope.hpp"
+#include "lshrs/band_hasher.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/hasher.hpp"
-#include "lshrs/kmeans.hpp"
 #include "lshrs/safe_text.hpp"
 
 namespace lshrs::detail {
@@ -142,7 +141,7 @@ void validate_config(const ModelConfig& c, const std::string& where) {
   const auto fail = [&](const std::string& what) { throw ConfigurationError(where + ": " + what); };
   try {
     validate_shape(c.dim, c.num_bands, c.rows_per_band);
-    if (c.family == HashFamily::kKMeans) validate_kmeans_shape(c.dim, c.num_bands, c.rows_per_band);
+    hash_family_traits(c.family).check_shape(c.dim, c.num_bands, c.rows_per_band);
   } catch (const InvalidArgument& e) {
     fail(e.what());
   }
@@ -204,11 +203,11 @@ std::string describe_parse_error(const nlohmann::json::parse_error& e) {
 namespace lshrs {
 
 std::size_t projection_width(const ModelConfig& c) {
-  return c.family == HashFamily::kCrossPolytope ? CrossPolytopeHasher::sign_width(c.dim) : c.dim;
+  return hash_family_traits(c.family).model_width(c.dim);
 }
 
 std::size_t projection_rows_per_band(const ModelConfig& c) {
-  return c.family == HashFamily::kKMeans ? std::size_t{1} << c.rows_per_band : c.rows_per_band;
+  return hash_family_traits(c.family).model_rows_per_band(c.rows_per_band);
 }
 
 std::size_t projection_values(const ModelConfig& c) {
