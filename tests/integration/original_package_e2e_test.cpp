@@ -11,16 +11,13 @@
 #include "integration/original_package_oracle.hpp"
 #include "integration/redis_test_env.hpp"
 #include "lshrs/index.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
 
 IndexOptions options_for(const OriginalIndexShape& s, const std::string& prefix) {
-  IndexOptions o;
-  o.dim = s.dim;
-  o.num_perm = s.bands * s.rows;
-  o.num_bands = s.bands;
-  o.rows_per_band = s.rows;
+  IndexOptions o = shaped_index_options("lsh", s.dim, s.bands, s.rows);
   o.seed = s.seed;
   o.prefix = prefix;
   return o;

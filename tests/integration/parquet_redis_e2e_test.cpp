@@ -59,12 +59,7 @@ TEST_F(ParquetRedisE2ETest, TwoHundredThousandVectorsIntoRedisQueriedWithReranki
 
   ParquetOptions po;
   po.path = dir_.path().string();  // the directory: all its .parquet files
-  IndexOptions io;
-  io.dim = kDim;
-  io.num_perm = 96;
-  io.num_bands = 8;
-  io.rows_per_band = 12;
-  io.prefix = prefix;
+  IndexOptions io = shaped_index_options(prefix, kDim, 8, 12);
 
   t0 = Clock::now();
   auto fetcher = open_parquet_fetcher(po);  // in memory: 200,000 × 64 fits the default budget

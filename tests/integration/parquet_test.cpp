@@ -391,11 +391,7 @@ TEST_F(ParquetTest, RoundTripThroughIndex) {
                  (dir_ / "random-b.f32").string() + "'");
   ParquetOptions po = options_for(shards, 256);
   po.fetch_cache_bytes = 0;  // exercise the query path end to end
-  IndexOptions o;
-  o.dim = kDim;
-  o.num_perm = 64;
-  o.num_bands = 16;
-  o.rows_per_band = 4;
+  IndexOptions o = shaped_index_options("lsh", kDim, 16, 4);
   Index index(o, nullptr, open_parquet_fetcher(po));
   EXPECT_EQ(index.ingest_from(*open_parquet_source(po)), 2000u);
   QueryOptions q;

@@ -45,12 +45,7 @@ TEST_F(PostgresRedisE2ETest, TwoHundredThousandVectorsIntoRedisQueriedWithRerank
               seconds_since(t0));
 
   const PostgresOptions options = table_options(t);
-  IndexOptions io;
-  io.dim = kDim;
-  io.num_perm = 96;
-  io.num_bands = 8;
-  io.rows_per_band = 12;
-  io.prefix = prefix;
+  IndexOptions io = shaped_index_options(prefix, kDim, 8, 12);
   Index index(io, store, open_postgres_fetcher(options));
 
   t0 = Clock::now();

@@ -21,6 +21,7 @@
 #include "redis/url.hpp"
 #include "redis/store_options.hpp"
 #include "support/store_contract.hpp"
+#include "support/test_support.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -439,12 +440,7 @@ TEST(RedisClusterStore, AnIndexFindsEveryVectorItself) {
   LSHRS_CLUSTER_URL_OR_RETURN(url);
   constexpr std::size_t kVectors = 3000, kDim = 32;
   auto store = std::make_shared<RedisStore>(cluster_options(url));
-  IndexOptions options;
-  options.dim = kDim;
-  options.num_perm = 64;
-  options.num_bands = 16;
-  options.rows_per_band = 4;
-  options.prefix = unique_prefix("index");
+  IndexOptions options = shaped_index_options(unique_prefix("index"), kDim, 16, 4);
   Index index(options, store);
 
   std::mt19937 rng(7);

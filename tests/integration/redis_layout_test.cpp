@@ -87,12 +87,7 @@ TEST(RedisLayout, KeysAndMembersMatchTheNumpyOracle) {
   std::vector<std::int64_t> ids(kN);
   for (std::size_t i = 0; i < kN; ++i) ids[i] = static_cast<std::int64_t>(i * 7919 + 1'000'000'007);
 
-  IndexOptions io;
-  io.dim = kDim;
-  io.num_perm = kBands * kRows;
-  io.num_bands = kBands;
-  io.rows_per_band = kRows;
-  io.prefix = prefix;
+  IndexOptions io = shaped_index_options(prefix, kDim, kBands, kRows);
   ScratchDir dir("layout");
   {
     Index index(io, projections, store, nullptr);

@@ -370,11 +370,7 @@ TEST(FvecsSource, ADeclaredDimensionLargerThanTheFileFailsAtOnce) {
 // ingest_from() a numpy-written file, then every vector finds itself, first by
 // collisions and, through the .npy fetcher, by cosine.
 TEST_F(FilesTest, RoundTripThroughIndex) {
-  IndexOptions o;
-  o.dim = 32;
-  o.num_perm = 64;
-  o.num_bands = 16;
-  o.rows_per_band = 4;
+  IndexOptions o = shaped_index_options("lsh", 32, 16, 4);
   const NpyOptions npy{file("random.npy"), std::nullopt, 256};
   Index index(o, nullptr, open_npy_fetcher(npy));
   auto source = open_npy_source(npy);

@@ -14,11 +14,7 @@ namespace {
 
 TEST(IndexConcurrency, TenThreadsIngestingLoseNothing) {
   constexpr std::size_t kThreads = 10, kPerThread = 400, kDim = 16;
-  IndexOptions o;
-  o.dim = kDim;
-  o.num_perm = 32;
-  o.num_bands = 8;
-  o.rows_per_band = 4;
+  IndexOptions o = shaped_index_options("lsh", kDim, 8, 4);
   o.buffer_size = 37;  // many automatic flushes racing each other
   Index index(o);
   const auto vecs = random_vectors(kThreads * kPerThread, kDim, 21);

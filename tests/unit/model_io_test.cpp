@@ -20,6 +20,15 @@ using test::oracle_value;
 using test::quote;
 using test::run_oracle;
 
+void expect_redis_config(const ModelRedisConfig& got, const ModelRedisConfig& want) {
+  EXPECT_EQ(got.host, want.host);
+  EXPECT_EQ(got.port, want.port);
+  EXPECT_EQ(got.db, want.db);
+  EXPECT_EQ(got.prefix, want.prefix);
+  EXPECT_EQ(got.decode_responses, want.decode_responses);
+  EXPECT_EQ(got.max_connections, want.max_connections);
+}
+
 void expect_same_model(const Model& a, const Model& b) {
   EXPECT_EQ(a.version, b.version);
   EXPECT_EQ(a.config.dim, b.config.dim);
@@ -59,12 +68,7 @@ TEST(ModelIo, SaveThenLoadIsBitExact) {
   save_model(dir / "nested/model", model);
   const Model back = load_model(dir / "nested/model");
   expect_same_model(model, back);
-  EXPECT_EQ(back.redis.host, "cache.internal");
-  EXPECT_EQ(back.redis.port, 7000);
-  EXPECT_EQ(back.redis.db, 3);
-  EXPECT_EQ(back.redis.prefix, "emb");
-  EXPECT_TRUE(back.redis.decode_responses);
-  EXPECT_EQ(back.redis.max_connections, 8);
+  expect_redis_config(back.redis, {"cache.internal", 7000, 3, "emb", true, 8});
 }
 
 TEST(ModelIo, MetadataJsonHasThePythonPackagesLayout) {
@@ -153,12 +157,7 @@ TEST(ModelIo, LoadsWhatNumpySavezCompressedWrites) {
   EXPECT_EQ(m.config.similarity_threshold, 0.7);
   EXPECT_EQ(m.config.buffer_size, 123u);
   EXPECT_EQ(m.config.seed, 7u);
-  EXPECT_EQ(m.redis.host, "redis.example");
-  EXPECT_EQ(m.redis.port, 6380);
-  EXPECT_EQ(m.redis.db, 2);
-  EXPECT_EQ(m.redis.prefix, "pyidx");
-  EXPECT_FALSE(m.redis.decode_responses);
-  EXPECT_EQ(m.redis.max_connections, 50);
+  expect_redis_config(m.redis, {"redis.example", 6380, 2, "pyidx", false, 50});
   expect_oracle_projections(m, 7, 5, 3);
 }
 
