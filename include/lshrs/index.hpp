@@ -142,13 +142,8 @@ struct QueryResult {
 };
 
 struct IndexStats {
-  HashFamily family = HashFamily::kHyperplane;
-  std::size_t dim = 0, num_perm = 0, num_bands = 0, rows_per_band = 0, buffer_size = 0;
-  double similarity_threshold = 0;
-  std::uint64_t seed = 0;
-  std::string prefix;
+  IndexConfig config;                   // Index::config(): family, shape, seed, prefix, query defaults
   std::string store;                    // BucketStore::describe()
-  QueryDefaults query_defaults;         // Index::query_defaults()
   std::size_t buffered = 0;             // vectors waiting for a flush
   StoreStats storage;
 };

@@ -162,7 +162,9 @@ class LSHRS_API RedisStore final : public BucketStore {
 
  private:
   void do_add(std::string_view prefix, const StoreLayout& layout, std::span<const std::int64_t> ids,
-              const Signatures& sigs) override;
+              const Signatures& sigs, std::span<const RecordExtras> extras) override;
+  std::vector<std::optional<IdRecord>> do_records(std::string_view prefix, const StoreLayout& layout,
+                                                  std::span<const std::int64_t> ids) override;
   std::vector<std::vector<std::int64_t>> do_members(std::string_view prefix,
                                                     std::span<const BucketRef> buckets) override;
   std::size_t do_remove(std::string_view prefix, const std::optional<StoreLayout>& layout,

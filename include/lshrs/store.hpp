@@ -6,7 +6,8 @@
 // Implementations: MemoryStore (embedded), RedisStore (one node or Redis
 // Cluster). The key layout is shared with the Python package:
 //   bucket      <prefix>:<band>:bucket:<hex of the band's signature bytes>
-//   signatures  <prefix>:sigs:<r>     (ours; a hash of the ids r·128 … r·128+127)
+//   records     <prefix>:sigs:<r>     (ours; a hash of the ids r·128 … r·128+127:
+//                                     each id's signatures and RecordExtras)
 //   signature   <prefix>:sig:<id>     (ours, per id: indexes written before ranges)
 //   meta        <prefix>:meta         (ours)
 //
@@ -101,6 +102,26 @@ struct StoreLayout {
   bool operator==(const StoreLayout&) const = default;
 };
 
+// What an id's record holds beside its band signatures: the per-id data of
+// filters (attributes) and expiry (TTL). It lives in the id's field of its
+// signature range, so it is written by the same commit as the id's buckets
+// and removed with the id. A write replaces the whole record: an id added
+// again without extras loses the ones it had. Only ranged signatures
+// (SignatureRecords::kRanged) hold extras.
+struct RecordExtras {
+  std::optional<std::string> attributes;      // opaque to the store; at most kMaxAttributeBytes
+  std::optional<std::int64_t> expires_at_ms;  // Unix time in milliseconds, > 0
+  bool operator==(const RecordExtras&) const = default;
+};
+inline constexpr std::size_t kMaxAttributeBytes = 64 * 1024;
+
+// One id's committed record, as records() reads it.
+struct IdRecord {
+  std::string signature;  // the id's band signatures concatenated (row_bytes())
+  RecordExtras extras;
+  bool operator==(const IdRecord&) const = default;
+};
+
 class LSHRS_API BucketStore {
  public:
   virtual ~BucketStore() = default;
@@ -110,8 +131,19 @@ class LSHRS_API BucketStore {
   // shape than `layout`, ids.size() != sigs.count, an id given twice and a
   // negative id (a member is an id >= 0 in canonical decimal: a read refuses
   // any other member, StorageError naming its bucket).
+  // `extras`, when not empty, holds one entry per id (InvalidArgument for
+  // another count, attributes over kMaxAttributeBytes, an expiry <= 0, or
+  // any extras on the per-id layout or in a store that keeps no records).
   void add(std::string_view prefix, const StoreLayout& layout, std::span<const std::int64_t> ids,
-           const Signatures& sigs);
+           const Signatures& sigs, std::span<const RecordExtras> extras = {});
+
+  // The committed record of each id, in the order asked; nullopt for an id
+  // that is not indexed (or was written without signatures). One round trip
+  // per server. A stored record that does not fit `layout` is a
+  // StorageError naming its key and id. A store that keeps no records
+  // (a Python storage object) refuses the call (InvalidArgument).
+  std::vector<std::optional<IdRecord>> records(std::string_view prefix, const StoreLayout& layout,
+                                               std::span<const std::int64_t> ids);
 
   // The members of each bucket, in the order asked. A ref whose signature is
   // not one band wide simply names a bucket that does not exist.
@@ -165,8 +197,13 @@ class LSHRS_API BucketStore {
   // The implementation, called with checked arguments only: a valid prefix,
   // a non-empty layout (if any) that `sigs` has, one signature row per id,
   // distinct and at least one id.
+  // `extras` is empty or holds one entry per id.
   virtual void do_add(std::string_view prefix, const StoreLayout& layout,
-                      std::span<const std::int64_t> ids, const Signatures& sigs) = 0;
+                      std::span<const std::int64_t> ids, const Signatures& sigs,
+                      std::span<const RecordExtras> extras) = 0;
+  virtual std::vector<std::optional<IdRecord>> do_records(std::string_view prefix,
+                                                          const StoreLayout& layout,
+                                                          std::span<const std::int64_t> ids);
   virtual std::vector<std::vector<std::int64_t>> do_members(std::string_view prefix,
                                                             std::span<const BucketRef> buckets) = 0;
   virtual std::size_t do_remove(std::string_view prefix, const std::optional<StoreLayout>& layout,

@@ -153,19 +153,19 @@ const std::vector<float>& model_matrix(const Index& ix) { return ix.band_hasher(
 
 py::dict stats_dict(const IndexStats& s) {
   py::dict d;
-  d["dimension"] = s.dim;
-  d["num_perm"] = s.num_perm;
-  d["num_bands"] = s.num_bands;
-  d["rows_per_band"] = s.rows_per_band;
-  d["similarity_threshold"] = s.similarity_threshold;
-  d["buffer_size"] = s.buffer_size;
-  d["redis_prefix"] = s.prefix;
-  d["seed"] = s.seed;
+  d["dimension"] = s.config.dim;
+  d["num_perm"] = s.config.num_perm;
+  d["num_bands"] = s.config.num_bands;
+  d["rows_per_band"] = s.config.rows_per_band;
+  d["similarity_threshold"] = s.config.similarity_threshold;
+  d["buffer_size"] = s.config.buffer_size;
+  d["redis_prefix"] = s.config.prefix;
+  d["seed"] = s.config.seed;
   d["store"] = s.store;
   d["buffered"] = s.buffered;
-  d["family"] = std::string(family_name(s.family));
-  d["query_defaults"] = py::dict(py::arg("probes") = s.query_defaults.probes,
-                                 py::arg("max_candidates") = cap_object(s.query_defaults.max_candidates));
+  d["family"] = std::string(family_name(s.config.family));
+  d["query_defaults"] = py::dict(py::arg("probes") = s.config.query_defaults.probes,
+                                 py::arg("max_candidates") = cap_object(s.config.query_defaults.max_candidates));
   d["storage"] = store_stats_dict(s.storage);
   return d;
 }

@@ -35,7 +35,13 @@ PyBucketStore::PyBucketStore(py::object storage)
             py::str(storage.get_type().attr("__qualname__")).cast<std::string>()) {}
 
 void PyBucketStore::do_add(std::string_view, const StoreLayout&, std::span<const std::int64_t> ids,
-                           const Signatures& sigs) {
+                           const Signatures& sigs, std::span<const RecordExtras> extras) {
+  // The original package's storage interface holds bucket memberships only.
+  for (const RecordExtras& e : extras) {
+    if (e.attributes || e.expires_at_ms) {
+      throw InvalidArgument("the storage object " + name_ + " keeps bucket memberships only, not attributes or expiry");
+    }
+  }
   py::gil_scoped_acquire gil;
   py::list ops(ids.size() * sigs.num_bands);
   std::size_t k = 0;

@@ -299,17 +299,8 @@ std::size_t Index::clear() {
 
 IndexStats Index::stats() {
   IndexStats s;
-  s.family = impl_->config.family;
-  s.dim = impl_->config.dim;
-  s.num_perm = impl_->config.num_perm;
-  s.num_bands = impl_->config.num_bands;
-  s.rows_per_band = impl_->config.rows_per_band;
-  s.buffer_size = impl_->config.buffer_size;
-  s.similarity_threshold = impl_->config.similarity_threshold;
-  s.seed = impl_->config.seed;
-  s.prefix = impl_->config.prefix;
+  s.config = config();
   s.store = impl_->store->describe();
-  s.query_defaults = impl_->config.query_defaults;
   {
     std::lock_guard lock(impl_->buffer_mutex);
     s.buffered = impl_->buffer.ids.size();

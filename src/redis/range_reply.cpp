@@ -1,6 +1,8 @@
 #include "redis/range_reply.hpp"
 
 #include "lshrs/error.hpp"
+#include "store/range_record.hpp"
+#include "util/printable.hpp"
 
 namespace lshrs::redis {
 namespace {
@@ -19,9 +21,19 @@ std::vector<std::optional<std::string>> optional_strings(Reply& r) {
 
 }  // namespace
 
-RangeState parse_range_begin(Reply& reply, const std::string& key, std::size_t batch) {
+RangeState parse_range_begin(Reply& reply, const std::string& key, std::size_t batch, std::size_t row_bytes) {
   const auto bad = [&] {
     return StorageError("Redis returned an unexpected reply to the signature range script on '" + key + "'");
+  };
+  // The script checked each record's length and first tail byte; the rest
+  // of the tail is checked here, before any of it names a bucket.
+  const auto check = [&](const std::string& whose, const std::optional<std::string>& record) {
+    if (!record || decode_record(*record, row_bytes)) return;
+    throw StorageError("signature range '" + key + "' holds a malformed record of " +
+                       std::to_string(record->size()) + " bytes for " + whose +
+                       " (not a " + std::to_string(row_bytes) +
+                       "-byte signature with lshrs' extras); is another application or a newer "
+                       "lshrs writing under this prefix? Delete the field (HDEL) or clear the index");
   };
   if (!reply.is_array() || reply.elements.empty() || reply.elements[0].kind != Reply::Kind::kInteger) throw bad();
   RangeState s;
@@ -40,9 +52,13 @@ RangeState parse_range_begin(Reply& reply, const std::string& key, std::size_t b
   for (std::size_t j = 0; j + 2 < s.entries.size(); j += 3) {
     auto& d = s.dirty[s.entries[j]];
     for (std::size_t k = j + 1; k <= j + 2; ++k) {
-      if (!s.entries[k].empty()) d.push_back(s.entries[k]);
+      if (s.entries[k].empty()) continue;
+      check("id " + util::printable(s.entries[j], 40), s.entries[k]);
+      d.push_back(record_signature(s.entries[k], row_bytes));
     }
   }
+  for (const auto& c : s.committed) check("an id of this write", c);
+  for (std::size_t k = 0; k < s.others.size(); ++k) check("id " + util::printable(s.others[k], 40), s.other_committed[k]);
   return s;
 }
 

@@ -4,8 +4,10 @@
 // them (the argument is in redis_store_ranges.cpp).
 //
 // A range key <prefix>:sigs:<floor(id / kRangeIds)> is a hash of
-//   <id>        the id's committed signature (its bands concatenated); an id
-//               without a field is not indexed (or was never tracked)
+//   <id>        the id's committed record: its signature (bands concatenated)
+//               and the extras written with it (store/range_record.hpp),
+//               committed and removed as one value; an id without a field
+//               is not indexed (or was never tracked)
 // and, only while the range is busy:
 //   n           a counter bumped by every begin, end and expired lease; it
 //               starts at the server's time in µs whenever the range turns
@@ -20,10 +22,11 @@
 // deletes and recreates a key (see compact()).
 //
 // kRangeBeginScript KEYS[1] = range key, ARGV = token, lease seconds, the
-// signature length w of the caller's layout, then pairs (id, target or "")
-// of this actor's batch (none for a repair). A committed signature of
-// another length than w, of a batch id (checked before anything is written)
-// or of an id the records name, is foreign data: an error reply
+// signature length w of the caller's layout, then pairs (id, target record
+// or "") of this actor's batch (none for a repair). A committed value that
+// is not a record of w-byte signatures (its tail's sections must account
+// for every byte), of a batch id (checked before anything is written) or of
+// an id the records name, is foreign data: an error reply
 // "LSHRSDATA <message naming the key and id>". Otherwise it drops expired
 // leases, records the actor; returns
 //   {n, sole, committed of each batch id, entries, other ids, their committed}
@@ -63,11 +66,29 @@ inline constexpr const char* kRangeBeginScript = LSHRS_RANGE_PRELUDE
     "local nb = (#ARGV - 3) / 2\n"
     "local ids = {}\n"
     "for i = 1, nb do ids[i] = ARGV[2 + 2 * i] end\n"
+    // A record (store/range_record.hpp): the w-byte signature, then an
+    // 'e' (101) section of 8 bytes, then an 'a' (97) section of 4 length
+    // bytes and that many more, ending the value.
+    "local function record(v)\n"
+    "  local at = w + 1\n"
+    "  if #v < w then return false end\n"
+    "  if string.byte(v, at) == 101 then\n"
+    "    local e = string.sub(v, at + 1, at + 8)\n"
+    "    if #e < 8 or string.byte(e, 1) > 127 or e == string.rep('\\0', 8) then return false end\n"
+    "    at = at + 9\n"
+    "  end\n"
+    "  if at <= #v and string.byte(v, at) == 97 and at + 4 <= #v then\n"
+    "    local a, b, c, d = string.byte(v, at + 1, at + 4)\n"
+    "    at = at + 5 + ((a * 256 + b) * 256 + c) * 256 + d\n"
+    "  end\n"
+    "  return at == #v + 1\n"
+    "end\n"
     "local function foreign(vals, names)\n"
     "  for i = 1, #names do\n"
-    "    if vals[i] and #vals[i] ~= w then\n"
-    "      return redis.error_reply('LSHRSDATA signature range ' .. k .. ' holds a signature of ' .. "
-    "#vals[i] .. ' bytes for id ' .. names[i] .. ', not the ' .. w .. ' bytes of this index; is "
+    "    local v = vals[i]\n"
+    "    if v and not record(v) then\n"
+    "      return redis.error_reply('LSHRSDATA signature range ' .. k .. ' holds a record of ' .. "
+    "#v .. ' bytes for id ' .. names[i] .. ', not a ' .. w .. '-byte signature of this index; is "
     "another application writing under this prefix? Delete the field (HDEL ' .. k .. ' ' .. "
     "names[i] .. ') or clear the index')\n"
     "    end\n"

@@ -64,14 +64,18 @@ struct LSHRS_LOCAL RedisStore::Impl {
   // the first time, or again with reload).
   std::string script_sha(const char* script, bool reload);
 
-  // The range protocol (redis_store_ranges.cpp): add (targets = the rows) or
-  // remove (targets empty) of ids; returns how many ids had a committed
-  // signature. `layout`: the caller's StoreLayout — every add, remove and
-  // repair is told it, so no width is ever guessed; a committed signature
-  // of another length than layout.row_bytes() (foreign data) is refused,
-  // StorageError naming its key and id, before anything is written. A prefix
+  // The range protocol (redis_store_ranges.cpp): add (targets = each id's
+  // whole record, store/range_record.hpp) or remove (targets empty) of ids;
+  // returns how many ids had a committed record. `layout`: the caller's
+  // StoreLayout — every add, remove and repair is told it, so no width is
+  // ever guessed; a committed record that does not start with a signature
+  // of layout.row_bytes() (foreign data) is refused, StorageError naming
+  // its key and id, before anything is written. A prefix
   // without meta (the Python package's) needs none: its ids are removed by
   // the bucket scan, remove_without_layout().
+  // Each id's committed record, read with one HMGET per range.
+  std::vector<std::optional<IdRecord>> read_ranges(std::string_view prefix, std::span<const std::int64_t> ids,
+                                                   const StoreLayout& layout);
   std::size_t write_ranges(std::string_view prefix, std::span<const std::int64_t> ids,
                            std::span<const std::string_view> targets, const StoreLayout& layout,
                            std::vector<std::int64_t>* untracked);

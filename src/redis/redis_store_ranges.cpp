@@ -52,6 +52,7 @@
 #include "redis/range_scripts.hpp"
 #include "redis/redis_store_impl.hpp"
 #include "store/key_parse.hpp"
+#include "store/range_record.hpp"
 
 namespace lshrs {
 namespace {
@@ -144,7 +145,7 @@ std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<co
     std::vector<RangeState> states;
     states.reserve(calls.size());
     for (std::size_t c = 0; c < calls.size(); ++c) {
-      states.push_back(parse_range_begin(replies[c], calls[c].key, calls[c].at.size()));
+      states.push_back(parse_range_begin(replies[c], calls[c].key, calls[c].at.size(), layout.row_bytes()));
     }
     // Round trip 2: each batch id into its target's buckets (or none), each
     // other id the records name back into its committed buckets.
@@ -158,13 +159,13 @@ std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<co
         const std::size_t i = calls[c].at[j];
         std::vector<std::string_view> dirty = dirty_of(s, texts[i]);
         if (s.committed[j]) {
-          dirty.push_back(*s.committed[j]);
+          dirty.push_back(record_signature(*s.committed[j], layout.row_bytes()));
           ++present;
         } else if (dirty.empty() && targets.empty() && untracked) {
           untracked->push_back(ids[i]);
         }
         std::optional<std::string_view> kept;
-        if (!targets.empty()) kept = targets[i];
+        if (!targets.empty()) kept = record_signature(targets[i], layout.row_bytes());
         settle_member(kept, dirty, width, i, adds, rems);
         a.push_back(texts[i]);
         a.emplace_back(targets.empty() ? std::string_view() : targets[i]);
@@ -174,7 +175,7 @@ std::size_t RedisStore::Impl::write_ranges(std::string_view prefix, std::span<co
         texts.push_back(s.others[k]);
         const auto& committed = s.other_committed[k];
         std::optional<std::string_view> kept;
-        if (committed) kept = *committed;
+        if (committed) kept = record_signature(*committed, layout.row_bytes());
         settle_member(kept, dirty_of(s, s.others[k]), width, m, adds, rems);
         if (committed) {
           a.push_back(s.others[k]);
@@ -226,7 +227,7 @@ std::size_t RedisStore::Impl::repair_ranges(std::string_view prefix, std::vector
       auto replies = run_script(redis::kRangeBeginScript, std::move(begins), "repair (begin)");
       std::vector<RangeState> states;
       states.reserve(keys.size());
-      for (std::size_t c = 0; c < keys.size(); ++c) states.push_back(parse_range_begin(replies[c], keys[c], 0));
+      for (std::size_t c = 0; c < keys.size(); ++c) states.push_back(parse_range_begin(replies[c], keys[c], 0, layout.row_bytes()));
       BucketGroups adds, rems;
       std::vector<std::string> texts;
       std::vector<std::vector<std::string>> ends;
@@ -239,7 +240,7 @@ std::size_t RedisStore::Impl::repair_ranges(std::string_view prefix, std::vector
           const auto& committed = s.other_committed[k];
           texts.push_back(s.others[k]);
           std::optional<std::string_view> kept;
-          if (committed) kept = *committed;
+          if (committed) kept = record_signature(*committed, layout.row_bytes());
           settle_member(kept, dirty_of(s, s.others[k]), width, texts.size() - 1, adds, rems);
           if (committed) {
             a.push_back(s.others[k]);
@@ -342,6 +343,70 @@ void RedisStore::Impl::refuse_ranges_beside_per_id(std::string_view prefix,
                        "\" declares one signature key per id (no \"signatures\" field): the meta "
                        "was altered or written by another application; restore it or clear the index");
   }
+}
+
+}  // namespace lshrs
+
+namespace lshrs {
+
+std::vector<std::optional<IdRecord>> RedisStore::Impl::read_ranges(std::string_view prefix,
+                                                                   std::span<const std::int64_t> ids,
+                                                                   const StoreLayout& layout) {
+  std::vector<std::optional<IdRecord>> out(ids.size());
+  std::vector<Command> gets;
+  std::vector<RangeCall> calls;
+  if (layout.signatures == SignatureRecords::kRanged) {
+    calls = group_by_range(prefix, ids);
+    for (const RangeCall& c : calls) {
+      std::vector<std::string> argv{"HMGET", c.key};
+      for (const std::size_t i : c.at) argv.push_back(id_text(ids[i]));
+      gets.emplace_back(std::move(argv));
+    }
+  } else {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      calls.push_back({0, signature_key(prefix, ids[i]), {i}});
+      gets.emplace_back(std::vector<std::string>{"GET", calls.back().key});
+    }
+  }
+  auto replies = run(gets, "records");
+  for (std::size_t c = 0; c < calls.size(); ++c) {
+    Reply& r = replies[c];
+    const std::size_t n = calls[c].at.size();
+    const bool array = r.is_array();
+    if ((array && r.elements.size() != n) || (!array && (n != 1 || layout.signatures == SignatureRecords::kRanged))) {
+      throw StorageError("Redis returned an unexpected reply reading the records of '" + calls[c].key + "'");
+    }
+    for (std::size_t j = 0; j < n; ++j) {
+      Reply& e = array ? r.elements[j] : r;
+      if (e.kind != Reply::Kind::kString) continue;
+      const std::size_t i = calls[c].at[j];
+      // Per-id keys hold the bare signature; extras exist only in ranges.
+      std::optional<RecordView> v;
+      if (layout.signatures == SignatureRecords::kRanged) {
+        v = decode_record(e.text, layout.row_bytes());
+      } else if (e.text.size() == layout.row_bytes()) {
+        v = RecordView{e.text, {}};
+      }
+      if (!v) {
+        throw StorageError("'" + calls[c].key + "' holds a record of " + std::to_string(e.text.size()) +
+                           " bytes for id " + id_text(ids[i]) + " that is not a " +
+                           std::to_string(layout.row_bytes()) +
+                           "-byte signature of this index (with lshrs' extras); is another application "
+                           "writing under this prefix? Delete it or clear the index");
+      }
+      out[i] = IdRecord{std::string(v->signature), std::move(v->extras)};
+    }
+  }
+  return out;
+}
+
+std::vector<std::optional<IdRecord>> RedisStore::do_records(std::string_view prefix, const StoreLayout& layout,
+                                                            std::span<const std::int64_t> ids) {
+  if (!impl_->options.track_signatures) {
+    throw InvalidArgument(
+        "this RedisStore keeps no per-id records (track_signatures is off; the CLI's --no-signatures)");
+  }
+  return impl_->read_ranges(prefix, ids, layout);
 }
 
 }  // namespace lshrs

@@ -64,6 +64,7 @@
 #include "redis/redis_store_impl.hpp"
 #include "redis/bucket_groups.hpp"
 #include "redis/signature_scripts.hpp"
+#include "store/range_record.hpp"
 
 namespace lshrs {
 namespace {
@@ -102,6 +103,16 @@ Begun parse_begin(Reply& reply, std::string_view key) {
   if (reply.elements[1].kind == Reply::Kind::kString) b.committed = std::move(reply.elements[1].text);
   for (std::size_t i = 2; i < reply.elements.size(); ++i) b.dirty.push_back(std::move(reply.elements[i].text));
   return b;
+}
+
+// Without signatures nothing per id is kept, so nothing could hold extras.
+void refuse_extras_untracked(std::span<const RecordExtras> extras) {
+  for (const RecordExtras& e : extras) {
+    if (!e.attributes && !e.expires_at_ms) continue;
+    throw InvalidArgument(
+        "attributes and expiry are kept in each id's signature record, and this RedisStore keeps no "
+        "signatures (track_signatures is off; the CLI's --no-signatures)");
+  }
 }
 
 }  // namespace
@@ -266,13 +277,19 @@ void RedisStore::Impl::repair_round(std::string_view prefix, std::span<const std
 
 // BucketStore::add() checked the batch against the layout, which `sigs` has.
 void RedisStore::do_add(std::string_view prefix, const StoreLayout& layout, std::span<const std::int64_t> ids,
-                        const Signatures& sigs) {
+                        const Signatures& sigs, std::span<const RecordExtras> extras) {
+  if (!impl_->options.track_signatures) refuse_extras_untracked(extras);
   std::vector<std::string> texts(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) texts[i] = id_text(ids[i]);
 
   if (impl_->options.track_signatures && layout.signatures == SignatureRecords::kRanged) {
+    std::vector<std::string> records;
+    if (!extras.empty()) {
+      records.reserve(ids.size());
+      for (std::size_t i = 0; i < ids.size(); ++i) records.push_back(encode_record(as_view(sigs.row(i)), extras[i]));
+    }
     std::vector<std::string_view> targets(ids.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) targets[i] = as_view(sigs.row(i));
+    for (std::size_t i = 0; i < ids.size(); ++i) targets[i] = records.empty() ? as_view(sigs.row(i)) : records[i];
     impl_->write_ranges(prefix, ids, targets, layout, nullptr);
     return;
   }

@@ -67,15 +67,59 @@ void validate_signatures(const StoreLayout& layout, std::span<const std::int64_t
   }
 }
 
+void validate_extras(const StoreLayout& layout, std::span<const std::int64_t> ids,
+                     std::span<const RecordExtras> extras) {
+  if (extras.empty()) return;
+  if (extras.size() != ids.size()) {
+    throw InvalidArgument("BucketStore::add: " + std::to_string(ids.size()) + " ids but " +
+                          std::to_string(extras.size()) + " record extras; pass one per id, or none");
+  }
+  for (std::size_t i = 0; i < extras.size(); ++i) {
+    const RecordExtras& e = extras[i];
+    if (e.attributes && e.attributes->size() > kMaxAttributeBytes) {
+      throw InvalidArgument("BucketStore::add: the attributes of id " + std::to_string(ids[i]) + " take " +
+                            std::to_string(e.attributes->size()) + " bytes, more than the " +
+                            std::to_string(kMaxAttributeBytes) + " an id may hold");
+    }
+    if (e.expires_at_ms && *e.expires_at_ms <= 0) {
+      throw InvalidArgument("BucketStore::add: the expiry of id " + std::to_string(ids[i]) + " is " +
+                            std::to_string(*e.expires_at_ms) + " ms; an expiry is a Unix time in ms > 0");
+    }
+    if ((e.attributes || e.expires_at_ms) && layout.signatures != SignatureRecords::kRanged) {
+      throw InvalidArgument(
+          "BucketStore::add: id " + std::to_string(ids[i]) +
+          " has attributes or an expiry, but this index keeps one signature key per id (written by a "
+          "release before 0.2), which holds neither; re-index it into a new prefix");
+    }
+  }
+}
+
 }  // namespace
 
 void BucketStore::add(std::string_view prefix, const StoreLayout& layout,
-                      std::span<const std::int64_t> ids, const Signatures& sigs) {
+                      std::span<const std::int64_t> ids, const Signatures& sigs,
+                      std::span<const RecordExtras> extras) {
   validate_prefix(prefix);
   validate_layout(layout, "add");
   validate_signatures(layout, ids, sigs);
+  validate_extras(layout, ids, extras);
   if (ids.empty()) return;
-  do_add(prefix, layout, ids, sigs);
+  do_add(prefix, layout, ids, sigs, extras);
+}
+
+std::vector<std::optional<IdRecord>> BucketStore::records(std::string_view prefix,
+                                                          const StoreLayout& layout,
+                                                          std::span<const std::int64_t> ids) {
+  validate_prefix(prefix);
+  validate_layout(layout, "records");
+  for (const std::int64_t id : ids) refuse_negative(id, "records");
+  if (ids.empty()) return {};
+  return do_records(prefix, layout, ids);
+}
+
+std::vector<std::optional<IdRecord>> BucketStore::do_records(std::string_view, const StoreLayout&,
+                                                             std::span<const std::int64_t>) {
+  throw InvalidArgument("the store " + describe() + " keeps no per-id records (attributes, expiry)");
 }
 
 std::vector<std::vector<std::int64_t>> BucketStore::members(std::string_view prefix,

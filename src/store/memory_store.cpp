@@ -8,16 +8,18 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "lshrs/error.hpp"
 #include "util/percentile.hpp"
 
 namespace lshrs {
 namespace {
 
 // One prefix: bucket sets per band keyed by raw signature bytes, each id's
-// concatenated band signatures (the reverse index), and the meta blob.
+// record (its concatenated band signatures — the reverse index — and its
+// extras), and the meta blob.
 struct Namespace {
   std::vector<std::unordered_map<std::string, std::unordered_set<std::int64_t>>> bands;
-  std::unordered_map<std::int64_t, std::string> signatures;
+  std::unordered_map<std::int64_t, IdRecord> signatures;
   std::optional<std::string> meta;
 
   void unlink(std::int64_t id, const std::string& sig, std::size_t band_bytes) {
@@ -71,22 +73,27 @@ MemoryStore::MemoryStore() : state_(std::make_unique<State>()) {}
 MemoryStore::~MemoryStore() = default;
 
 void MemoryStore::do_add(std::string_view prefix, const StoreLayout& layout,
-                         std::span<const std::int64_t> ids, const Signatures& sigs) {
+                         std::span<const std::int64_t> ids, const Signatures& sigs,
+                         std::span<const RecordExtras> extras) {
   std::unique_lock lock(state_->mutex);
   Namespace& ns = state_->space(prefix);
   if (ns.bands.size() < layout.bands) ns.bands.resize(layout.bands);
   for (std::size_t i = 0; i < ids.size(); ++i) {
     const auto row = sigs.row(i);
     std::string sig(row.begin(), row.end());
+    IdRecord record{std::move(sig), extras.empty() ? RecordExtras{} : extras[i]};
     auto old = ns.signatures.find(ids[i]);
     if (old != ns.signatures.end()) {
-      if (old->second == sig) continue;
-      ns.unlink(ids[i], old->second, layout.band_bytes);
+      if (old->second.signature == record.signature) {
+        old->second.extras = std::move(record.extras);  // a write replaces the whole record
+        continue;
+      }
+      ns.unlink(ids[i], old->second.signature, layout.band_bytes);
     }
     for (std::size_t b = 0; b < layout.bands; ++b) {
-      ns.bands[b][sig.substr(b * layout.band_bytes, layout.band_bytes)].insert(ids[i]);
+      ns.bands[b][record.signature.substr(b * layout.band_bytes, layout.band_bytes)].insert(ids[i]);
     }
-    ns.signatures[ids[i]] = std::move(sig);
+    ns.signatures[ids[i]] = std::move(record);
   }
 }
 
@@ -116,7 +123,7 @@ std::size_t MemoryStore::do_remove(std::string_view prefix, const std::optional<
     auto sig = ns.signatures.find(id);
     if (sig == ns.signatures.end()) continue;
     if (layout) {
-      ns.unlink(id, sig->second, layout->band_bytes);
+      ns.unlink(id, sig->second.signature, layout->band_bytes);
     } else {
       ns.unlink_everywhere(id);
     }
@@ -168,6 +175,27 @@ std::vector<std::string> MemoryStore::do_sample_keys(std::string_view prefix, Ke
     }
   }
   return keys;
+}
+
+std::vector<std::optional<IdRecord>> MemoryStore::do_records(std::string_view prefix,
+                                                             const StoreLayout& layout,
+                                                             std::span<const std::int64_t> ids) {
+  std::vector<std::optional<IdRecord>> out(ids.size());
+  std::shared_lock lock(state_->mutex);
+  const Namespace* ns = state_->find(prefix);
+  if (!ns) return out;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto it = ns->signatures.find(ids[i]);
+    if (it == ns->signatures.end()) continue;
+    if (it->second.signature.size() != layout.row_bytes()) {
+      throw StorageError("memory store: the record of id " + std::to_string(ids[i]) + " under prefix \"" +
+                         std::string(prefix) + "\" holds a signature of " +
+                         std::to_string(it->second.signature.size()) + " bytes, not the " +
+                         std::to_string(layout.row_bytes()) + " of this layout");
+    }
+    out[i] = it->second;
+  }
+  return out;
 }
 
 StoreStats MemoryStore::do_stats(std::string_view prefix) {

@@ -20,7 +20,7 @@
 #include "redis/cluster.hpp"
 #include "redis/url.hpp"
 #include "redis/store_options.hpp"
-#include "support/store_contract.hpp"
+#include "support/record_contract.hpp"
 #include "support/test_support.hpp"
 
 namespace lshrs::testing {
@@ -54,6 +54,7 @@ struct ClusterStoreFactory {
   }
 };
 INSTANTIATE_TYPED_TEST_SUITE_P(Cluster, StoreContract, ::testing::Types<ClusterStoreFactory>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Cluster, RecordContract, ::testing::Types<ClusterStoreFactory>);
 
 // ---- Administration of the test cluster through plain connections ----------
 

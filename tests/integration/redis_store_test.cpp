@@ -13,7 +13,7 @@
 #include "redis/connection.hpp"
 #include "redis/url.hpp"
 #include "redis/store_options.hpp"
-#include "support/store_contract.hpp"
+#include "support/record_contract.hpp"
 #include "support/test_support.hpp"
 
 namespace lshrs::testing {
@@ -24,6 +24,7 @@ struct RedisSingleFactory {
 };
 using RedisStores = ::testing::Types<RedisSingleFactory>;
 INSTANTIATE_TYPED_TEST_SUITE_P(RedisSingle, StoreContract, RedisStores);
+INSTANTIATE_TYPED_TEST_SUITE_P(RedisSingle, RecordContract, RedisStores);
 
 std::vector<std::int64_t> sorted_members(BucketStore& store, const std::string& prefix,
                                          std::uint32_t band, std::string sig) {

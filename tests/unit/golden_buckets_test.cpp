@@ -156,10 +156,10 @@ class RecordingStore : public MemoryStore {
 
  protected:
   void do_add(std::string_view prefix, const StoreLayout& layout, std::span<const std::int64_t> ids,
-              const Signatures& sigs) override {
+              const Signatures& sigs, std::span<const RecordExtras> e) override {
     for (auto id : ids) added.u64(static_cast<std::uint64_t>(id));
     added.signatures(sigs);
-    MemoryStore::do_add(prefix, layout, ids, sigs);
+    MemoryStore::do_add(prefix, layout, ids, sigs, e);
   }
   std::vector<std::vector<std::int64_t>> do_members(std::string_view prefix,
                                                     std::span<const BucketRef> buckets) override {

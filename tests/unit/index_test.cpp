@@ -40,9 +40,9 @@ struct TableFetcher : VectorFetcher {
 struct FlakyStore : MemoryStore {
   bool fail = false;
   void do_add(std::string_view p, const StoreLayout& layout, std::span<const std::int64_t> ids,
-              const Signatures& s) override {
+              const Signatures& s, std::span<const RecordExtras> e) override {
     if (fail) throw StorageError("injected failure");
-    MemoryStore::do_add(p, layout, ids, s);
+    MemoryStore::do_add(p, layout, ids, s, e);
   }
 };
 
@@ -345,7 +345,7 @@ TEST(Index, AutomaticBandsFollowTheThreshold) {
   o.similarity_threshold = 0.8;
   Index index(o);
   EXPECT_EQ(index.config().num_bands * index.config().rows_per_band, 128u);
-  EXPECT_EQ(index.stats().num_bands, index.config().num_bands);
+  EXPECT_EQ(index.stats().config.num_bands, index.config().num_bands);
 }
 
 }  // namespace

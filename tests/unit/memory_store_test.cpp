@@ -1,6 +1,6 @@
 #include "lshrs/memory_store.hpp"
 
-#include "support/store_contract.hpp"
+#include "support/record_contract.hpp"
 
 namespace lshrs::testing {
 namespace {
@@ -11,6 +11,7 @@ struct MemoryFactory {
 
 using MemoryStores = ::testing::Types<MemoryFactory>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Memory, StoreContract, MemoryStores);
+INSTANTIATE_TYPED_TEST_SUITE_P(Memory, RecordContract, MemoryStores);
 
 }  // namespace
 }  // namespace lshrs::testing

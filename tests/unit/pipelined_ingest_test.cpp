@@ -75,13 +75,13 @@ struct WatchingStore : MemoryStore {
   std::vector<std::int64_t> written;
 
   void do_add(std::string_view p, const StoreLayout& layout, std::span<const std::int64_t> ids,
-              const Signatures& s) override {
+              const Signatures& s, std::span<const RecordExtras> e) override {
     const std::size_t n = adds++;
     if (wait_for && n == 0) overlapped = wait_for->wait_until_served(2);
     if (std::find(failing.begin(), failing.end(), n) != failing.end()) {
       throw StorageError("injected failure of add " + std::to_string(n));
     }
-    MemoryStore::do_add(p, layout, ids, s);
+    MemoryStore::do_add(p, layout, ids, s, e);
     written.insert(written.end(), ids.begin(), ids.end());
   }
 };

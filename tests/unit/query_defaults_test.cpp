@@ -71,7 +71,7 @@ TEST(QueryDefaults, SavedModelRoundTripsAndAnIndexLoadedFromItProbesAsTuned) {
 
   Index loaded = Index::load(dir.path(), std::make_shared<MemoryStore>(), fetcher(v));
   EXPECT_EQ(loaded.query_defaults(), (QueryDefaults{24, 5}));
-  EXPECT_EQ(loaded.stats().query_defaults, (QueryDefaults{24, 5}));
+  EXPECT_EQ(loaded.stats().config.query_defaults, (QueryDefaults{24, 5}));
   fill(loaded, v);
   QueryOptions defaults;  // probes and max_candidates empty
   defaults.top_k = std::nullopt;

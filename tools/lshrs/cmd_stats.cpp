@@ -21,18 +21,18 @@ struct StatsArgs {
 void print_stats(const IndexStats& s) {
   const StoreStats& st = s.storage;
   std::vector<std::pair<std::string, std::string>> rows = {
-      {"prefix", s.prefix},
+      {"prefix", s.config.prefix},
       {"store", s.store},
-      {"family", std::string(family_name(s.family))},
-      {"dim", std::to_string(s.dim)},
-      {"num_perm", std::to_string(s.num_perm)},
-      {"bands x rows", fmt::format("{} x {}", s.num_bands, s.rows_per_band)},
-      {"seed", std::to_string(s.seed)},
+      {"family", std::string(family_name(s.config.family))},
+      {"dim", std::to_string(s.config.dim)},
+      {"num_perm", std::to_string(s.config.num_perm)},
+      {"bands x rows", fmt::format("{} x {}", s.config.num_bands, s.config.rows_per_band)},
+      {"seed", std::to_string(s.config.seed)},
       {"query defaults",
-       fmt::format("probes {}, max candidates {}{}", s.query_defaults.probes,
-                   s.query_defaults.max_candidates ? std::to_string(*s.query_defaults.max_candidates)
+       fmt::format("probes {}, max candidates {}{}", s.config.query_defaults.probes,
+                   s.config.query_defaults.max_candidates ? std::to_string(*s.config.query_defaults.max_candidates)
                                                    : "all",
-                   s.query_defaults.empty() ? "" : " (tuned)")},
+                   s.config.query_defaults.empty() ? "" : " (tuned)")},
       {"ids", st.ids ? group_digits(*st.ids) : "unknown (no signatures kept)"},
       {"buckets", group_digits(st.buckets)},
       {"bucket size",

@@ -89,16 +89,16 @@ std::string human_bytes(double bytes) {
 
 Json stats_json(const IndexStats& s) {
   Json j;
-  j["prefix"] = s.prefix;
+  j["prefix"] = s.config.prefix;
   j["store"] = s.store;
-  j["config"] = {{"family", family_name(s.family)},
-                 {"dim", s.dim},
-                 {"num_perm", s.num_perm},
-                 {"num_bands", s.num_bands},
-                 {"rows_per_band", s.rows_per_band},
-                 {"similarity_threshold", s.similarity_threshold},
-                 {"buffer_size", s.buffer_size},
-                 {"seed", s.seed}};
+  j["config"] = {{"family", family_name(s.config.family)},
+                 {"dim", s.config.dim},
+                 {"num_perm", s.config.num_perm},
+                 {"num_bands", s.config.num_bands},
+                 {"rows_per_band", s.config.rows_per_band},
+                 {"similarity_threshold", s.config.similarity_threshold},
+                 {"buffer_size", s.config.buffer_size},
+                 {"seed", s.config.seed}};
   const StoreStats& st = s.storage;
   j["ids"] = st.ids ? Json(*st.ids) : Json(nullptr);
   j["buckets"] = st.buckets;
@@ -112,9 +112,9 @@ Json stats_json(const IndexStats& s) {
   j["buffered"] = s.buffered;
   j["unfinished_ranges"] = st.unfinished_ranges;
   j["warnings"] = st.warnings;
-  j["query_defaults"] = {{"probes", s.query_defaults.probes},
-                         {"max_candidates", s.query_defaults.max_candidates
-                                                ? Json(*s.query_defaults.max_candidates)
+  j["query_defaults"] = {{"probes", s.config.query_defaults.probes},
+                         {"max_candidates", s.config.query_defaults.max_candidates
+                                                ? Json(*s.config.query_defaults.max_candidates)
                                                 : Json(nullptr)}};
   return j;
 }
