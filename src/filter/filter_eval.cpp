@@ -12,11 +12,10 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string_view>
 #include <system_error>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "filter/filter.hpp"
 #include "filter/filter_program.hpp"
@@ -50,9 +49,14 @@ Value number_value(double n) {
 Value scalar_value(const Scalar& s) {
   Value v;
   switch (s.kind) {
-    case Scalar::Kind::kNumber: return number_value(s.number);
-    case Scalar::Kind::kString: v.kind = Value::Kind::kString; v.text = s.text; return v;
-    case Scalar::Kind::kNull: return v;
+    case Scalar::Kind::kNumber:
+      return number_value(s.number);
+    case Scalar::Kind::kString:
+      v.kind = Value::Kind::kString;
+      v.text = s.text;
+      return v;
+    case Scalar::Kind::kNull:
+      return v;
   }
   return v;
 }
@@ -62,15 +66,22 @@ bool json_scalar_value(const Json& j, Value& out) {
   switch (j.type()) {
     case Json::value_t::number_integer:
     case Json::value_t::number_unsigned:
-    case Json::value_t::number_float: out = number_value(j.get<double>()); return true;
-    case Json::value_t::boolean: out = number_value(j.get<bool>() ? 1 : 0); return true;
+    case Json::value_t::number_float:
+      out = number_value(j.get<double>());
+      return true;
+    case Json::value_t::boolean:
+      out = number_value(j.get<bool>() ? 1 : 0);
+      return true;
     case Json::value_t::string:
       out = Value{};
       out.kind = Value::Kind::kString;
       out.text = j.get_ref<const Json::string_t&>();
       return true;
-    case Json::value_t::null: out = Value{}; return true;
-    default: return false;
+    case Json::value_t::null:
+      out = Value{};
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -93,7 +104,8 @@ double to_number(const Value& v) {
   if (v.kind != Value::Kind::kString || v.text.empty()) return kNaN;
   double n = 0;
   const auto [end, error] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), n);
-  if (error != std::errc{} || end != v.text.data() + v.text.size() || !std::isfinite(n)) return kNaN;
+  if (error != std::errc{} || end != v.text.data() + v.text.size() || !std::isfinite(n))
+    return kNaN;
   return n;
 }
 
@@ -101,10 +113,14 @@ double to_number(const Value& v) {
 // empty) true. NaN is false as well, as in JavaScript.
 bool truthy(const Value& v) {
   switch (v.kind) {
-    case Value::Kind::kNumber: return v.number != 0 && !std::isnan(v.number);
-    case Value::Kind::kString: return !v.text.empty();
-    case Value::Kind::kNull: return false;
-    default: return true;
+    case Value::Kind::kNumber:
+      return v.number != 0 && !std::isnan(v.number);
+    case Value::Kind::kString:
+      return !v.text.empty();
+    case Value::Kind::kNull:
+      return false;
+    default:
+      return true;
   }
 }
 
@@ -138,22 +154,38 @@ bool contains(const Value& needle, const Value& haystack) {
 
 Value binary(Op op, const Value& a, const Value& b) {
   switch (op) {
-    case Op::kPow: return number_value(std::pow(to_number(a), to_number(b)));
-    case Op::kMul: return number_value(to_number(a) * to_number(b));
-    case Op::kDiv: return number_value(to_number(a) / to_number(b));
-    case Op::kMod: return number_value(std::fmod(to_number(a), to_number(b)));
-    case Op::kAdd: return number_value(to_number(a) + to_number(b));
-    case Op::kSub: return number_value(to_number(a) - to_number(b));
-    case Op::kGt: return number_value(to_number(a) > to_number(b));
-    case Op::kGe: return number_value(to_number(a) >= to_number(b));
-    case Op::kLt: return number_value(to_number(a) < to_number(b));
-    case Op::kLe: return number_value(to_number(a) <= to_number(b));
-    case Op::kEq: return number_value(equal(a, b));
-    case Op::kNe: return number_value(!equal(a, b));
-    case Op::kIn: return number_value(contains(a, b));
-    case Op::kAnd: return number_value(truthy(a) && truthy(b));
-    case Op::kOr: return number_value(truthy(a) || truthy(b));
-    default: return Value{};  // not binary: the parser never emits it here
+    case Op::kPow:
+      return number_value(std::pow(to_number(a), to_number(b)));
+    case Op::kMul:
+      return number_value(to_number(a) * to_number(b));
+    case Op::kDiv:
+      return number_value(to_number(a) / to_number(b));
+    case Op::kMod:
+      return number_value(std::fmod(to_number(a), to_number(b)));
+    case Op::kAdd:
+      return number_value(to_number(a) + to_number(b));
+    case Op::kSub:
+      return number_value(to_number(a) - to_number(b));
+    case Op::kGt:
+      return number_value(to_number(a) > to_number(b));
+    case Op::kGe:
+      return number_value(to_number(a) >= to_number(b));
+    case Op::kLt:
+      return number_value(to_number(a) < to_number(b));
+    case Op::kLe:
+      return number_value(to_number(a) <= to_number(b));
+    case Op::kEq:
+      return number_value(equal(a, b));
+    case Op::kNe:
+      return number_value(!equal(a, b));
+    case Op::kIn:
+      return number_value(contains(a, b));
+    case Op::kAnd:
+      return number_value(truthy(a) && truthy(b));
+    case Op::kOr:
+      return number_value(truthy(a) || truthy(b));
+    default:
+      return Value{};  // not binary: the parser never emits it here
   }
 }
 
@@ -163,7 +195,9 @@ bool run(const Program& program, const Json& attributes, Value* stack) {
   std::size_t top = 0;  // values on the stack
   for (const filter::Instruction& i : program.code) {
     switch (i.op) {
-      case Op::kPushScalar: stack[top++] = scalar_value(program.scalars[i.arg]); break;
+      case Op::kPushScalar:
+        stack[top++] = scalar_value(program.scalars[i.arg]);
+        break;
       case Op::kPushArray:
         stack[top] = Value{};
         stack[top].kind = Value::Kind::kLiteralArray;
@@ -176,7 +210,9 @@ bool run(const Program& program, const Json& attributes, Value* stack) {
         ++top;
         break;
       }
-      case Op::kNot: stack[top - 1] = number_value(!truthy(stack[top - 1])); break;
+      case Op::kNot:
+        stack[top - 1] = number_value(!truthy(stack[top - 1]));
+        break;
       default:
         --top;
         stack[top - 1] = binary(i.op, stack[top - 1], stack[top]);

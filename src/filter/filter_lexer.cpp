@@ -17,9 +17,14 @@ bool is_field_char(char c) { return is_alpha(c) || is_digit(c) || c == '_' || c 
 
 bool is_operand_end(TokenKind kind) {
   switch (kind) {
-    case TokenKind::kNumber: case TokenKind::kString: case TokenKind::kField:
-    case TokenKind::kTrue: case TokenKind::kFalse: case TokenKind::kNull:
-    case TokenKind::kRightParen: case TokenKind::kRightBracket:
+    case TokenKind::kNumber:
+    case TokenKind::kString:
+    case TokenKind::kField:
+    case TokenKind::kTrue:
+    case TokenKind::kFalse:
+    case TokenKind::kNull:
+    case TokenKind::kRightParen:
+    case TokenKind::kRightBracket:
       return true;
     default:
       return false;
@@ -38,10 +43,14 @@ Token make(TokenKind kind, std::size_t offset, std::size_t length) {
 // backslash before any other byte stands for that byte (\" \' \\ included).
 char unescape(char c) {
   switch (c) {
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    default: return c;
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    default:
+      return c;
   }
 }
 
@@ -54,7 +63,7 @@ std::string quoted_char_at(std::string_view text, std::size_t offset) {
   return "'" + quote_user_text(text.substr(offset, length), 4) + "'";
 }
 
-bool Lexer::operand_expected() const { return first_ || !is_operand_end(previous_); }
+bool Lexer::operand_expected() const { return !is_operand_end(previous_); }
 
 Token Lexer::next() {
   while (pos_ < text_.size() && is_space(text_[pos_])) ++pos_;
@@ -64,8 +73,8 @@ Token Lexer::next() {
     t = make(TokenKind::kEnd, start, 0);
   } else {
     const char c = text_[pos_];
-    const bool signed_number = c == '-' && operand_expected() && pos_ + 1 < text_.size() &&
-                               is_digit(text_[pos_ + 1]);
+    const bool signed_number =
+        c == '-' && operand_expected() && pos_ + 1 < text_.size() && is_digit(text_[pos_ + 1]);
     if (is_digit(c) || signed_number) {
       t = lex_number(start);
     } else if (c == '"' || c == '\'') {
@@ -79,7 +88,6 @@ Token Lexer::next() {
     }
   }
   previous_ = t.kind;
-  first_ = false;
   return t;
 }
 
@@ -145,8 +153,8 @@ Token Lexer::lex_word(std::size_t start) {
   static constexpr struct {
     std::string_view word;
     TokenKind kind;
-  } kWords[] = {{"and", TokenKind::kAnd},   {"or", TokenKind::kOr},       {"not", TokenKind::kNot},
-                {"in", TokenKind::kIn},     {"true", TokenKind::kTrue},   {"false", TokenKind::kFalse},
+  } kWords[] = {{"and", TokenKind::kAnd},  {"or", TokenKind::kOr},     {"not", TokenKind::kNot},
+                {"in", TokenKind::kIn},    {"true", TokenKind::kTrue}, {"false", TokenKind::kFalse},
                 {"null", TokenKind::kNull}};
   for (const auto& w : kWords) {
     if (w.word == word) {
@@ -164,14 +172,16 @@ Token Lexer::lex_symbol(std::size_t start) {
   static constexpr struct {
     std::string_view symbol;
     TokenKind kind;
-  } kSymbols[] = {
-      {"**", TokenKind::kPow}, {">=", TokenKind::kGe},  {"<=", TokenKind::kLe},
-      {"==", TokenKind::kEq},  {"!=", TokenKind::kNe},  {"&&", TokenKind::kAnd},
-      {"||", TokenKind::kOr},  {"*", TokenKind::kMul},  {"/", TokenKind::kDiv},
-      {"%", TokenKind::kMod},  {"+", TokenKind::kAdd},  {"-", TokenKind::kSub},
-      {">", TokenKind::kGt},   {"<", TokenKind::kLt},   {"!", TokenKind::kNot},
-      {"(", TokenKind::kLeftParen}, {")", TokenKind::kRightParen},
-      {"[", TokenKind::kLeftBracket}, {"]", TokenKind::kRightBracket}, {",", TokenKind::kComma}};
+  } kSymbols[] = {{"**", TokenKind::kPow},         {">=", TokenKind::kGe},
+                  {"<=", TokenKind::kLe},          {"==", TokenKind::kEq},
+                  {"!=", TokenKind::kNe},          {"&&", TokenKind::kAnd},
+                  {"||", TokenKind::kOr},          {"*", TokenKind::kMul},
+                  {"/", TokenKind::kDiv},          {"%", TokenKind::kMod},
+                  {"+", TokenKind::kAdd},          {"-", TokenKind::kSub},
+                  {">", TokenKind::kGt},           {"<", TokenKind::kLt},
+                  {"!", TokenKind::kNot},          {"(", TokenKind::kLeftParen},
+                  {")", TokenKind::kRightParen},   {"[", TokenKind::kLeftBracket},
+                  {"]", TokenKind::kRightBracket}, {",", TokenKind::kComma}};
   const std::string_view rest = text_.substr(start);
   for (const auto& s : kSymbols) {
     if (rest.substr(0, s.symbol.size()) == s.symbol) {

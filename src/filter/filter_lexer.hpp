@@ -18,10 +18,33 @@ namespace lshrs::filter {
 
 enum class TokenKind {
   kEnd,
-  kNumber, kString, kField, kTrue, kFalse, kNull,
-  kLeftParen, kRightParen, kLeftBracket, kRightBracket, kComma,
-  kNot, kPow, kMul, kDiv, kMod, kAdd, kSub,
-  kGt, kGe, kLt, kLe, kEq, kNe, kIn, kAnd, kOr,
+  kNumber,
+  kString,
+  kField,
+  kTrue,
+  kFalse,
+  kNull,
+  kLeftParen,
+  kRightParen,
+  kLeftBracket,
+  kRightBracket,
+  kComma,
+  kNot,
+  kPow,
+  kMul,
+  kDiv,
+  kMod,
+  kAdd,
+  kSub,
+  kGt,
+  kGe,
+  kLt,
+  kLe,
+  kEq,
+  kNe,
+  kIn,
+  kAnd,
+  kOr,
 };
 
 struct Token {
@@ -58,8 +81,7 @@ class Lexer {
 
   std::string_view text_;
   std::size_t pos_ = 0;
-  TokenKind previous_ = TokenKind::kEnd;
-  bool first_ = true;
+  TokenKind previous_ = TokenKind::kEnd;  // kEnd before the first token: an operand is expected
 };
 
 // `text[offset...]`'s first character (a whole UTF-8 sequence when it is one)

@@ -32,7 +32,8 @@ class Parser {
   void advance() { current_ = lexer_.next(); }
 
   [[noreturn]] void fail_unexpected() const {
-    if (current_.kind == TokenKind::kEnd) throw SyntaxError{"unexpected end of filter", current_.offset};
+    if (current_.kind == TokenKind::kEnd)
+      throw SyntaxError{"unexpected end of filter", current_.offset};
     const std::string_view spelled = lexer_.text().substr(current_.offset, current_.length);
     throw SyntaxError{"unexpected '" + quote_user_text(spelled, 40) + "'", current_.offset};
   }
@@ -51,9 +52,9 @@ class Parser {
   // Entered once per level of nesting; bounded so that recursion is.
   void enter(std::size_t offset) {
     if (++nesting_ > FilterExpression::kMaxNesting) {
-      throw SyntaxError{"nested deeper than " + std::to_string(FilterExpression::kMaxNesting) +
-                            " levels",
-                        offset};
+      throw SyntaxError{
+          "nested deeper than " + std::to_string(FilterExpression::kMaxNesting) + " levels",
+          offset};
     }
   }
   void leave() { --nesting_; }
@@ -75,17 +76,23 @@ class Parser {
   void parse_or() { binary_level({{TokenKind::kOr, Op::kOr}}, &Parser::parse_and); }
   void parse_and() { binary_level({{TokenKind::kAnd, Op::kAnd}}, &Parser::parse_comparison); }
   void parse_comparison() {
-    binary_level({{TokenKind::kEq, Op::kEq}, {TokenKind::kNe, Op::kNe}, {TokenKind::kGt, Op::kGt},
-                  {TokenKind::kGe, Op::kGe}, {TokenKind::kLt, Op::kLt}, {TokenKind::kLe, Op::kLe},
+    binary_level({{TokenKind::kEq, Op::kEq},
+                  {TokenKind::kNe, Op::kNe},
+                  {TokenKind::kGt, Op::kGt},
+                  {TokenKind::kGe, Op::kGe},
+                  {TokenKind::kLt, Op::kLt},
+                  {TokenKind::kLe, Op::kLe},
                   {TokenKind::kIn, Op::kIn}},
                  &Parser::parse_sum);
   }
   void parse_sum() {
-    binary_level({{TokenKind::kAdd, Op::kAdd}, {TokenKind::kSub, Op::kSub}}, &Parser::parse_product);
+    binary_level({{TokenKind::kAdd, Op::kAdd}, {TokenKind::kSub, Op::kSub}},
+                 &Parser::parse_product);
   }
   void parse_product() {
-    binary_level({{TokenKind::kMul, Op::kMul}, {TokenKind::kDiv, Op::kDiv}, {TokenKind::kMod, Op::kMod}},
-                 &Parser::parse_power);
+    binary_level(
+        {{TokenKind::kMul, Op::kMul}, {TokenKind::kDiv, Op::kDiv}, {TokenKind::kMod, Op::kMod}},
+        &Parser::parse_power);
   }
 
   void parse_power() {
@@ -170,18 +177,33 @@ class Parser {
   static Scalar scalar_of(const Token& t) {
     Scalar s;
     switch (t.kind) {
-      case TokenKind::kNumber: s.kind = Scalar::Kind::kNumber; s.number = t.number; break;
-      case TokenKind::kTrue: s.kind = Scalar::Kind::kNumber; s.number = 1; break;
-      case TokenKind::kFalse: s.kind = Scalar::Kind::kNumber; s.number = 0; break;
-      case TokenKind::kString: s.kind = Scalar::Kind::kString; s.text = t.text; break;
-      default: s.kind = Scalar::Kind::kNull; break;
+      case TokenKind::kNumber:
+        s.kind = Scalar::Kind::kNumber;
+        s.number = t.number;
+        break;
+      case TokenKind::kTrue:
+        s.kind = Scalar::Kind::kNumber;
+        s.number = 1;
+        break;
+      case TokenKind::kFalse:
+        s.kind = Scalar::Kind::kNumber;
+        s.number = 0;
+        break;
+      case TokenKind::kString:
+        s.kind = Scalar::Kind::kString;
+        s.text = t.text;
+        break;
+      default:
+        s.kind = Scalar::Kind::kNull;
+        break;
     }
     return s;
   }
 
   std::uint32_t field_index(const std::string& name) {
     const auto it = std::find(program_.fields.begin(), program_.fields.end(), name);
-    if (it != program_.fields.end()) return static_cast<std::uint32_t>(it - program_.fields.begin());
+    if (it != program_.fields.end())
+      return static_cast<std::uint32_t>(it - program_.fields.begin());
     program_.fields.push_back(name);
     return static_cast<std::uint32_t>(program_.fields.size() - 1);
   }

@@ -24,9 +24,21 @@ enum class Op : std::uint8_t {
   // Unary.
   kNot,
   // Binary, popping b then a and pushing `a op b`.
-  kPow, kMul, kDiv, kMod, kAdd, kSub,
-  kGt, kGe, kLt, kLe, kEq, kNe, kIn,
-  kAnd, kOr,
+  kPow,
+  kMul,
+  kDiv,
+  kMod,
+  kAdd,
+  kSub,
+  kGt,
+  kGe,
+  kLt,
+  kLe,
+  kEq,
+  kNe,
+  kIn,
+  kAnd,
+  kOr,
 };
 
 struct Instruction {

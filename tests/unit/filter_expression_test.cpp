@@ -2,14 +2,13 @@
 // truth of every row is worked out by hand from the rules in docs/filters.md
 // (Redis's expr.c semantics, and where we differ, ours), never by running
 // the code.
-#include "filter/filter.hpp"
-
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "filter/filter.hpp"
 #include "lshrs/error.hpp"
 
 namespace lshrs {
@@ -44,18 +43,36 @@ void expect_rows(const std::vector<Row>& rows, const Json& attrs = attributes())
 }
 
 TEST(FilterExpression, Comparisons) {
-  expect_rows({{".year == 2021", true},   {".year != 2021", false},  {".year > 2020", true},
-               {".year > 2021", false},   {".year >= 2021", true},   {".year < 2021", false},
-               {".year <= 2021", true},   {".rating > 8.4", true},   {".rating == 8.5", true},
-               {".lang == \"en\"", true}, {".lang == 'en'", true},   {".lang != \"fr\"", true},
-               {".lang == \"EN\"", false}, {"2021 == .year", true},  {".year == .year", true}});
+  expect_rows({{".year == 2021", true},
+               {".year != 2021", false},
+               {".year > 2020", true},
+               {".year > 2021", false},
+               {".year >= 2021", true},
+               {".year < 2021", false},
+               {".year <= 2021", true},
+               {".rating > 8.4", true},
+               {".rating == 8.5", true},
+               {".lang == \"en\"", true},
+               {".lang == 'en'", true},
+               {".lang != \"fr\"", true},
+               {".lang == \"EN\"", false},
+               {"2021 == .year", true},
+               {".year == .year", true}});
 }
 
 TEST(FilterExpression, BooleansAreOneAndZero) {
-  expect_rows({{".active", true},         {".draft", false},         {".active == 1", true},
-               {".active == true", true}, {".draft == false", true}, {".draft == 0", true},
-               {"!.draft", true},         {".active == \"1\"", true}, {"true", true},
-               {"false", false},          {"true == 1", true},       {"true + true == 2", true}});
+  expect_rows({{".active", true},
+               {".draft", false},
+               {".active == 1", true},
+               {".active == true", true},
+               {".draft == false", true},
+               {".draft == 0", true},
+               {"!.draft", true},
+               {".active == \"1\"", true},
+               {"true", true},
+               {"false", false},
+               {"true == 1", true},
+               {"true + true == 2", true}});
 }
 
 TEST(FilterExpression, LogicInBothSpellings) {
@@ -86,7 +103,7 @@ TEST(FilterExpression, Precedence) {
                {"-2 ** 2 == 4", true},  // the sign belongs to the literal
                {"!.year == 1", false},  // (!2021) == 1: `!` binds tightest
                {"!.year == 0", true},
-               {"1 < 2 < 3", true},  // (1 < 2) < 3
+               {"1 < 2 < 3", true},   // (1 < 2) < 3
                {"3 > 2 > 1", false},  // (3 > 2) > 1 is 1 > 1
                {".year - 21 == 2000", true},
                {"1 + 1 == 2 and 2 * 2 == 4", true},
@@ -94,32 +111,44 @@ TEST(FilterExpression, Precedence) {
 }
 
 TEST(FilterExpression, MinusAndFieldNames) {
-  expect_rows({{"3 -1 == 2", true},           // after an operand, '-' subtracts
-               {"3 - -1 == 4", true},         // after an operator, it signs a number
+  expect_rows({{"3 -1 == 2", true},    // after an operand, '-' subtracts
+               {"3 - -1 == 4", true},  // after an operator, it signs a number
                {"3 > -1", true},
-               {".dash-name == 7", true},     // '-' is part of a field name
-               {".year-21 == 5", true},       // so this is the field "year-21"
+               {".dash-name == 7", true},  // '-' is part of a field name
+               {".year-21 == 5", true},    // so this is the field "year-21"
                {".year -21 == 2000", true}});
 }
 
 TEST(FilterExpression, Arithmetic) {
-  expect_rows({{".rating * 2 == 17", true},  {".year % 2 == 1", true},
+  expect_rows({{".rating * 2 == 17", true},
+               {".year % 2 == 1", true},
                {".year / 0 > 1e300", true},  // +inf
                {"0 / 0 == 0 / 0", false},    // NaN equals nothing
-               {"0 / 0 != 0 / 0", true},     {"0 / 0", false},
-               {"1e3 == 1000", true},        {"1.5e-3 == 0.0015", true},
-               {"2.5E2 == 250", true},       {"1E+2 == 100", true},
-               {"5. == 5", true},            {"007 == 7", true},
-               {"2 ** 0.5 > 1.41", true},    {"2 ** -1 == 0.5", true},
-               {"\"5\" + 1 == 6", true},     {".title + 1 > 0", false},
-               {"-7 % 3 == -1", true},       {".big == 9007199254740992", true}});
+               {"0 / 0 != 0 / 0", true},
+               {"0 / 0", false},
+               {"1e3 == 1000", true},
+               {"1.5e-3 == 0.0015", true},
+               {"2.5E2 == 250", true},
+               {"1E+2 == 100", true},
+               {"5. == 5", true},
+               {"007 == 7", true},
+               {"2 ** 0.5 > 1.41", true},
+               {"2 ** -1 == 0.5", true},
+               {"\"5\" + 1 == 6", true},
+               {".title + 1 > 0", false},
+               {"-7 % 3 == -1", true},
+               {".big == 9007199254740992", true}});
 }
 
 TEST(FilterExpression, StringEscapes) {
-  expect_rows({{".q == \"a\\\"b\"", true},  {"'a\"b' == .q", true},
-               {".sq == 'O\\'Brien'", true}, {".sq == \"O'Brien\"", true},
-               {".bs == \"x\\\\y\"", true},  {".nl == \"l1\\nl2\"", true},
-               {"\"\\t\" == \"\t\"", true},  {"\"\\z\" == \"z\"", true},
+  expect_rows({{".q == \"a\\\"b\"", true},
+               {"'a\"b' == .q", true},
+               {".sq == 'O\\'Brien'", true},
+               {".sq == \"O'Brien\"", true},
+               {".bs == \"x\\\\y\"", true},
+               {".nl == \"l1\\nl2\"", true},
+               {"\"\\t\" == \"\t\"", true},
+               {"\"\\z\" == \"z\"", true},
                {"\"\\q\" in .q", false}});
 }
 
@@ -127,7 +156,7 @@ TEST(FilterExpression, InBothWays) {
   expect_rows({{".lang in [\"en\", \"fr\"]", true},
                {".lang in ['de']", false},
                {".year in [2020, 2021]", true},
-               {".year in [\"2021\"]", true},  // a string and a number compare as numbers
+               {".year in [\"2021\"]", true},   // a string and a number compare as numbers
                {".year in [1, 2, 3,]", false},  // a trailing comma, as Redis allows
                {"\"sale\" in .tags", true},
                {"\"old\" in .tags", false},
@@ -152,19 +181,32 @@ TEST(FilterExpression, InBothWays) {
 }
 
 TEST(FilterExpression, TypeMixes) {
-  expect_rows({{".num_text == 42", true},      {".num_text > 41", true},
-               {".num_text == \"42\"", true},  {".num_text == \"42.0\"", false},  // bytes
-               {".lang == 0", false},          {".lang != 0", true},  // no number: NaN
-               {".lang > -1", false},          {"\"10\" > \"9\"", true},  // as numbers
-               {"\"b\" > \"a\"", false},       {".empty", false},
-               {".lang", true},                {".nothing", false},
-               {".nothing == null", true},     {".year == null", false},
-               {".year != null", true},        {"null == 0", false},
-               {"null == null", true},         {".tags", true},
-               {".none", true},                {".tags == 0", false},
-               {"[1] == [1]", false},          {"\"\"", false},
-               {"\"0\"", true},                {"0", false},
-               {"-0.0", false},                {"null", false}});
+  expect_rows({{".num_text == 42", true},
+               {".num_text > 41", true},
+               {".num_text == \"42\"", true},
+               {".num_text == \"42.0\"", false},  // bytes
+               {".lang == 0", false},
+               {".lang != 0", true},  // no number: NaN
+               {".lang > -1", false},
+               {"\"10\" > \"9\"", true},  // as numbers
+               {"\"b\" > \"a\"", false},
+               {".empty", false},
+               {".lang", true},
+               {".nothing", false},
+               {".nothing == null", true},
+               {".year == null", false},
+               {".year != null", true},
+               {"null == 0", false},
+               {"null == null", true},
+               {".tags", true},
+               {".none", true},
+               {".tags == 0", false},
+               {"[1] == [1]", false},
+               {"\"\"", false},
+               {"\"0\"", true},
+               {"0", false},
+               {"-0.0", false},
+               {"null", false}});
 }
 
 TEST(FilterExpression, AMissingOrUnreadableFieldFailsTheWholeFilter) {
@@ -324,7 +366,8 @@ TEST(FilterExpression, ErrorsAreOneLineWhateverTheInput) {
     EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << message;
   }
   // A NUL is a byte like any other, not the end of the filter.
-  EXPECT_NE(error_of(std::string(".a == 1 ") + '\0').find("'\\x00' at column 9"), std::string::npos);
+  EXPECT_NE(error_of(std::string(".a == 1 ") + '\0').find("'\\x00' at column 9"),
+            std::string::npos);
   // Long filters are cut in the message.
   const std::string long_error = error_of(".a == 1" + std::string(3000, ' ') + ")");
   EXPECT_LT(long_error.size(), 300u) << long_error;
