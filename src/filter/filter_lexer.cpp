@@ -39,8 +39,9 @@ Token make(TokenKind kind, std::size_t offset, std::size_t length) {
   return t;
 }
 
-// The escapes of Redis's string literals and JSON strings: \n \r \t, and a
-// backslash before any other byte stands for that byte (\" \' \\ included).
+// Redis's escapes in string literals (those its attribute reader resolves):
+// \n \r \t, and a backslash before any other byte stands for that byte, so
+// that \" \' \\ work and a stray backslash is no error.
 char unescape(char c) {
   switch (c) {
     case 'n':
