@@ -6,7 +6,7 @@
 The folders form a strict order, lowest first (docs/architecture.md says what
 each one does):
 
-    util < lsh < store < model < io < redis < index < tools, python
+    util < filter < lsh < store < model < io < redis < index < tools, python
 
 A source may include headers of its own folder and of folders below it, never
 of a folder above it: a helper that two folders share moves down (to util/),
@@ -32,7 +32,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # Lowest first. Folders of one rank (the two front ends) may not include each other.
-ORDER = ["util", "lsh", "store", "model", "io", "redis", "index", ("tools", "python")]
+ORDER = ["util", "filter", "lsh", "store", "model", "io", "redis", "index", ("tools", "python")]
 RANK = {}
 for rank, entry in enumerate(ORDER):
     for folder in entry if isinstance(entry, tuple) else (entry,):

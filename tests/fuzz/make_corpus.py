@@ -303,13 +303,42 @@ def meta_seeds():
     }
 
 
+FILTER_SEPARATOR = b"\x00"  # fuzz_filter.cpp: the filter text, this byte, the attributes
+
+
+def filter_seeds():
+    def case(text, attributes):
+        return text.encode() + FILTER_SEPARATOR + json.dumps(attributes).encode()
+
+    movie = {"year": 2021, "lang": "en", "rating": 8.5, "active": True, "tags": ["sale", "new"],
+             "title": "The Matrix", "n": "42", "none": None}
+    return {
+        "and": case('.year > 2020 and .lang == "en"', movie),
+        "or-symbols": case(".rating >= 8 || !.active && .year < 2000", movie),
+        "in-array": case(".lang in ['en', \"fr\", 3, -1.5e2, true, null]", movie),
+        "in-attribute": case('"sale" in .tags and "Mat" in .title', movie),
+        "arithmetic": case("(.year - 2000) ** 2 % 7 / 3 + -1 * 2 > .n", movie),
+        "escapes": case(""".title == "The \\"Matrix\\"" or .lang == 'e\\n\\'s'""", movie),
+        "missing": case("not .missing or .none == null", movie),
+        "nested-object": case(".meta", {"meta": {"a": [1, {"b": 2}]}}),
+        "not-an-object": case("1 == 1 and .a", [1, 2, 3]),
+        "near-shift": case(".year >> 3", movie),
+        "near-unclosed": case("((.year > 1)", movie),
+        "near-unterminated": case('.lang == "en', movie),
+        "near-word": case(".lang == en", movie),
+        "near-deep": ("(" * 70 + "1" + ")" * 70).encode() + FILTER_SEPARATOR + b"{}",
+        "near-bad-json": b".a" + FILTER_SEPARATOR + b'{"a": [1, ',
+        "near-control": b".a == 1 \x01\x1b[31m" + FILTER_SEPARATOR + b'{"a": 1}',
+    }
+
+
 def main():
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "corpus"
     for fuzzer, seeds in {"npy": npy_seeds(), "fvecs": fvecs_seeds(), "model_dir": model_seeds(),
                           "json_query": json_seeds(), "neighbors": neighbors_seeds(),
                           "redis_url": url_seeds(), "member": member_seeds(),
                           "id_list": id_list_seeds(), "range_reply": range_reply_seeds(),
-                          "pg_rows": pg_rows_seeds(),
+                          "pg_rows": pg_rows_seeds(), "filter": filter_seeds(),
                           "meta": meta_seeds()}.items():
         directory = out / fuzzer
         directory.mkdir(parents=True, exist_ok=True)
