@@ -36,6 +36,8 @@
 
 namespace lshrs {
 
+class FilterExpression;  // src/filter/filter.hpp: a parsed QueryOptions::filter
+
 // Construction settings: what the user asks for. Index::open resolves them
 // into an IndexConfig (index_config.hpp), which is what the index then is. Fields marked [shared] must be equal for every client
 // of one prefix: the store's meta records them and a mismatch is refused.
@@ -117,6 +119,18 @@ struct QueryOptions {
   // 0 unless a tuned model set it). All b + probes buckets go in the one
   // round trip per node.
   std::optional<std::size_t> probes;
+  // Only ids whose attributes pass this filter, in the FILTER syntax of Redis
+  // vector sets (docs/filters.md): `.year > 2020 and .lang == "en"`. An id
+  // without attributes never passes. Empty: no filter. The candidates'
+  // attributes are read in one more round trip; while fewer than top_k
+  // pass, the probe budget grows (×4 a round) until top_k pass, every
+  // bucket was read or filter_effort candidates were examined
+  // (QueryResult says which). A syntax error is InvalidArgument naming the
+  // column.
+  std::string filter;
+  // Most candidates a filtered query examines (Redis' FILTER-EF); > 0.
+  // Empty: 100 × top_k (every candidate without a top_k).
+  std::optional<std::size_t> filter_effort;
 
   // Whether the candidates are ranked by cosine through the fetcher: asked
   // for by `rerank`, and implied by top_p and min_similarity, which need the
@@ -138,6 +152,11 @@ struct QueryResult {
   std::vector<Neighbor> neighbors;
   std::size_t candidates = 0;           // distinct ids found in the buckets
   std::size_t missing_vectors = 0;      // candidates the fetcher no longer had
+  // A filtered query: candidates whose attributes failed the filter (not in
+  // `candidates`' count of what is left), and whether it stopped at
+  // filter_effort (or with every bucket read) before top_k passed.
+  std::size_t filtered_out = 0;
+  bool filter_effort_spent = false;
   std::chrono::microseconds elapsed{0};
 };
 
@@ -213,8 +232,21 @@ class LSHRS_API Index {
   // Hashes n = ids.size() vectors (row-major n × dim) and flushes.
   // The whole batch is validated before anything is buffered.
   void index(std::span<const std::int64_t> ids, std::span<const float> vectors);
+  // Same, each id with its attributes for filters (docs/filters.md): a flat
+  // JSON object per id, such as {"lang": "en", "year": 2021, "tags": ["a"]},
+  // or "" for none. They are written with the id's buckets, in the same
+  // commit, and replaced whenever the id is written again (also by a write
+  // without attributes). InvalidArgument, nothing buffered, for a count other
+  // than ids.size() or attributes that are not such an object.
+  void index(std::span<const std::int64_t> ids, std::span<const float> vectors,
+             std::span<const std::string> attributes);
+  void ingest(std::int64_t id, std::span<const float> vector, std::string_view attributes);
   // Same, fetching the vectors through the fetcher.
   void index(std::span<const std::int64_t> ids);
+  // Each id's stored attributes (compact JSON), in the order asked; nullopt
+  // for an id without attributes or not in the store (buffered writes are
+  // read once flushed). One round trip per server.
+  std::vector<std::optional<std::string>> attributes(std::span<const std::int64_t> ids);
   // Drains `source` batch by batch (Python create_signatures); each batch is
   // validated and hashed, and the batches are written and flushed in writes
   // of IngestOptions::write_rows rows while the next ones are read and hashed
@@ -294,8 +326,15 @@ class LSHRS_API Index {
   void write_meta();
   void verify_meta() const;
   void check_compatible(const Model& theirs, const Model& mine) const;
-  void append(std::span<const std::int64_t> ids, const Signatures& sigs);
-  std::size_t buffer_rows(std::span<const std::int64_t> ids, const Signatures& sigs);  // no flush
+  // `extras`: empty, or one per id.
+  void append(std::span<const std::int64_t> ids, const Signatures& sigs,
+              std::vector<RecordExtras> extras = {});
+  std::size_t buffer_rows(std::span<const std::int64_t> ids, const Signatures& sigs,
+                          std::vector<RecordExtras> extras = {});  // no flush
+  // Drops the candidates of `result` whose attributes fail the query's
+  // filter, probing more buckets while too few pass (QueryOptions::filter).
+  void apply_filter(std::span<const float> query, const FilterExpression& filter, const QueryOptions& options,
+                    std::size_t probes, QueryResult& result);
   std::size_t band_bytes() const;
   std::size_t band_bits() const;  // distinct buckets a band can hold: 2^band_bits()
   // Every bucket the n queries read (first[i] … first[i+1] for query i).

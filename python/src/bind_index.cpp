@@ -56,21 +56,9 @@ std::shared_ptr<VectorFetcher> callback_fetcher(std::size_t dim, py::object fn) 
   });
 }
 
-QueryOptions query_options(std::optional<std::size_t> top_k, std::optional<double> top_p,
-                           std::optional<float> min_similarity, bool rerank,
-                           std::optional<std::size_t> max_candidates, std::optional<std::size_t> probes) {
-  QueryOptions o;
-  o.top_k = top_k;
-  o.top_p = top_p;
-  o.min_similarity = min_similarity;
-  o.rerank = rerank;
-  o.max_candidates = max_candidates;
-  o.probes = probes;
-  return o;
-}
-
 // (ids int64[], similarities float32[] or None, candidates, microseconds the
-// C++ query took) — arrays, so the Python layer chooses between lists and
+// C++ query took, candidates the filter removed, whether its effort ran out)
+// — arrays, so the Python layer chooses between lists and
 // arrays without a second pass here; the time lets benchmarks isolate the
 // binding's own cost.
 py::tuple result_tuple(const QueryResult& r) {
@@ -85,7 +73,7 @@ py::tuple result_tuple(const QueryResult& r) {
   const auto n = static_cast<py::ssize_t>(ids.size());
   py::object sim_obj = reranked ? py::object(to_numpy(std::move(sims), {n})) : py::object(py::none());
   return py::make_tuple(to_numpy(std::move(ids), {n}), sim_obj, r.candidates,
-                        static_cast<std::int64_t>(r.elapsed.count()));
+                        static_cast<std::int64_t>(r.elapsed.count()), r.filtered_out, r.filter_effort_spent);
 }
 
 std::unique_ptr<Index> make_index(std::size_t dim, std::size_t num_perm,
@@ -173,6 +161,19 @@ py::dict stats_dict(const IndexStats& s) {
 }  // namespace
 
 void bind_index(py::module_& m) {
+  // The struct itself, field by field (no argument-list builder to keep in
+  // step with it): the Python layer checks ranges first to raise the
+  // original package's error types, then sets these.
+  py::class_<QueryOptions>(m, "QueryOptions")
+      .def(py::init<>())
+      .def_readwrite("top_k", &QueryOptions::top_k)
+      .def_readwrite("top_p", &QueryOptions::top_p)
+      .def_readwrite("min_similarity", &QueryOptions::min_similarity)
+      .def_readwrite("rerank", &QueryOptions::rerank)
+      .def_readwrite("max_candidates", &QueryOptions::max_candidates)
+      .def_readwrite("probes", &QueryOptions::probes)
+      .def_readwrite("filter", &QueryOptions::filter)
+      .def_readwrite("filter_effort", &QueryOptions::filter_effort);
   py::class_<VectorFetcher, std::shared_ptr<VectorFetcher>>(m, "VectorFetcher")
       .def(
           "fetch",
@@ -196,9 +197,11 @@ void bind_index(py::module_& m) {
   m.def(
       "reranks",
       [](std::optional<double> top_p, std::optional<float> min_similarity, bool rerank) {
-        return query_options(std::nullopt, top_p, min_similarity, rerank, std::nullopt,
-                             std::nullopt)
-            .reranks();
+        QueryOptions o;
+        o.top_p = top_p;
+        o.min_similarity = min_similarity;
+        o.rerank = rerank;
+        return o.reranks();
       },
       py::arg("top_p"), py::arg("min_similarity"), py::arg("rerank"));
 
@@ -213,18 +216,29 @@ void bind_index(py::module_& m) {
                   py::arg("fetcher") = nullptr)
       .def(
           "ingest",
-          [](Index& ix, std::int64_t id, const FloatArray& v) {
+          [](Index& ix, std::int64_t id, const FloatArray& v, const std::string& attributes) {
             py::gil_scoped_release release;
-            ix.ingest(id, as_span(v));
+            ix.ingest(id, as_span(v), attributes);
           },
-          py::arg("id"), py::arg("vector"))
+          py::arg("id"), py::arg("vector"), py::arg("attributes") = "")
       .def(
           "index",
-          [](Index& ix, const IdArray& ids, const FloatArray& vectors) {
+          [](Index& ix, const IdArray& ids, const FloatArray& vectors, std::optional<std::vector<std::string>> attributes) {
             py::gil_scoped_release release;
-            ix.index(as_span(ids), as_span(vectors));
+            if (attributes) {
+              ix.index(as_span(ids), as_span(vectors), *attributes);
+            } else {
+              ix.index(as_span(ids), as_span(vectors));
+            }
           },
-          py::arg("ids"), py::arg("vectors"))
+          py::arg("ids"), py::arg("vectors"), py::arg("attributes") = py::none())
+      .def(
+          "attributes",
+          [](Index& ix, const IdArray& ids) {
+            py::gil_scoped_release release;
+            return ix.attributes(as_span(ids));
+          },
+          py::arg("ids"))
       .def(
           "index_fetch",
           [](Index& ix, const IdArray& ids) {
@@ -242,10 +256,7 @@ void bind_index(py::module_& m) {
       .def("flush", &Index::flush, py::call_guard<py::gil_scoped_release>())
       .def(
           "query",
-          [](Index& ix, const FloatArray& v, std::optional<std::size_t> top_k,
-             std::optional<double> top_p, std::optional<float> min_similarity, bool rerank,
-             std::optional<std::size_t> max_candidates, std::optional<std::size_t> probes) {
-            const auto o = query_options(top_k, top_p, min_similarity, rerank, max_candidates, probes);
+          [](Index& ix, const FloatArray& v, const QueryOptions& o) {
             QueryResult r;
             {
               py::gil_scoped_release release;
@@ -253,14 +264,10 @@ void bind_index(py::module_& m) {
             }
             return result_tuple(r);
           },
-          py::arg("vector"), py::arg("top_k"), py::arg("top_p"), py::arg("min_similarity"),
-          py::arg("rerank"), py::arg("max_candidates"), py::arg("probes"))
+          py::arg("vector"), py::arg("options"))
       .def(
           "query_batch",
-          [](Index& ix, const FloatArray& v, std::optional<std::size_t> top_k,
-             std::optional<double> top_p, std::optional<float> min_similarity, bool rerank,
-             std::optional<std::size_t> max_candidates, std::optional<std::size_t> probes) {
-            const auto o = query_options(top_k, top_p, min_similarity, rerank, max_candidates, probes);
+          [](Index& ix, const FloatArray& v, const QueryOptions& o) {
             std::vector<QueryResult> rs;
             {
               py::gil_scoped_release release;
@@ -270,8 +277,7 @@ void bind_index(py::module_& m) {
             for (std::size_t i = 0; i < rs.size(); ++i) out[i] = result_tuple(rs[i]);
             return out;
           },
-          py::arg("vectors"), py::arg("top_k"), py::arg("top_p"), py::arg("min_similarity"),
-          py::arg("rerank"), py::arg("max_candidates"), py::arg("probes"))
+          py::arg("vectors"), py::arg("options"))
       .def(
           "remove",
           [](Index& ix, const IdArray& ids) {

@@ -48,7 +48,7 @@ PUBLIC = {
     "export.hpp": "util", "config.hpp": "util", "error.hpp": "util",
     "safe_text.hpp": "util", "option_rules.hpp": "util",
     "hash_family.hpp": "lsh", "signatures.hpp": "lsh", "hasher.hpp": "lsh",
-    "band_hasher.hpp": "lsh",
+    "band_hasher.hpp": "lsh", "attributes.hpp": "filter",
     "cross_polytope.hpp": "lsh", "kmeans.hpp": "lsh", "tuning.hpp": "lsh",
     "query_defaults.hpp": "lsh",
     "store.hpp": "store", "memory_store.hpp": "store",

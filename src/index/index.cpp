@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "lshrs/attributes.hpp"
 #include "index/index_impl.hpp"
 #include "index/index_options.hpp"
 #include "index/leftovers.hpp"
@@ -100,15 +101,68 @@ void Index::close() {
 }
 
 
-std::size_t Index::buffer_rows(std::span<const std::int64_t> ids, const Signatures& sigs) {
+std::size_t Index::buffer_rows(std::span<const std::int64_t> ids, const Signatures& sigs,
+                               std::vector<RecordExtras> extras) {
   std::lock_guard lock(impl_->buffer_mutex);
-  impl_->buffer.ids.insert(impl_->buffer.ids.end(), ids.begin(), ids.end());
-  impl_->buffer.signatures.insert(impl_->buffer.signatures.end(), sigs.bytes.begin(), sigs.bytes.end());
+  impl_->buffer.append(ids, sigs.bytes, std::move(extras));
   return impl_->buffer.ids.size();
 }
 
-void Index::append(std::span<const std::int64_t> ids, const Signatures& sigs) {
-  if (buffer_rows(ids, sigs) >= impl_->config.buffer_size) flush();
+void Index::append(std::span<const std::int64_t> ids, const Signatures& sigs, std::vector<RecordExtras> extras) {
+  if (buffer_rows(ids, sigs, std::move(extras)) >= impl_->config.buffer_size) flush();
+}
+
+namespace {
+
+// One RecordExtras per id from the caller's attribute texts ("" for none),
+// each checked and made compact; empty when no id has attributes.
+std::vector<RecordExtras> extras_of(std::span<const std::int64_t> ids, std::span<const std::string> attributes) {
+  if (attributes.size() != ids.size()) {
+    throw InvalidArgument(std::to_string(ids.size()) + " ids but " + std::to_string(attributes.size()) +
+                          " attributes; pass one JSON object (or \"\" for none) per id");
+  }
+  std::vector<RecordExtras> extras(ids.size());
+  bool any = false;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (attributes[i].empty()) continue;
+    extras[i].attributes = canonical_attributes(attributes[i], "the attributes of id " + std::to_string(ids[i]),
+                                                kMaxAttributeBytes);
+    any = true;
+  }
+  if (!any) extras.clear();
+  return extras;
+}
+
+}  // namespace
+
+void Index::ingest(std::int64_t id, std::span<const float> vector, std::string_view attributes) {
+  const std::int64_t ids[] = {id};
+  util::validate_batch(ids, vector, impl_->config.dim);
+  const std::string text(attributes);
+  std::vector<RecordExtras> extras = extras_of(ids, std::span(&text, 1));
+  append(ids, hash(vector), std::move(extras));
+}
+
+void Index::index(std::span<const std::int64_t> ids, std::span<const float> vectors,
+                  std::span<const std::string> attributes) {
+  util::validate_batch(ids, vectors, impl_->config.dim);
+  std::vector<RecordExtras> extras = extras_of(ids, attributes);
+  if (ids.empty()) return;
+  append(ids, hash(vectors), std::move(extras));
+  flush();
+}
+
+std::vector<std::optional<std::string>> Index::attributes(std::span<const std::int64_t> ids) {
+  for (const std::int64_t id : ids) {
+    if (id < 0) throw InvalidArgument("id " + std::to_string(id) + " is negative; ids are integers >= 0");
+  }
+  std::vector<std::optional<std::string>> out(ids.size());
+  if (ids.empty()) return out;
+  const auto records = impl_->store->records(impl_->config.prefix, layout(), ids);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (records[i] && records[i]->extras.attributes) out[i] = std::move(*records[i]->extras.attributes);
+  }
+  return out;
 }
 
 void Index::ingest(std::int64_t id, std::span<const float> vector) {
@@ -239,6 +293,7 @@ void Index::flush() {
   last.reserve(pending.ids.size());
   for (std::size_t i = 0; i < pending.ids.size(); ++i) last[pending.ids[i]] = i;
   std::vector<std::int64_t> ids;
+  std::vector<RecordExtras> extras;
   Signatures sigs{0, impl_->config.num_bands, band_bytes(), {}};
   ids.reserve(last.size());
   sigs.bytes.reserve(last.size() * width);
@@ -247,16 +302,15 @@ void Index::flush() {
     ids.push_back(pending.ids[i]);
     const auto* row = pending.signatures.data() + i * width;
     sigs.bytes.insert(sigs.bytes.end(), row, row + width);
+    if (!pending.extras.empty()) extras.push_back(pending.extras[i]);
   }
   sigs.count = ids.size();
   try {
-    impl_->store->add(impl_->config.prefix, layout(), ids, sigs);
+    impl_->store->add(impl_->config.prefix, layout(), ids, sigs, extras);
     verify_meta();
   } catch (...) {
     std::lock_guard lock(impl_->buffer_mutex);  // put it back in front: nothing is lost
-    pending.ids.insert(pending.ids.end(), impl_->buffer.ids.begin(), impl_->buffer.ids.end());
-    pending.signatures.insert(pending.signatures.end(), impl_->buffer.signatures.begin(),
-                              impl_->buffer.signatures.end());
+    pending.append_all(impl_->buffer);
     std::swap(pending, impl_->buffer);
     throw;
   }
@@ -270,10 +324,7 @@ std::size_t Index::remove(std::span<const std::int64_t> ids) {
     const std::unordered_set<std::int64_t> doomed(ids.begin(), ids.end());
     Impl::Buffer kept;
     for (std::size_t i = 0; i < impl_->buffer.ids.size(); ++i) {
-      if (doomed.count(impl_->buffer.ids[i])) continue;
-      kept.ids.push_back(impl_->buffer.ids[i]);
-      const auto* row = impl_->buffer.signatures.data() + i * width;
-      kept.signatures.insert(kept.signatures.end(), row, row + width);
+      if (!doomed.count(impl_->buffer.ids[i])) kept.append_row(impl_->buffer, i, width);
     }
     std::swap(kept, impl_->buffer);
   }

@@ -22,6 +22,32 @@ struct Index::Impl {
   struct Buffer {
     std::vector<std::int64_t> ids;
     std::vector<std::uint8_t> signatures;  // ids.size() × num_bands × band_bytes
+    // Empty while no buffered row has attributes (the common case costs
+    // nothing), else one per id.
+    std::vector<RecordExtras> extras;
+
+    // Appends rows (`more`: empty, or one per id).
+    void append(std::span<const std::int64_t> more_ids, std::span<const std::uint8_t> more_signatures,
+                std::vector<RecordExtras> more) {
+      const bool with_extras = !more.empty() || !extras.empty();
+      if (with_extras) extras.resize(ids.size());  // the rows before these had none
+      ids.insert(ids.end(), more_ids.begin(), more_ids.end());
+      signatures.insert(signatures.end(), more_signatures.begin(), more_signatures.end());
+      if (!with_extras) return;
+      if (more.empty()) {
+        extras.resize(ids.size());
+      } else {
+        extras.insert(extras.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+      }
+    }
+    // Appends row i of `from`, whose rows are `width` bytes.
+    void append_row(Buffer& from, std::size_t i, std::size_t width) {
+      std::vector<RecordExtras> e;
+      if (!from.extras.empty()) e.push_back(std::move(from.extras[i]));
+      append(std::span(&from.ids[i], 1), std::span(from.signatures).subspan(i * width, width), std::move(e));
+    }
+    // Appends every row of `from`.
+    void append_all(Buffer& from) { append(from.ids, from.signatures, std::move(from.extras)); }
   };
 
   IndexConfig config;

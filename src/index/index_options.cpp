@@ -107,6 +107,9 @@ void validate_query_options(const QueryOptions& o, bool has_fetcher) {
     throw InvalidArgument("min_similarity " + *problem);
   }
   check_probes(o.probes, o.max_candidates, "");
+  if (o.filter_effort && *o.filter_effort == 0) {
+    throw InvalidArgument("filter_effort must be greater than zero (candidates a filtered query examines)");
+  }
   if (o.reranks() && !has_fetcher) {
     throw InvalidArgument("reranking (rerank, top_p or min_similarity) needs a VectorFetcher: "
                           "pass one to the Index");

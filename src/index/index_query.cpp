@@ -4,6 +4,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "filter/filter.hpp"
 #include "index/index_impl.hpp"
 #include "index/index_options.hpp"
 #include "lshrs/error.hpp"
@@ -87,7 +88,76 @@ class CollisionCounter {
   std::size_t distinct_ = 0;
 };
 
+// The candidates of one query, with how many of its buckets hold each.
+void count_collisions(std::span<const std::vector<std::int64_t>> buckets, QueryResult& result) {
+  std::size_t total = 0;
+  for (const auto& b : buckets) total += b.size();
+  CollisionCounter counts(total);
+  for (const auto& b : buckets) {
+    for (const std::int64_t id : b) counts.add(id);
+  }
+  result.neighbors.clear();
+  result.neighbors.reserve(counts.distinct());
+  counts.append_to(result.neighbors);
+  result.candidates = result.neighbors.size();
+}
+
 }  // namespace
+
+// Redis' FILTER-EF default is COUNT × 100: examine at most that many
+// candidates for top_k matches before saying the effort ran out.
+void Index::apply_filter(std::span<const float> query, const FilterExpression& filter,
+                         const QueryOptions& options, std::size_t probes, QueryResult& result) {
+  const std::optional<std::size_t> want = options.top_k;
+  const std::size_t effort = options.filter_effort.value_or(want ? 100 * *want : SIZE_MAX);
+  std::unordered_map<std::int64_t, bool> passes;  // every candidate examined so far
+  std::vector<std::size_t> first;
+  std::size_t buckets_read = query_buckets(query, probes, first).size();
+  for (;;) {
+    // Within the effort, the candidates with most collisions first.
+    std::vector<Neighbor> fresh;
+    for (const Neighbor& nb : result.neighbors) {
+      if (!passes.count(nb.id)) fresh.push_back(nb);
+    }
+    keep_most_collisions(fresh, effort - std::min(effort, passes.size()));
+    std::vector<std::int64_t> unknown;
+    unknown.reserve(fresh.size());
+    for (const Neighbor& nb : fresh) unknown.push_back(nb.id);
+    const auto records = impl_->store->records(impl_->config.prefix, layout(), unknown);
+    for (std::size_t j = 0; j < unknown.size(); ++j) {
+      const auto& r = records[j];
+      passes[unknown[j]] = r && r->extras.attributes && filter.matches_json_text(*r->extras.attributes);
+    }
+    const auto matched = static_cast<std::size_t>(std::count_if(
+        result.neighbors.begin(), result.neighbors.end(), [&](const Neighbor& nb) {
+          const auto it = passes.find(nb.id);
+          return it != passes.end() && it->second;
+        }));
+    if (!want || matched >= *want) break;
+    // Too few passed: read more buckets (the probe sequence is a prefix of
+    // a longer one), unless the effort is spent or none are left to read.
+    const std::size_t wider = probes == 0 ? 8 : probes * 4;
+    const std::vector<BucketRef> refs =
+        passes.size() >= effort || wider > (std::size_t{1} << 20) ? std::vector<BucketRef>{}
+                                                                 : query_buckets(query, wider, first);
+    if (refs.size() <= buckets_read) {
+      result.filter_effort_spent = true;
+      break;
+    }
+    probes = wider;
+    buckets_read = refs.size();
+    count_collisions(impl_->store->members(impl_->config.prefix, refs), result);
+  }
+  // Candidates beyond the effort were never examined: neither kept nor
+  // counted as removed by the filter.
+  std::erase_if(result.neighbors, [&](const Neighbor& nb) {
+    const auto it = passes.find(nb.id);
+    if (it == passes.end()) return true;
+    if (!it->second) ++result.filtered_out;
+    return !it->second;
+  });
+  result.candidates = result.neighbors.size();
+}
 
 std::vector<BucketRef> Index::query_buckets(std::span<const float> vectors, std::size_t probes,
                                             std::vector<std::size_t>& first) const {
@@ -107,6 +177,8 @@ std::vector<QueryResult> Index::query_batch(std::span<const float> vectors,
   const auto start = std::chrono::steady_clock::now();
   detail::validate_query_options(options, impl_->fetcher != nullptr);
   util::validate_queries(vectors, impl_->config.dim);
+  std::optional<FilterExpression> filter;
+  if (!options.filter.empty()) filter = FilterExpression::parse(options.filter);
   const std::size_t n = vectors.size() / impl_->config.dim;
   std::vector<std::size_t> first;
   const QueryDefaults& defaults = impl_->config.query_defaults;
@@ -117,16 +189,11 @@ std::vector<QueryResult> Index::query_batch(std::span<const float> vectors,
 
   std::vector<QueryResult> results(n);
   for (std::size_t i = 0; i < n; ++i) {
-    std::size_t total = 0;
-    for (std::size_t k = first[i]; k < first[i + 1]; ++k) total += buckets[k].size();
-    CollisionCounter counts(total);
-    for (std::size_t k = first[i]; k < first[i + 1]; ++k) {
-      for (const std::int64_t id : buckets[k]) counts.add(id);
-    }
+    count_collisions(std::span(buckets).subspan(first[i], first[i + 1] - first[i]), results[i]);
     auto& neighbors = results[i].neighbors;
-    neighbors.reserve(counts.distinct());
-    counts.append_to(neighbors);
-    results[i].candidates = neighbors.size();
+    if (filter) {
+      apply_filter(vectors.subspan(i * impl_->config.dim, impl_->config.dim), *filter, options, probes, results[i]);
+    }
     if (options.reranks()) {
       keep_most_collisions(neighbors, max_candidates);
       rerank(vectors.subspan(i * impl_->config.dim, impl_->config.dim), options, results[i]);

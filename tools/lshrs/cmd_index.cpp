@@ -9,8 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "lshrs/attributes.hpp"
 #include "lshrs/auto_config.hpp"
 #include "lshrs/error.hpp"
+#include "lshrs/files.hpp"
+#include "lshrs/safe_text.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "progress.hpp"
@@ -28,7 +31,56 @@ struct IndexArgs {
   bool quiet = false;
   bool json = false;
   bool refuse_evicting = false;
+  std::string attributes;  // --attributes FILE.jsonl
 };
+
+// --attributes: one JSON object per line, the i-th for the source's i-th
+// row; every line checked (and made compact) before anything is written.
+std::vector<std::string> read_attribute_lines(const std::string& path, std::optional<std::uint64_t> rows) {
+  const std::string text = read_input_file(path, std::size_t{4} << 30, "give a JSON Lines file to --attributes");
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + at, end - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const std::string whose = "--attributes " + quote_user_text(path) + " line " + std::to_string(lines.size() + 1) + ":";
+    lines.push_back(line.empty() || line == "{}" ? std::string() : canonical_attributes(line, whose, kMaxAttributeBytes));
+    at = end + 1;
+  }
+  if (rows && *rows != lines.size()) {
+    throw InvalidArgument("--attributes " + quote_user_text(path) + " has " + std::to_string(lines.size()) +
+                          " lines but the source has " + std::to_string(*rows) +
+                          " rows; give one JSON object (or an empty line) per row");
+  }
+  return lines;
+}
+
+// Indexes batch by batch with each row's attributes (ingest_from takes none).
+std::uint64_t index_with_attributes(Index& index, VectorSource& source, const std::vector<std::string>& lines,
+                                    const std::string& path, ProgressReporter& progress) {
+  VectorBatch batch;
+  std::uint64_t done = 0;
+  const auto start = std::chrono::steady_clock::now();
+  while (source.next(batch)) {
+    if (done + batch.size() > lines.size()) {
+      throw InvalidArgument("--attributes " + quote_user_text(path) + " has " + std::to_string(lines.size()) +
+                            " lines, fewer than the source's rows; the first " + std::to_string(done) +
+                            " rows were indexed");
+    }
+    const auto first = lines.begin() + static_cast<std::ptrdiff_t>(done);
+    const std::vector<std::string> attrs(first, first + static_cast<std::ptrdiff_t>(batch.size()));
+    index.index(batch.ids, batch.data, attrs);
+    done += batch.size();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    progress.report({done, s > 0 ? static_cast<double>(done) / s : 0, source.total_rows(), false});
+  }
+  if (done != lines.size()) {
+    throw InvalidArgument("--attributes " + quote_user_text(path) + " has " + std::to_string(lines.size()) +
+                          " lines but the source had " + std::to_string(done) + " rows (all indexed)");
+  }
+  return done;
+}
 
 SourceSpec spec_of(const IndexArgs& a) {
   if (a.from.empty()) return parse_source_spec(a.path, "", a.source);
@@ -71,6 +123,8 @@ int run_index(const IndexArgs& a) {
   const SourceSpec spec = spec_of(a);
   PeekedSource source(make_source(spec, a.source));
   const std::string what = source.describe();
+  const std::vector<std::string> attributes =
+      a.attributes.empty() ? std::vector<std::string>{} : read_attribute_lines(a.attributes, source.total_rows());
   // An empty source would leave a summary of an index that was never written.
   if (!source.dim()) throw InvalidArgument("no vectors in " + what + ": nothing was indexed");
   auto store = make_store(a.store);
@@ -87,7 +141,9 @@ int run_index(const IndexArgs& a) {
 
   ProgressReporter progress("indexing " + what, a.quiet);
   const auto start = std::chrono::steady_clock::now();
-  const std::uint64_t rows = index.ingest_from(source, progress.ingest_options());
+  const std::uint64_t rows = a.attributes.empty()
+                                 ? index.ingest_from(source, progress.ingest_options())
+                                 : index_with_attributes(index, source, attributes, a.attributes, progress);
   index.close();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -118,6 +174,9 @@ Command add_index_command(CLI::App& app) {
   sub->add_flag("--refuse-evicting", a->refuse_evicting,
                 "Refuse to write to a Redis that evicts keys (maxmemory-policy allkeys-*) or has "
                 "evicted some (by default: a warning)");
+  sub->add_option("--attributes", a->attributes,
+                  "JSON Lines file of attributes for filters: one flat object (or an empty line) "
+                  "per row of the data, e.g. {\"lang\": \"en\", \"year\": 2021}");
   sub->add_flag("-q,--quiet", a->quiet, "No progress on stderr");
   sub->add_flag("--json", a->json, "Print the summary as JSON");
   return {sub, [a] {

@@ -36,6 +36,8 @@ struct QueryArgs {
   std::optional<float> min_similarity;
   std::optional<std::size_t> max_candidates;
   std::optional<std::size_t> probes;  // empty: the index's query default
+  std::string filter;
+  std::optional<std::size_t> filter_effort;
   bool rerank = false, batch = false, json = false, quiet = false;
 
   QueryOptions options() const;
@@ -50,6 +52,8 @@ QueryOptions QueryArgs::options() const {
   o.rerank = rerank || !vectors_spec.empty();  // giving the vectors means wanting them used
   o.max_candidates = max_candidates;
   o.probes = probes;
+  o.filter = filter;
+  o.filter_effort = filter_effort;
   return o;
 }
 
@@ -160,14 +164,22 @@ void print_json(std::int64_t row, const QueryResult& r) {
             {"candidates", r.candidates},
             {"missing", r.missing_vectors},
             {"time_us", r.elapsed.count()}};
+  if (r.filtered_out || r.filter_effort_spent) {
+    j["filtered_out"] = r.filtered_out;
+    j["filter_effort_spent"] = r.filter_effort_spent;
+  }
   std::cout << j.dump() << "\n";
 }
 
 void print_table(std::int64_t row, const QueryResult& r) {
   std::cout << fmt::format(
-      "query {}: {} neighbours of {} candidates, {:.3f} ms{}\n", row, r.neighbors.size(),
+      "query {}: {} neighbours of {} candidates, {:.3f} ms{}{}\n", row, r.neighbors.size(),
       r.candidates, static_cast<double>(r.elapsed.count()) / 1000.0,
-      r.missing_vectors ? fmt::format(" ({} candidates had no vector)", r.missing_vectors) : "");
+      r.missing_vectors ? fmt::format(" ({} candidates had no vector)", r.missing_vectors) : "",
+      r.filtered_out || r.filter_effort_spent
+          ? fmt::format(" ({} failed the filter{})", r.filtered_out,
+                        r.filter_effort_spent ? "; effort spent before top-k passed" : "")
+          : "");
   if (r.neighbors.empty()) return;
   Table t({"rank", "id", "collisions", "cosine"});
   std::size_t rank = 0;
@@ -255,6 +267,12 @@ Command add_query_command(CLI::App& app) {
                   "Multi-probe budget: extra buckets read per query over all bands together, "
                   "the most likely first (Lv et al. 2007); 0 reads one bucket per band "
                   "(default: the model's query default, else 0)"));
+  sub->add_option("--filter", a->filter,
+                  "Only ids whose attributes pass this expression, in Redis vector sets' FILTER "
+                  "syntax: '.year > 2020 and .lang == \"en\"' (docs/filters.md)");
+  whole_number(sub->add_option("--filter-effort", a->filter_effort,
+                               "Most candidates a filtered query examines (default: 100 x top-k)"))
+      ->check(at_least_one());
   sub->add_option(
       "--vectors", a->vectors_spec,
       "Rerank by cosine, fetching vectors from: a .npy path, npy:PATH, parquet:PATH, or postgres "

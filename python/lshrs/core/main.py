@@ -57,6 +57,32 @@ def _fetcher(dim: int, fn: Any) -> Any:
     return _core.callback_fetcher(dim, fn)
 
 
+def _attribute_texts(attributes: Optional[Sequence[Optional[dict]]], n: int) -> Optional[list[str]]:
+    """One JSON text per id ("" for None) from ``attributes``; None when none is given.
+    The library checks what a filter can read (a flat object); here only that each is a dict."""
+    if attributes is None:
+        return None
+    if isinstance(attributes, (str, bytes, dict)) or not isinstance(attributes, Sequence):
+        raise InvalidArgumentError(
+            f"attributes must be a list with one dict (or None) per id, got {type(attributes).__name__}")
+    if len(attributes) != n:
+        raise InvalidArgumentError(
+            f"{n} ids but {len(attributes)} attributes; give one dict (or None) per id")
+    texts = []
+    for i, a in enumerate(attributes):
+        if a is None:
+            texts.append("")
+            continue
+        if not isinstance(a, Mapping):
+            raise InvalidArgumentError(
+                f"attributes[{i}] must be a dict such as {{'lang': 'en'}} or None, got {a!r:.80}")
+        try:
+            texts.append(json.dumps(a, allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise InvalidArgumentError(f"attributes[{i}] cannot be stored as JSON: {exc}") from None
+    return texts
+
+
 def _positive(name: str, value: Any, allow_none: bool = False, words: str = "") -> Optional[int]:
     """``value`` as an int > 0; refused in the original's words ("… must be greater than zero")."""
     if value is None and allow_none:
@@ -359,15 +385,17 @@ class LSHRS:
         except Error as exc:
             raise python_error(exc) from None
 
-    def ingest(self, index: int, vector: Any) -> None:
-        """Buffers one vector under ``index``; flushed when the buffer is full."""
+    def ingest(self, index: int, vector: Any, *, attributes: Optional[dict] = None) -> None:
+        """Buffers one vector under ``index``; flushed when the buffer is full.
+        ``attributes`` (ours): a flat dict for filters, e.g. ``{"lang": "en"}``."""
         ids = as_ids(index, "index")
         if ids.size != 1:
             raise InvalidArgumentError(f"index must be one integer id, got {index!r}")
         v = as_vector(vector, self.dim)
+        texts = _attribute_texts([attributes], 1)
         self._check_rows(v.reshape(1, -1), ids)
         try:
-            self._index.ingest(int(ids[0]), v)
+            self._index.ingest(int(ids[0]), v, texts[0] if texts else "")
         except Error as exc:
             raise python_error(exc) from None
 
@@ -380,9 +408,14 @@ class LSHRS:
         except Error as exc:
             raise python_error(exc) from None
 
-    def index(self, indices: Sequence[int], vectors: Any = None) -> None:
-        """Hashes and stores a batch (vectors None: fetched through vector_fetch_fn)."""
+    def index(self, indices: Sequence[int], vectors: Any = None, *,
+              attributes: Optional[Sequence[Optional[dict]]] = None) -> None:
+        """Hashes and stores a batch (vectors None: fetched through vector_fetch_fn).
+        ``attributes`` (ours): one flat dict (or None) per id, for filters."""
         ids = as_ids(indices)
+        texts = _attribute_texts(attributes, ids.size)
+        if texts is not None and vectors is None:
+            raise InvalidArgumentError("attributes need the vectors: pass vectors= as well")
         if ids.size == 0 and (vectors is None or len(vectors) == 0):
             return
         if vectors is None:
@@ -401,14 +434,24 @@ class LSHRS:
                 f"{matrix.shape[0]} vectors; give one id per row")
         self._check_rows(matrix, ids)
         try:
-            self._index.index(ids, matrix)
+            self._index.index(ids, matrix, texts)
+        except Error as exc:
+            raise python_error(exc) from None
+
+    def attributes(self, indices: Sequence[int]) -> list[Optional[dict]]:
+        """Each id's stored attributes (ours): a dict, or None for an id without
+        attributes or not indexed. Buffered writes are read once flushed."""
+        ids = as_ids(indices)
+        try:
+            return [None if t is None else json.loads(t) for t in self._index.attributes(ids)]
         except Error as exc:
             raise python_error(exc) from None
 
     # -- reading -------------------------------------------------------------------------
     def _query_args(self, top_k: Optional[int], top_p: Optional[float],
                     min_similarity: Optional[float], probes: Optional[int],
-                    max_candidates: Optional[int], rerank: bool) -> tuple:
+                    max_candidates: Optional[int], rerank: bool, filter: Optional[str] = None,
+                    filter_effort: Optional[int] = None) -> "_core.QueryOptions":
         top_k = _positive("top_k", top_k, allow_none=True)
         # The ranges and the rerank rule are the library's (option_rules.hpp,
         # QueryOptions::reranks); checked here to raise the original's error types.
@@ -429,9 +472,20 @@ class LSHRS:
             raise RerankUnavailableError(
                 "reranking (top_p, min_similarity, rerank) needs vector_fetch_fn: pass "
                 "LSHRS(vector_fetch_fn=...) to fetch candidate vectors")
-        probes = _probes(probes)
-        max_candidates = _positive("max_candidates", max_candidates, allow_none=True)
-        return (top_k, top_p, min_similarity, bool(rerank), max_candidates, probes)
+        options = _core.QueryOptions()
+        options.top_k = top_k
+        options.top_p = top_p
+        options.min_similarity = min_similarity
+        options.rerank = bool(rerank)
+        options.max_candidates = _positive("max_candidates", max_candidates, allow_none=True)
+        options.probes = _probes(probes)
+        if filter is not None:
+            if not isinstance(filter, str):
+                raise InvalidArgumentError(
+                    f"filter must be a string such as '.year > 2020', got {filter!r}")
+            options.filter = filter
+        options.filter_effort = _positive("filter_effort", filter_effort, allow_none=True)
+        return options
 
     @staticmethod
     def _result(result: tuple) -> Union[list[int], CandidateScores]:
@@ -443,33 +497,41 @@ class LSHRS:
     def query(self, vector: Any, *, top_k: Optional[int] = 10, top_p: Optional[float] = None,
               probes: Optional[int] = None, max_candidates: Optional[int] = None,
               min_similarity: Optional[float] = None,
-              rerank: bool = False) -> Union[list[int], CandidateScores]:
+              rerank: bool = False, filter: Optional[str] = None,
+              filter_effort: Optional[int] = None) -> Union[list[int], CandidateScores]:
         """Ids by band collisions, or ``(id, cosine)`` pairs when reranking.
 
         top_p keeps the best ``max(1, ceil(candidates * top_p))`` by cosine,
         capped by top_k (None: no cap). Ours: ``probes`` (multi-probe budget:
         extra buckets over all bands; None: the index's default, a tuned
         model's or 0), ``max_candidates`` (rerank at most this many; None: the
-        index's default), ``min_similarity``.
+        index's default), ``min_similarity``, ``filter`` (only ids whose
+        attributes pass it, in Redis vector sets' FILTER syntax such as
+        ``'.year > 2020 and .lang == "en"'``; docs/filters.md) and
+        ``filter_effort`` (most candidates a filtered query examines; None:
+        100 × top_k).
         """
-        args = self._query_args(top_k, top_p, min_similarity, probes, max_candidates, rerank)
+        options = self._query_args(top_k, top_p, min_similarity, probes, max_candidates, rerank,
+                                   filter, filter_effort)
         v = as_vector(vector, self.dim)
         self._check_rows(v.reshape(1, -1))
         try:
-            return self._result(self._index.query(v, *args))
+            return self._result(self._index.query(v, options))
         except Error as exc:
             raise python_error(exc) from None
 
     def query_batch(self, vectors: Any, *, top_k: Optional[int] = 10,
                     top_p: Optional[float] = None, probes: Optional[int] = None,
                     max_candidates: Optional[int] = None, min_similarity: Optional[float] = None,
-                    rerank: bool = False) -> list:
+                    rerank: bool = False, filter: Optional[str] = None,
+                    filter_effort: Optional[int] = None) -> list:
         """``query`` for every row of a 2-D array, in one store round trip (ours)."""
-        args = self._query_args(top_k, top_p, min_similarity, probes, max_candidates, rerank)
+        options = self._query_args(top_k, top_p, min_similarity, probes, max_candidates, rerank,
+                                   filter, filter_effort)
         matrix = as_matrix(vectors, self.dim)
         self._check_rows(matrix)
         try:
-            return [self._result(r) for r in self._index.query_batch(matrix, *args)]
+            return [self._result(r) for r in self._index.query_batch(matrix, options)]
         except Error as exc:
             raise python_error(exc) from None
 
