@@ -42,9 +42,9 @@
 #include "bench_support.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/redis_store.hpp"
-#include "redis/connection.hpp"
-#include "redis/url.hpp"
-#include "redis/store_options.hpp"
+#include "redis/transport/connection.hpp"
+#include "redis/transport/url.hpp"
+#include "redis/protocol/store_options.hpp"
 
 namespace {
 

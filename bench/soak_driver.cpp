@@ -31,8 +31,8 @@
 #include "lshrs/index.hpp"
 #include "lshrs/redis_store.hpp"
 #include "integration/stored_signatures.hpp"
-#include "redis/single_transport.hpp"
-#include "redis/store_options.hpp"
+#include "redis/transport/single_transport.hpp"
+#include "redis/protocol/store_options.hpp"
 
 namespace {
 

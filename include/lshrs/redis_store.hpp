@@ -43,7 +43,7 @@
 namespace lshrs {
 
 namespace redis {
-class Transport;  // internal (src/redis/transport.hpp)
+class Transport;  // internal (src/redis/transport/transport.hpp)
 }
 
 enum class ClusterMode {

@@ -8,7 +8,7 @@
 // a well-formed per-id record, store/range_record.hpp).
 #include "fuzz_support.hpp"
 #include "lshrs/error.hpp"
-#include "redis/range_reply.hpp"
+#include "redis/protocol/range_reply.hpp"
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include "fuzz_support.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/safe_text.hpp"
-#include "redis/url.hpp"
-#include "redis/store_options.hpp"
+#include "redis/transport/url.hpp"
+#include "redis/protocol/store_options.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using lshrs::fuzz::require;

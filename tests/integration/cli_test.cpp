@@ -18,8 +18,8 @@
 #include "lshrs/files.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/redis_store.hpp"
-#include "redis/connection.hpp"
-#include "redis/url.hpp"
+#include "redis/transport/connection.hpp"
+#include "redis/transport/url.hpp"
 #include "support/test_support.hpp"
 
 namespace lshrs::testing {

@@ -17,9 +17,9 @@
 #include "integration/redis_test_env.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/redis_store.hpp"
-#include "redis/cluster.hpp"
-#include "redis/url.hpp"
-#include "redis/store_options.hpp"
+#include "redis/cluster/cluster.hpp"
+#include "redis/transport/url.hpp"
+#include "redis/protocol/store_options.hpp"
 #include "support/store_contract.hpp"
 
 namespace lshrs::testing {

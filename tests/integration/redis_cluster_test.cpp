@@ -17,9 +17,9 @@
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/redis_store.hpp"
-#include "redis/cluster.hpp"
-#include "redis/url.hpp"
-#include "redis/store_options.hpp"
+#include "redis/cluster/cluster.hpp"
+#include "redis/transport/url.hpp"
+#include "redis/protocol/store_options.hpp"
 #include "support/record_contract.hpp"
 #include "support/test_support.hpp"
 

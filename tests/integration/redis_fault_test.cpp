@@ -17,7 +17,7 @@
 #include "integration/redis_test_env.hpp"
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
-#include "redis/connection.hpp"
+#include "redis/transport/connection.hpp"
 #include "support/store_contract.hpp"
 #include "support/test_support.hpp"
 

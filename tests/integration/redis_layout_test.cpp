@@ -9,9 +9,9 @@
 #include "integration/redis_test_env.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/model_io.hpp"
-#include "redis/connection.hpp"
-#include "redis/url.hpp"
-#include "redis/store_options.hpp"
+#include "redis/transport/connection.hpp"
+#include "redis/transport/url.hpp"
+#include "redis/protocol/store_options.hpp"
 #include "support/store_contract.hpp"
 #include "support/test_support.hpp"
 

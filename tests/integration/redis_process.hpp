@@ -17,7 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "lshrs/error.hpp"
-#include "redis/connection.hpp"
+#include "redis/transport/connection.hpp"
 
 namespace lshrs::testing {
 

@@ -1,4 +1,4 @@
-// The range protocol (src/redis/redis_store_ranges.cpp) against the real
+// The range protocol (src/redis/protocol/redis_store_ranges.cpp) against the real
 // redis-server and Cluster: writers of different ids of one range, a writer
 // slower than its lease, a writer that dies mid-flush (repair()), an index
 // written in the per-id layout of earlier releases, and the memory layout
@@ -17,9 +17,9 @@
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/model_io.hpp"
-#include "redis/bucket_groups.hpp"
-#include "redis/single_transport.hpp"
-#include "redis/store_options.hpp"
+#include "redis/protocol/bucket_groups.hpp"
+#include "redis/transport/single_transport.hpp"
+#include "redis/protocol/store_options.hpp"
 #include "support/store_contract.hpp"
 
 namespace lshrs::testing {

@@ -9,8 +9,8 @@
 #include "integration/redis_test_env.hpp"
 #include "integration/stored_signatures.hpp"
 #include "lshrs/error.hpp"
-#include "redis/single_transport.hpp"
-#include "redis/store_options.hpp"
+#include "redis/transport/single_transport.hpp"
+#include "redis/protocol/store_options.hpp"
 #include "support/store_contract.hpp"
 
 namespace lshrs::testing {

@@ -11,10 +11,10 @@
 
 #include "integration/redis_test_env.hpp"
 #include "lshrs/error.hpp"
-#include "redis/cluster.hpp"
-#include "redis/connection.hpp"
-#include "redis/store_options.hpp"
-#include "redis/url.hpp"
+#include "redis/cluster/cluster.hpp"
+#include "redis/transport/connection.hpp"
+#include "redis/protocol/store_options.hpp"
+#include "redis/transport/url.hpp"
 #include "support/store_contract.hpp"
 
 namespace lshrs::testing {

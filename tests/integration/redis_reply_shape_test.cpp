@@ -1,4 +1,4 @@
-// Replies built straight from the RESP parser (redis/reply_builder.hpp): the
+// Replies built straight from the RESP parser (redis/transport/reply_builder.hpp): the
 // integer fast path that members() uses, and its fallback to the generic
 // tree for anything that is not an array of decimal int64s, against a real
 // redis-server.
@@ -9,10 +9,10 @@
 
 #include "integration/redis_test_env.hpp"
 #include "lshrs/error.hpp"
-#include "redis/connection.hpp"
-#include "redis/single_transport.hpp"
-#include "redis/url.hpp"
-#include "redis/store_options.hpp"
+#include "redis/transport/connection.hpp"
+#include "redis/transport/single_transport.hpp"
+#include "redis/transport/url.hpp"
+#include "redis/protocol/store_options.hpp"
 #include "support/store_contract.hpp"
 
 namespace lshrs::testing {

@@ -8,8 +8,8 @@
 
 #include "integration/redis_test_env.hpp"
 #include "lshrs/error.hpp"
-#include "redis/connection.hpp"
-#include "redis/url.hpp"
+#include "redis/transport/connection.hpp"
+#include "redis/transport/url.hpp"
 #include "support/store_contract.hpp"
 #include "support/test_support.hpp"
 

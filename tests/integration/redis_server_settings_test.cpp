@@ -13,7 +13,7 @@
 #include "integration/redis_test_env.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/redis_store.hpp"
-#include "redis/url.hpp"
+#include "redis/transport/url.hpp"
 #include "support/store_contract.hpp"
 #include "support/test_support.hpp"
 

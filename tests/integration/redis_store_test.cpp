@@ -10,9 +10,9 @@
 #include "lshrs/error.hpp"
 #include "lshrs/index.hpp"
 #include "lshrs/model_io.hpp"
-#include "redis/connection.hpp"
-#include "redis/url.hpp"
-#include "redis/store_options.hpp"
+#include "redis/transport/connection.hpp"
+#include "redis/transport/url.hpp"
+#include "redis/protocol/store_options.hpp"
 #include "support/record_contract.hpp"
 #include "support/test_support.hpp"
 

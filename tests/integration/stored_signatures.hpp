@@ -15,7 +15,7 @@
 
 #include "lshrs/redis_store.hpp"
 #include "lshrs/store.hpp"
-#include "redis/transport.hpp"
+#include "redis/transport/transport.hpp"
 
 namespace lshrs::testing {
 

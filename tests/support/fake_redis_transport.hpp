@@ -1,5 +1,5 @@
 // Test support: an in-memory stand-in for a single redis-server behind the
-// redis::Transport seam (src/redis/transport.hpp), so that RedisStore's own
+// redis::Transport seam (src/redis/transport/transport.hpp), so that RedisStore's own
 // logic (key layout, batching, reply handling, SCAN loops) runs in the `unit`
 // label with no server. It implements only the commands RedisStore sends on
 // main: SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD GET SET [NX] EXISTS DEL
@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "redis/transport.hpp"
+#include "redis/transport/transport.hpp"
 
 namespace lshrs::testing {
 

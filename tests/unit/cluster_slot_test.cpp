@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "lshrs/error.hpp"
-#include "redis/cluster.hpp"
-#include "redis/replicas.hpp"
+#include "redis/cluster/cluster.hpp"
+#include "redis/replication/replicas.hpp"
 
 namespace lshrs::redis {
 namespace {

@@ -1,4 +1,4 @@
-// One retry owner (src/redis/retry.hpp): the transports retry transient
+// One retry owner (src/redis/transport/retry.hpp): the transports retry transient
 // replies, the store only connection loss. Here, with no server: the store
 // must not retry a TRYAGAIN its transport handed back (the transport already
 // tried retry_attempts times), and the shared Backoff counts attempts as
@@ -10,8 +10,8 @@
 
 #include "lshrs/error.hpp"
 #include "lshrs/redis_store.hpp"
-#include "redis/retry.hpp"
-#include "redis/transport.hpp"
+#include "redis/transport/retry.hpp"
+#include "redis/transport/transport.hpp"
 
 namespace lshrs::testing {
 namespace {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "lshrs/error.hpp"
-#include "redis/url.hpp"
-#include "redis/store_options.hpp"
+#include "redis/transport/url.hpp"
+#include "redis/protocol/store_options.hpp"
 #include "support/test_support.hpp"
 
 namespace lshrs {

@@ -3,8 +3,8 @@
 
 #include "lshrs/error.hpp"
 #include "store/key_parse.hpp"
-#include "redis/url.hpp"
-#include "redis/store_options.hpp"
+#include "redis/transport/url.hpp"
+#include "redis/protocol/store_options.hpp"
 
 namespace lshrs::redis {
 namespace {

@@ -61,7 +61,16 @@ std::uint64_t index_with_attributes(Index& index, VectorSource& source, const st
                                     const std::string& path, ProgressReporter& progress) {
   VectorBatch batch;
   std::uint64_t done = 0;
+  const IngestOptions report = progress.ingest_options();  // no callback with -q
   const auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  const auto tell = [&](bool finished) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!report.progress || (!finished && now - last < report.progress_interval)) return;
+    last = now;
+    const double s = std::chrono::duration<double>(now - start).count();
+    report.progress({done, s > 0 ? static_cast<double>(done) / s : 0, source.total_rows(), finished});
+  };
   while (source.next(batch)) {
     if (done + batch.size() > lines.size()) {
       throw InvalidArgument("--attributes " + quote_user_text(path) + " has " + std::to_string(lines.size()) +
@@ -72,9 +81,9 @@ std::uint64_t index_with_attributes(Index& index, VectorSource& source, const st
     const std::vector<std::string> attrs(first, first + static_cast<std::ptrdiff_t>(batch.size()));
     index.index(batch.ids, batch.data, attrs);
     done += batch.size();
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    progress.report({done, s > 0 ? static_cast<double>(done) / s : 0, source.total_rows(), false});
+    tell(false);
   }
+  tell(true);
   if (done != lines.size()) {
     throw InvalidArgument("--attributes " + quote_user_text(path) + " has " + std::to_string(lines.size()) +
                           " lines but the source had " + std::to_string(done) + " rows (all indexed)");
